@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream';
+import type { Integration, GatewayResponseType } from '@portico/definitions';
+
+/**
+ * The seam between the request pipeline (host/stage resolution, routing, limits, gateway
+ * responses, access log) and the integrations (HTTP, function, mock). The pipeline builds an
+ * InvocationRequest for the matched method; an integration answers with an InvocationResponse
+ * or throws an IntegrationFailure that the pipeline renders as a gateway response.
+ */
+export interface InvocationRequest {
+  requestId: string;
+  /** Epoch milliseconds when the edge received the request. */
+  requestTimeEpoch: number;
+  /** The request's method (never ANY). */
+  httpMethod: string;
+  /** The normalised path below the stage (or base path), e.g. `/pets/1`; this is what is forwarded. */
+  path: string;
+  /** The path as the client saw it including the stage, e.g. `/prod/pets/1` (requestContext.path). */
+  fullPath: string;
+  /** The matched resource path template, e.g. `/pets/{id}`. */
+  resourcePath: string;
+  resourceId: string;
+  /** Decoded path parameters; `{proxy+}` yields `proxy` with the rest of the path (no leading slash). */
+  pathParameters: Record<string, string>;
+  /** Decoded query parameters, every value in order. */
+  query: Record<string, string[]>;
+  /** The raw query string without `?` (still encoded), for proxying unchanged. */
+  rawQuery: string;
+  /** Lower-cased header names, every value in order; hop-by-hop headers already removed. */
+  headers: Record<string, string[]>;
+  body: InvocationBody;
+  sourceIp: string;
+  userAgent?: string;
+  protocol: string;
+  domainName: string;
+  domainPrefix: string;
+  apiId: string;
+  accountId: string;
+  stage: string;
+  stageVariables: Record<string, string>;
+  binaryMediaTypes: string[];
+  /** Aborted when the client goes away; integrations stop work they started. */
+  signal: AbortSignal;
+}
+
+/**
+ * The request body. `stream` is limited to the body size limit already: reading past it fails
+ * with PayloadTooLargeError. `readAll()` buffers it (once; later calls return the same buffer).
+ */
+export interface InvocationBody {
+  /** Content-Length when the client sent one. */
+  length?: number;
+  /** True when the request has no body at all (no Content-Length > 0 and not chunked). */
+  empty: boolean;
+  stream(): Readable;
+  readAll(): Promise<Buffer>;
+}
+
+export interface InvocationResponse {
+  statusCode: number;
+  /** Header names as the backend sent them; multi-valued headers as arrays. */
+  headers: Record<string, string | string[]>;
+  body: Buffer | string | Readable;
+  /** Time spent waiting on the backend, for IntegrationLatency. */
+  integrationLatencyMs: number;
+}
+
+/** A failure that the pipeline renders as the named gateway response. */
+export class IntegrationFailure extends Error {
+  constructor(
+    readonly responseType: GatewayResponseType,
+    readonly statusCode: number,
+    message: string,
+    /** What the client sees in `{"message": …}`; AWS's text for the response type. */
+    readonly clientMessage: string,
+  ) {
+    super(message);
+    this.name = 'IntegrationFailure';
+  }
+}
+
+/** The request body exceeded the configured limit while it was being read or streamed. */
+export class PayloadTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body exceeds ${limit} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export interface Invoker {
+  invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse>;
+}

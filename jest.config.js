@@ -1,0 +1,18 @@
+/** Unit specs live beside the code; integration and end-to-end suites under test/. */
+const fs = require('node:fs');
+const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swcrc.$schema;
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcrc] },
+  moduleNameMapper: {
+    '^@portico/(contracts|platform|definitions|testing|functions)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@portico/(edge|control)$': '<rootDir>/apps/$1/src/index.ts',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  maxWorkers: 2,
+  testTimeout: 30000,
+};

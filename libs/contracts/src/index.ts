@@ -1,0 +1,5 @@
+export * from './common/errors';
+export * from './common/headers';
+export * from './control/stage-changed';
+export * from './control/domain-changed';
+export * from './functions/invoke';

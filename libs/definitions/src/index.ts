@@ -1,0 +1,2 @@
+export * from './model/api-definition';
+export * from './store/definition-store';

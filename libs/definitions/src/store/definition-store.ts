@@ -1,0 +1,206 @@
+import type Redis from 'ioredis';
+import type { ActiveStage, Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
+
+/**
+ * Definitions in Redis. Every key carries the `{defs}` hash tag so multi-key transactions stay
+ * in one slot on Redis Cluster; definitions are small and change rarely, so one slot is enough.
+ * control writes through this class, edges only read.
+ */
+export class DefinitionStore {
+  private readonly p: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix = 'portico:',
+  ) {
+    this.p = `${prefix}{defs}:`;
+  }
+
+  private k = {
+    restApis: () => `${this.p}restapis`,
+    restApi: (id: string) => `${this.p}restapi:${id}`,
+    deployments: (apiId: string) => `${this.p}deployments:${apiId}`,
+    deployment: (apiId: string, id: string) => `${this.p}deployment:${apiId}:${id}`,
+    stages: (apiId: string) => `${this.p}stages:${apiId}`,
+    stage: (apiId: string, name: string) => `${this.p}stage:${apiId}:${name}`,
+    domains: () => `${this.p}domains`,
+    domain: (name: string) => `${this.p}domain:${name.toLowerCase()}`,
+  };
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async getRestApi(id: string): Promise<RestApi | undefined> {
+    return parse<RestApi>(await this.redis.get(this.k.restApi(id)));
+  }
+
+  async listRestApis(): Promise<RestApi[]> {
+    const ids = (await this.redis.smembers(this.k.restApis())).sort();
+    return this.mget<RestApi>(ids.map((id) => this.k.restApi(id)));
+  }
+
+  async getDeployment(apiId: string, id: string): Promise<Deployment | undefined> {
+    return parse<Deployment>(await this.redis.get(this.k.deployment(apiId, id)));
+  }
+
+  /** Newest first. */
+  async listDeployments(apiId: string): Promise<Deployment[]> {
+    const ids = await this.redis.zrevrange(this.k.deployments(apiId), 0, -1);
+    return this.mget<Deployment>(ids.map((id) => this.k.deployment(apiId, id)));
+  }
+
+  async getStage(apiId: string, name: string): Promise<Stage | undefined> {
+    return parse<Stage>(await this.redis.get(this.k.stage(apiId, name)));
+  }
+
+  async listStages(apiId: string): Promise<Stage[]> {
+    const names = (await this.redis.smembers(this.k.stages(apiId))).sort();
+    return this.mget<Stage>(names.map((n) => this.k.stage(apiId, n)));
+  }
+
+  /** A stage with the deployment it points at, as an edge serves it. */
+  async getActiveStage(apiId: string, name: string): Promise<ActiveStage | undefined> {
+    const [api, stage] = await Promise.all([this.getRestApi(apiId), this.getStage(apiId, name)]);
+    if (!api || !stage) return undefined;
+    const deployment = await this.getDeployment(apiId, stage.deploymentId);
+    if (!deployment) return undefined;
+    return {
+      stage,
+      deployment,
+      api: {
+        id: api.id,
+        name: api.name,
+        binaryMediaTypes: api.binaryMediaTypes,
+        apiKeySource: api.apiKeySource,
+        disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+      },
+    };
+  }
+
+  async listActiveStages(): Promise<ActiveStage[]> {
+    const apis = await this.listRestApis();
+    const out: ActiveStage[] = [];
+    for (const api of apis) {
+      for (const stage of await this.listStages(api.id)) {
+        const active = await this.getActiveStage(api.id, stage.stageName);
+        if (active) out.push(active);
+      }
+    }
+    return out;
+  }
+
+  async getDomain(name: string): Promise<DomainName | undefined> {
+    return parse<DomainName>(await this.redis.get(this.k.domain(name)));
+  }
+
+  async listDomains(): Promise<DomainName[]> {
+    const names = (await this.redis.smembers(this.k.domains())).sort();
+    return this.mget<DomainName>(names.map((n) => this.k.domain(n)));
+  }
+
+  // ---- writes (control only) ---------------------------------------------------------------
+
+  async putRestApi(api: RestApi): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.k.restApi(api.id), JSON.stringify(api))
+      .sadd(this.k.restApis(), api.id)
+      .exec()
+      .then(checkExec);
+  }
+
+  /** Deletes the API with all its deployments and stages; returns the stage names it had. */
+  async deleteRestApi(id: string): Promise<string[]> {
+    const [stageNames, deploymentIds] = await Promise.all([
+      this.redis.smembers(this.k.stages(id)),
+      this.redis.zrange(this.k.deployments(id), 0, -1),
+    ]);
+    const tx = this.redis
+      .multi()
+      .del(this.k.restApi(id))
+      .srem(this.k.restApis(), id)
+      .del(this.k.stages(id))
+      .del(this.k.deployments(id));
+    for (const n of stageNames) tx.del(this.k.stage(id, n));
+    for (const d of deploymentIds) tx.del(this.k.deployment(id, d));
+    await tx.exec().then(checkExec);
+    return stageNames;
+  }
+
+  /** Writes a deployment and, atomically with it, the stages that now point at it. */
+  async putDeployment(deployment: Deployment, stages: Stage[] = []): Promise<void> {
+    const tx = this.redis
+      .multi()
+      .set(this.k.deployment(deployment.restApiId, deployment.id), JSON.stringify(deployment))
+      .zadd(this.k.deployments(deployment.restApiId), deployment.createdDate, deployment.id);
+    for (const s of stages) this.addStage(tx, s);
+    await tx.exec().then(checkExec);
+  }
+
+  async deleteDeployment(apiId: string, id: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.k.deployment(apiId, id))
+      .zrem(this.k.deployments(apiId), id)
+      .exec()
+      .then(checkExec);
+  }
+
+  async putStage(stage: Stage): Promise<void> {
+    const tx = this.redis.multi();
+    this.addStage(tx, stage);
+    await tx.exec().then(checkExec);
+  }
+
+  async deleteStage(apiId: string, name: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.k.stage(apiId, name))
+      .srem(this.k.stages(apiId), name)
+      .exec()
+      .then(checkExec);
+  }
+
+  async putDomain(domain: DomainName): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.k.domain(domain.domainName), JSON.stringify(domain))
+      .sadd(this.k.domains(), domain.domainName.toLowerCase())
+      .exec()
+      .then(checkExec);
+  }
+
+  async deleteDomain(name: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.k.domain(name))
+      .srem(this.k.domains(), name.toLowerCase())
+      .exec()
+      .then(checkExec);
+  }
+
+  private addStage(tx: ReturnType<Redis['multi']>, stage: Stage): void {
+    tx.set(this.k.stage(stage.restApiId, stage.stageName), JSON.stringify(stage)).sadd(
+      this.k.stages(stage.restApiId),
+      stage.stageName,
+    );
+  }
+
+  private async mget<T>(keys: string[]): Promise<T[]> {
+    if (keys.length === 0) return [];
+    const values = await this.redis.mget(...keys);
+    return values
+      .map((v) => parse<T>(v))
+      .filter((v): v is NonNullable<typeof v> => v !== undefined);
+  }
+}
+
+function parse<T>(value: string | null): T | undefined {
+  return value === null ? undefined : (JSON.parse(value) as T);
+}
+
+/** A MULTI whose EXEC reports a per-command error must not pass as written. */
+function checkExec(results: [Error | null, unknown][] | null): void {
+  if (!results) throw new Error('Redis transaction aborted');
+  const failed = results.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+}
