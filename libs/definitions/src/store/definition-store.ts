@@ -2,6 +2,20 @@ import type Redis from 'ioredis';
 import type { ActiveStage, Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
 
 /**
+ * Several changes written in one MULTI, so they all land or none does (a config-file deploy,
+ * an API deleted together with the base path mappings that point at it). Deletions run first.
+ */
+export interface DefinitionChanges {
+  deletedRestApis?: string[];
+  deletedStages?: { restApiId: string; stageName: string }[];
+  deletedDomains?: string[];
+  restApis?: RestApi[];
+  deployments?: Deployment[];
+  stages?: Stage[];
+  domains?: DomainName[];
+}
+
+/**
  * Definitions in Redis. Every key carries the `{defs}` hash tag so multi-key transactions stay
  * in one slot on Redis Cluster; definitions are small and change rarely, so one slot is enough.
  * control writes through this class, edges only read.
@@ -176,6 +190,42 @@ export class DefinitionStore {
       .srem(this.k.domains(), name.toLowerCase())
       .exec()
       .then(checkExec);
+  }
+
+  async commit(changes: DefinitionChanges): Promise<void> {
+    const deletedApis = await Promise.all(
+      (changes.deletedRestApis ?? []).map(async (id) => ({
+        id,
+        stageNames: await this.redis.smembers(this.k.stages(id)),
+        deploymentIds: await this.redis.zrange(this.k.deployments(id), 0, -1),
+      })),
+    );
+    const tx = this.redis.multi();
+    for (const { id, stageNames, deploymentIds } of deletedApis) {
+      tx.del(this.k.restApi(id)).srem(this.k.restApis(), id);
+      tx.del(this.k.stages(id)).del(this.k.deployments(id));
+      for (const n of stageNames) tx.del(this.k.stage(id, n));
+      for (const d of deploymentIds) tx.del(this.k.deployment(id, d));
+    }
+    for (const { restApiId, stageName } of changes.deletedStages ?? []) {
+      tx.del(this.k.stage(restApiId, stageName)).srem(this.k.stages(restApiId), stageName);
+    }
+    for (const name of changes.deletedDomains ?? []) {
+      tx.del(this.k.domain(name)).srem(this.k.domains(), name.toLowerCase());
+    }
+    for (const api of changes.restApis ?? []) {
+      tx.set(this.k.restApi(api.id), JSON.stringify(api)).sadd(this.k.restApis(), api.id);
+    }
+    for (const d of changes.deployments ?? []) {
+      tx.set(this.k.deployment(d.restApiId, d.id), JSON.stringify(d));
+      tx.zadd(this.k.deployments(d.restApiId), d.createdDate, d.id);
+    }
+    for (const s of changes.stages ?? []) this.addStage(tx, s);
+    for (const domain of changes.domains ?? []) {
+      tx.set(this.k.domain(domain.domainName), JSON.stringify(domain));
+      tx.sadd(this.k.domains(), domain.domainName.toLowerCase());
+    }
+    await tx.exec().then(checkExec);
   }
 
   private addStage(tx: ReturnType<Redis['multi']>, stage: Stage): void {

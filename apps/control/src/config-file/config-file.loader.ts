@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import Ajv from 'ajv';
+import { type ApiDefinition, DefinitionError, importOpenApi } from '@portico/definitions';
+import { parse as parseYaml } from 'yaml';
+import { normaliseBasePath } from '../domains/domain.rules';
+import { type ConfigFileDocument, configFileSchema } from './config-file.schema';
+
+/** A config file that cannot be deployed; the message names the field and the file. */
+export class ConfigFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigFileError';
+  }
+}
+
+export interface DesiredStage {
+  name: string;
+  description?: string;
+  variables: Record<string, string>;
+}
+
+export interface DesiredApi {
+  id: string;
+  name: string;
+  definition: ApiDefinition;
+  stages: DesiredStage[];
+}
+
+export interface DesiredMapping {
+  basePath: string;
+  restApiId: string;
+  stage: string;
+  /** The API is not in the file: it must already exist (created through the management API). */
+  external: boolean;
+}
+
+export interface DesiredDomain {
+  domainName: string;
+  basePathMappings: DesiredMapping[];
+}
+
+export interface DesiredState {
+  apis: DesiredApi[];
+  domains: DesiredDomain[];
+  warnings: string[];
+}
+
+export interface LoadOutcome {
+  /** Every file the config depends on (itself and its definitions), to watch even if invalid. */
+  files: string[];
+  result: { ok: true; state: DesiredState } | { ok: false; error: ConfigFileError };
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validate = ajv.compile<ConfigFileDocument>(configFileSchema);
+
+/** Reads, validates and imports everything the config file names; writes nothing. */
+export async function loadConfigFile(path: string): Promise<LoadOutcome> {
+  const files = [path];
+  try {
+    const doc = await readDocument(path);
+    const base = dirname(path);
+    for (const api of doc.restApis ?? []) files.push(resolve(base, api.definition));
+    return { files, result: { ok: true, state: await resolveDocument(doc, base) } };
+  } catch (err) {
+    if (err instanceof ConfigFileError) return { files, result: { ok: false, error: err } };
+    throw err;
+  }
+}
+
+async function readDocument(path: string): Promise<ConfigFileDocument> {
+  const text = await readText(path, 'the config file');
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigFileError(`not valid YAML or JSON: ${(err as Error).message}`);
+  }
+  // An empty file is far more often a write caught half-way than a wish to delete every API.
+  if (doc === null || doc === undefined) {
+    throw new ConfigFileError('the file is empty (write `restApis: []` to deploy no APIs)');
+  }
+  if (!validate(doc)) {
+    const e = validate.errors?.[0];
+    const at = fieldPath(e?.instancePath ?? '');
+    if (e?.keyword === 'required') {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      throw new ConfigFileError(`${at ? `${at}.` : ''}${missing} is required`);
+    }
+    if (e?.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      throw new ConfigFileError(`${at ? `${at}.` : ''}${extra} is not a known field`);
+    }
+    throw new ConfigFileError(`${at || 'the document'} ${e?.message ?? 'is invalid'}`);
+  }
+  return doc;
+}
+
+async function resolveDocument(doc: ConfigFileDocument, base: string): Promise<DesiredState> {
+  const warnings: string[] = [];
+  const apis: DesiredApi[] = [];
+  for (const [i, entry] of (doc.restApis ?? []).entries()) {
+    const at = `restApis[${i}]`;
+    const file = resolve(base, entry.definition);
+    const shown = isAbsolute(entry.definition) ? entry.definition : relative(base, file);
+    let definition: ApiDefinition;
+    try {
+      const imported = await importOpenApi(await readText(file, `${at}.definition`), {});
+      definition = imported.definition;
+      warnings.push(...imported.warnings.map((w) => `${at}.definition (${shown}): ${w}`));
+    } catch (err) {
+      if (err instanceof DefinitionError) {
+        throw new ConfigFileError(`${at}.definition (${shown}): ${err.message}`);
+      }
+      throw err;
+    }
+    const name = entry.name ?? definition.title;
+    if (!name.trim())
+      throw new ConfigFileError(`${at}.name is required (the definition has no info.title)`);
+    const id = entry.id ?? idFromName(name);
+    const clash = apis.findIndex((a) => a.id === id);
+    if (clash >= 0)
+      throw new ConfigFileError(`${at}.id "${id}" is also the id of restApis[${clash}]`);
+    const stages: DesiredStage[] = [];
+    for (const [j, s] of (entry.stages ?? []).entries()) {
+      if (stages.some((x) => x.name === s.name)) {
+        throw new ConfigFileError(`${at}.stages[${j}].name "${s.name}" appears twice`);
+      }
+      const variables = Object.fromEntries(
+        Object.entries(s.variables ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      stages.push({ name: s.name, description: s.description, variables });
+    }
+    apis.push({ id, name, definition, stages });
+  }
+  return { apis, domains: resolveDomains(doc, apis), warnings };
+}
+
+function resolveDomains(doc: ConfigFileDocument, apis: DesiredApi[]): DesiredDomain[] {
+  const domains: DesiredDomain[] = [];
+  for (const [i, entry] of (doc.domainNames ?? []).entries()) {
+    const at = `domainNames[${i}]`;
+    const domainName = entry.domainName.toLowerCase();
+    if (domains.some((d) => d.domainName === domainName)) {
+      throw new ConfigFileError(`${at}.domainName "${domainName}" appears twice`);
+    }
+    const mappings: DesiredMapping[] = [];
+    for (const [j, m] of (entry.basePathMappings ?? []).entries()) {
+      const mat = `${at}.basePathMappings[${j}]`;
+      const basePath = normaliseBasePath(m.basePath);
+      if (mappings.some((x) => x.basePath === basePath)) {
+        throw new ConfigFileError(`${mat}.basePath "${basePath}" is mapped twice`);
+      }
+      const api = findApi(apis, m.restApi, `${mat}.restApi`);
+      if (api && !api.stages.some((s) => s.name === m.stage)) {
+        throw new ConfigFileError(
+          `${mat}.stage "${m.stage}" is not a stage of REST API "${api.id}"`,
+        );
+      }
+      mappings.push({ basePath, restApiId: api?.id ?? m.restApi, stage: m.stage, external: !api });
+    }
+    domains.push({ domainName, basePathMappings: mappings });
+  }
+  return domains;
+}
+
+/** By id first, then by name; an API the file does not declare is looked up later by id. */
+function findApi(apis: DesiredApi[], ref: string, at: string): DesiredApi | undefined {
+  const byId = apis.find((a) => a.id === ref);
+  if (byId) return byId;
+  const byName = apis.filter((a) => a.name === ref);
+  if (byName.length > 1) throw new ConfigFileError(`${at} "${ref}" names more than one REST API`);
+  return byName[0];
+}
+
+/** The default id: the name's letters and digits, lowercased (`Demo API` → `demoapi`). */
+export function idFromName(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 32);
+  return id || createHash('sha256').update(name).digest('hex').slice(0, 10);
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(
+      `${what}: cannot read ${path}${code === 'ENOENT' ? ' (no such file)' : `: ${(err as Error).message}`}`,
+    );
+  }
+}
+
+/** `/restApis/0/stages/1/name` → `restApis[0].stages[1].name`. */
+function fieldPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, p) => (/^[0-9]+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}

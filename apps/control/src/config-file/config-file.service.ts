@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DefinitionStore, type Deployment, generateId, type Stage } from '@portico/definitions';
+import { ConfigError, METRICS_REGISTRY } from '@portico/platform';
+import { Counter, type Registry } from 'prom-client';
+import { Clock } from '../common/clock';
+import { CONTROL_CONFIG } from '../common/tokens';
+import type { ControlConfig } from '../config';
+import { ControlEvents } from '../events/control-events.service';
+import { ConfigFileError, loadConfigFile } from './config-file.loader';
+import { type CurrentState, isFileManaged, planDeploy } from './config-file.planner';
+import { ConfigFileWatcher } from './config-file.watcher';
+
+export type DeployOutcome =
+  | { status: 'deployed' | 'unchanged'; files: string[] }
+  | { status: 'invalid'; files: string[]; reason: string };
+
+/**
+ * Deploys the declarative config file at start and whenever it (or a definition it names)
+ * changes. A file that does not validate changes nothing; a valid one is written in one
+ * transaction, then announced.
+ */
+@Injectable()
+export class ConfigFileService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ConfigFileService.name);
+  private running?: Promise<void>;
+  private again = false;
+  private readonly deploys: Counter<'outcome'>;
+
+  constructor(
+    private readonly store: DefinitionStore,
+    private readonly clock: Clock,
+    private readonly events: ControlEvents,
+    private readonly watcher: ConfigFileWatcher,
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.deploys = new Counter({
+      name: 'portico_control_config_file_deploys_total',
+      help: 'Config file deploy attempts by outcome (deployed, unchanged, invalid, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
+
+  /** Boot stops (naming PORTICO_CONFIG) when a file that is there, or was asked for, is invalid. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { path, explicit, watch } = this.config.configFile;
+    if (!existsSync(path)) {
+      if (explicit) throw new ConfigError('PORTICO_CONFIG', `names ${path}, which does not exist`);
+      this.logger.log({ path }, 'no config file: starting with no file-managed APIs');
+      return;
+    }
+    const outcome = await this.deploy();
+    if (outcome.status === 'invalid') {
+      throw new ConfigError('PORTICO_CONFIG', `names ${path}, which is invalid: ${outcome.reason}`);
+    }
+    if (watch) await this.watcher.start(outcome.files, () => void this.reload());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.watcher.stop();
+    await this.running;
+  }
+
+  /** One reload at a time; changes that arrive meanwhile cause one more afterwards. */
+  reload(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          const outcome = await this.deploy();
+          this.watcher.update(outcome.files);
+        } catch (err) {
+          this.deploys.inc({ outcome: 'failed' });
+          this.logger.error(
+            { err: (err as Error).message },
+            'config file deploy failed; nothing changed',
+          );
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async deploy(): Promise<DeployOutcome> {
+    const outcome = await this.tryDeploy();
+    this.deploys.inc({ outcome: outcome.status });
+    return outcome;
+  }
+
+  private async tryDeploy(): Promise<DeployOutcome> {
+    const { path } = this.config.configFile;
+    const { files, result } = await loadConfigFile(path);
+    if (!result.ok) {
+      this.logger.error(
+        { path, reason: result.error.message },
+        'config file is invalid; deployed APIs left as they are',
+      );
+      return { status: 'invalid', files, reason: result.error.message };
+    }
+    for (const warning of result.state.warnings)
+      this.logger.warn({ path, warning }, 'config file definition warning');
+    let plan;
+    try {
+      plan = planDeploy(result.state, await this.currentState(), {
+        now: this.clock.nowSeconds(),
+        newDeploymentId: () => generateId(6),
+        description: `Deployed from ${basename(path)}`,
+      });
+    } catch (err) {
+      if (!(err instanceof ConfigFileError)) throw err;
+      this.logger.error(
+        { path, reason: err.message },
+        'config file is invalid; deployed APIs left as they are',
+      );
+      return { status: 'invalid', files, reason: err.message };
+    }
+    if (plan.unchanged) {
+      this.logger.log(
+        { path, apis: result.state.apis.length },
+        'config file unchanged against what is deployed',
+      );
+      return { status: 'unchanged', files };
+    }
+    await this.store.commit(plan.changes);
+    this.logger.log(
+      {
+        path,
+        apis: result.state.apis.length,
+        deployments: plan.deploymentsCreated,
+        stagesChanged: plan.events.stages.length,
+        domainsChanged: plan.events.domains.length,
+        apisDeleted: plan.changes.deletedRestApis?.length ?? 0,
+      },
+      'config file deployed',
+    );
+    await this.events.publish(plan.events);
+    return { status: 'deployed', files };
+  }
+
+  private async currentState(): Promise<CurrentState> {
+    const [apis, domains] = await Promise.all([
+      this.store.listRestApis(),
+      this.store.listDomains(),
+    ]);
+    const stages = new Map<string, Stage[]>();
+    const deployments = new Map<string, Deployment>();
+    for (const api of apis) {
+      const list = await this.store.listStages(api.id);
+      stages.set(api.id, list);
+      if (!isFileManaged(api)) continue;
+      for (const s of list) {
+        const d = await this.store.getDeployment(api.id, s.deploymentId);
+        if (d) deployments.set(`${api.id}/${d.id}`, d);
+      }
+    }
+    return { apis, stages, deployments, domains };
+  }
+}

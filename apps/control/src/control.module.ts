@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PlatformModule, type ServiceRuntime } from '@portico/platform';
+import { AwsErrorFilter } from './common/aws-error.filter';
+import { CoreModule } from './common/core.module';
+import type { ControlConfig } from './config';
+import { ConfigFileModule } from './config-file/config-file.module';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { DomainsModule } from './domains/domains.module';
+import { ExportModule } from './export/export.module';
+import { RestApisModule } from './restapis/restapis.module';
+import { StagesModule } from './stages/stages.module';
+
+@Module({})
+export class ControlModule {
+  static forRoot(config: ControlConfig, runtime: ServiceRuntime): DynamicModule {
+    return {
+      module: ControlModule,
+      imports: [
+        PlatformModule.forRoot({ runtime, httpRequestLogging: true }),
+        CoreModule.forRoot(config),
+        RestApisModule,
+        DeploymentsModule,
+        StagesModule,
+        ExportModule,
+        DomainsModule,
+        ConfigFileModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AwsErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { RestApisController } from './restapis.controller';
+import { RestApisService } from './restapis.service';
+
+@Module({ controllers: [RestApisController], providers: [RestApisService] })
+export class RestApisModule {}

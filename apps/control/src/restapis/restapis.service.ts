@@ -1,0 +1,142 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  type ApiDefinition,
+  DefinitionStore,
+  type EndpointType,
+  generateId,
+  importOpenApi,
+  type ImportOptions,
+  mergeDefinitions,
+} from '@portico/definitions';
+import { AwsBadRequestException } from '../common/aws-errors';
+import { Clock } from '../common/clock';
+import { domainsWithoutMappingsTo, requireRestApi } from '../common/lookups';
+import { type Page, paginate } from '../common/pagination';
+import { ControlEvents } from '../events/control-events.service';
+import { newRestApi, withDefinition } from './rest-api.factory';
+import { resourceShape, restApiShape } from './rest-api.shapes';
+
+export interface ImportParams extends ImportOptions {
+  endpointTypes?: EndpointType[];
+}
+
+export interface PutParams extends ImportOptions {
+  mode: 'merge' | 'overwrite';
+}
+
+type Shape = Record<string, unknown>;
+
+@Injectable()
+export class RestApisService {
+  private readonly logger = new Logger(RestApisService.name);
+
+  constructor(
+    private readonly store: DefinitionStore,
+    private readonly clock: Clock,
+    private readonly events: ControlEvents,
+  ) {}
+
+  /** ImportRestApi: the whole document is imported and checked before anything is written. */
+  async importRestApi(body: Buffer, params: ImportParams): Promise<Shape> {
+    const { definition, warnings } = await this.importDefinition(body, params);
+    const api = newRestApi({
+      id: await this.unusedId(),
+      name: titleOf(definition),
+      definition,
+      createdDate: this.clock.nowSeconds(),
+      endpointTypes: params.endpointTypes,
+    });
+    await this.store.putRestApi(api);
+    this.logger.log(
+      {
+        restApiId: api.id,
+        name: api.name,
+        resources: definition.resources.length,
+        warnings: warnings.length,
+      },
+      'REST API imported',
+    );
+    return restApiShape(api, warnings);
+  }
+
+  /** PutRestApi: stages keep serving their deployments until the next CreateDeployment. */
+  async putRestApi(id: string, body: Buffer, params: PutParams): Promise<Shape> {
+    const existing = await requireRestApi(this.store, id);
+    const { definition: incoming, warnings } = await this.importDefinition(body, params);
+    const api =
+      params.mode === 'overwrite'
+        ? withDefinition(existing, incoming, incoming.title || existing.name)
+        : withDefinition(existing, mergeDefinitions(existing.definition, incoming));
+    await this.store.putRestApi(api);
+    this.logger.log(
+      { restApiId: id, mode: params.mode, warnings: warnings.length },
+      'REST API updated',
+    );
+    return restApiShape(api, warnings);
+  }
+
+  async getRestApis(query: { limit?: string; position?: string }): Promise<Page<Shape>> {
+    const page = paginate(await this.store.listRestApis(), query);
+    return { ...page, item: page.item.map((api) => restApiShape(api)) };
+  }
+
+  async getRestApi(id: string): Promise<Shape> {
+    return restApiShape(await requireRestApi(this.store, id));
+  }
+
+  /** Deletes the API, its deployments and stages, and the base path mappings that point at it. */
+  async deleteRestApi(id: string): Promise<void> {
+    await requireRestApi(this.store, id);
+    const [stages, domains] = await Promise.all([
+      this.store.listStages(id),
+      this.store.listDomains(),
+    ]);
+    const changedDomains = domainsWithoutMappingsTo(domains, id);
+    await this.store.commit({ deletedRestApis: [id], domains: changedDomains });
+    this.logger.log(
+      { restApiId: id, stages: stages.length, domains: changedDomains.length },
+      'REST API deleted',
+    );
+    await this.events.publish({
+      stages: stages.map((s) => ({ restApiId: id, stageName: s.stageName, change: 'deleted' })),
+      domains: changedDomains.map((d) => ({ domainName: d.domainName, change: 'updated' })),
+    });
+  }
+
+  async getResources(
+    id: string,
+    query: { limit?: string; position?: string; embedMethods: boolean },
+  ): Promise<Page<Shape>> {
+    const api = await requireRestApi(this.store, id);
+    const page = paginate(api.definition.resources, query);
+    return { ...page, item: page.item.map((r) => resourceShape(r, query.embedMethods)) };
+  }
+
+  private async importDefinition(
+    body: Buffer,
+    opts: ImportOptions,
+  ): Promise<{ definition: ApiDefinition; warnings: string[] }> {
+    const result = await importOpenApi(body, {
+      basepath: opts.basepath,
+      failOnWarnings: opts.failOnWarnings,
+    });
+    if (result.warnings.length > 0) {
+      this.logger.warn({ warnings: result.warnings }, 'OpenAPI import warnings');
+    }
+    return result;
+  }
+
+  private async unusedId(): Promise<string> {
+    for (;;) {
+      const id = generateId();
+      if (!(await this.store.getRestApi(id))) return id;
+    }
+  }
+}
+
+function titleOf(definition: ApiDefinition): string {
+  if (!definition.title.trim()) {
+    throw new AwsBadRequestException('The API definition has no title (info.title is required)');
+  }
+  return definition.title;
+}

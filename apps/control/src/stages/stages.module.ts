@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { StagesController } from './stages.controller';
+import { StagesService } from './stages.service';
+
+@Module({ controllers: [StagesController], providers: [StagesService] })
+export class StagesModule {}

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DefinitionStore } from '@portico/definitions';
+import { AwsConflictException } from '../common/aws-errors';
+import { Clock } from '../common/clock';
+import {
+  domainsWithoutMappingsTo,
+  requireDeployment,
+  requireRestApi,
+  requireStage,
+} from '../common/lookups';
+import { ControlEvents } from '../events/control-events.service';
+import { applyStagePatch, type PatchOperation } from './stage-patch';
+import {
+  checkCacheClusterSize,
+  checkStageName,
+  checkVariables,
+  type NewStage,
+  newStage,
+} from './stage.factory';
+import { stageShape } from './stage.shapes';
+
+type Shape = Record<string, unknown>;
+
+@Injectable()
+export class StagesService {
+  private readonly logger = new Logger(StagesService.name);
+
+  constructor(
+    private readonly store: DefinitionStore,
+    private readonly clock: Clock,
+    private readonly events: ControlEvents,
+  ) {}
+
+  async createStage(
+    req: Omit<NewStage, 'tags'> & { tags?: Record<string, string> },
+  ): Promise<Shape> {
+    checkStageName(req.stageName);
+    checkVariables(req.variables);
+    checkCacheClusterSize(req.cacheClusterSize);
+    await requireRestApi(this.store, req.restApiId);
+    await requireDeployment(this.store, req.restApiId, req.deploymentId);
+    if (await this.store.getStage(req.restApiId, req.stageName)) {
+      throw new AwsConflictException(`Stage already exists: ${req.restApiId}/${req.stageName}`);
+    }
+    const stage = newStage(req, this.clock.nowSeconds());
+    await this.store.putStage(stage);
+    this.logger.log(
+      { restApiId: stage.restApiId, stageName: stage.stageName, deploymentId: stage.deploymentId },
+      'stage created',
+    );
+    await this.events.publish({
+      stages: [{ restApiId: stage.restApiId, stageName: stage.stageName, change: 'updated' }],
+      domains: [],
+    });
+    return stageShape(stage);
+  }
+
+  async getStage(restApiId: string, stageName: string): Promise<Shape> {
+    await requireRestApi(this.store, restApiId);
+    return stageShape(await requireStage(this.store, restApiId, stageName));
+  }
+
+  async getStages(restApiId: string, deploymentId?: string): Promise<{ item: Shape[] }> {
+    await requireRestApi(this.store, restApiId);
+    const stages = await this.store.listStages(restApiId);
+    return {
+      item: stages
+        .filter((s) => deploymentId === undefined || s.deploymentId === deploymentId)
+        .map(stageShape),
+    };
+  }
+
+  /** UpdateStage: all operations are checked before the stage is written. */
+  async updateStage(restApiId: string, stageName: string, ops: PatchOperation[]): Promise<Shape> {
+    await requireRestApi(this.store, restApiId);
+    const current = await requireStage(this.store, restApiId, stageName);
+    const next = applyStagePatch(current, ops);
+    if (next.deploymentId !== current.deploymentId) {
+      await requireDeployment(this.store, restApiId, next.deploymentId);
+    }
+    next.lastUpdatedDate = this.clock.nowSeconds();
+    await this.store.putStage(next);
+    this.logger.log({ restApiId, stageName, operations: ops.length }, 'stage updated');
+    await this.events.publish({
+      stages: [{ restApiId, stageName, change: 'updated' }],
+      domains: [],
+    });
+    return stageShape(next);
+  }
+
+  /** DeleteStage: base path mappings to the stage go with it, in the same transaction. */
+  async deleteStage(restApiId: string, stageName: string): Promise<void> {
+    await requireRestApi(this.store, restApiId);
+    await requireStage(this.store, restApiId, stageName);
+    const domains = domainsWithoutMappingsTo(await this.store.listDomains(), restApiId, stageName);
+    await this.store.commit({ deletedStages: [{ restApiId, stageName }], domains });
+    this.logger.log({ restApiId, stageName, domains: domains.length }, 'stage deleted');
+    await this.events.publish({
+      stages: [{ restApiId, stageName, change: 'deleted' }],
+      domains: domains.map((d) => ({ domainName: d.domainName, change: 'updated' })),
+    });
+  }
+}
