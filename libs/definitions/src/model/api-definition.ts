@@ -62,6 +62,8 @@ export interface Method {
   summary?: string;
   authorizationType: string;
   authorizerName?: string;
+  /** OAuth scopes a COGNITO_USER_POOLS authorizer requires (the security requirement's list). */
+  authorizationScopes?: string[];
   apiKeyRequired: boolean;
   /** `method.request.{path|querystring|header}.X` → required */
   requestParameters: Record<string, boolean>;
