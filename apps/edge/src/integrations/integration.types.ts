@@ -9,6 +9,8 @@ import type { Integration, GatewayResponseType } from '@portico/definitions';
  */
 export interface InvocationRequest {
   requestId: string;
+  /** AWS's second request id (`x-amz-apigw-id`); the request id stands in when absent. */
+  extendedRequestId?: string;
   /** Epoch milliseconds when the edge received the request. */
   requestTimeEpoch: number;
   /** The request's method (never ANY). */

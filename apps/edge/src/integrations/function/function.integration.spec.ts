@@ -1,0 +1,238 @@
+import { Writable } from 'node:stream';
+import { type FunctionRunner, type LambdaContext, startFunctionRunner } from '@portico/functions';
+import { startInfra, type TestInfra } from '@portico/testing';
+import { connect, type NatsConnection } from 'nats';
+import pino from 'pino';
+import { IntegrationFailure } from '../integration.types';
+import {
+  testBody,
+  testIntegration,
+  testInvocationRequest,
+} from '../testing/invocation-request.factory';
+import { bodyBuffer, bodyText, rejectionOf } from '../testing/read-response.fixture';
+import { FunctionIntegration } from './function.integration';
+import type { ProxyEventV1 } from './proxy-event';
+
+const lambdaUri = (name: string): string =>
+  `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+
+describe('AWS_PROXY integration over NATS', () => {
+  let infra: TestInfra;
+  let nc: NatsConnection;
+  let fn: FunctionIntegration;
+  const logLines: Array<Record<string, unknown>> = [];
+  const runners: FunctionRunner[] = [];
+  const quiet = pino({ level: 'silent' });
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    nc = await connect({ servers: infra.natsUrl });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    fn = new FunctionIntegration(nc, pino({ level: 'info' }, sink));
+
+    const serve = async (
+      name: string,
+      handler: Parameters<typeof startFunctionRunner>[0]['handler'],
+    ) => {
+      runners.push(
+        await startFunctionRunner({ natsUrl: infra.natsUrl, name, handler, logger: quiet }),
+      );
+    };
+    await serve('echo', async (event: unknown, context: LambdaContext) => {
+      const e = event as ProxyEventV1;
+      return {
+        statusCode: 201,
+        headers: { 'Content-Type': 'application/json', 'X-Single': 'one' },
+        multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
+        body: JSON.stringify({
+          event: e,
+          awsRequestId: context.awsRequestId,
+          remaining: context.getRemainingTimeInMillis(),
+        }),
+      };
+    });
+    await serve('binary', async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff]).toString('base64'),
+      isBase64Encoded: true,
+    }));
+    await serve('bare', async () => ({ statusCode: 200, body: '{"ok":true}' }));
+    await serve('thrower', async () => {
+      throw new Error('handler exploded');
+    });
+    await serve('malformed', async () => ({ statusCode: 200, body: { not: 'a string' } }));
+    await serve('slow', () => new Promise(() => undefined));
+  });
+
+  afterAll(async () => {
+    await Promise.all(runners.map((r) => r.close()));
+    await nc.close();
+    await infra.stop();
+  });
+
+  it('invokes the function with the proxy event and returns its response', async () => {
+    const req = testInvocationRequest({
+      httpMethod: 'POST',
+      headers: { 'content-type': ['application/json'], 'x-multi': ['1', '2'] },
+      query: { q: ['x'] },
+      rawQuery: 'q=x',
+      stageVariables: { fn: 'echo' },
+      body: '{"name":"Rex"}',
+    });
+    const res = await fn.invoke(
+      testIntegration({
+        type: 'AWS_PROXY',
+        httpMethod: 'POST',
+        uri: lambdaUri('${stageVariables.fn}'),
+        timeoutInMillis: 5_000,
+      }),
+      req,
+    );
+    expect(res.statusCode).toBe(201);
+    expect(res.headers).toEqual({
+      'Content-Type': 'application/json',
+      'X-Single': 'one',
+      'Set-Cookie': ['a=1', 'b=2'],
+    });
+    const { event, awsRequestId, remaining } = JSON.parse(await bodyText(res)) as {
+      event: ProxyEventV1;
+      awsRequestId: string;
+      remaining: number;
+    };
+    expect(awsRequestId).toBe(req.requestId);
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(5_000);
+    expect(event).toMatchObject({
+      resource: '/pets/{id}',
+      path: '/pets/1',
+      httpMethod: 'POST',
+      headers: { 'content-type': 'application/json', 'x-multi': '2' },
+      multiValueHeaders: { 'x-multi': ['1', '2'] },
+      queryStringParameters: { q: 'x' },
+      pathParameters: { id: '1' },
+      stageVariables: { fn: 'echo' },
+      body: '{"name":"Rex"}',
+      isBase64Encoded: false,
+      requestContext: {
+        requestId: req.requestId,
+        stage: 'prod',
+        apiId: 'a1b2c3d4e5',
+        path: '/prod/pets/1',
+      },
+    });
+    expect(res.integrationLatencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sends a binary body base64-encoded and decodes a base64 response', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00]);
+    const res = await fn.invoke(
+      testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('binary') }),
+      testInvocationRequest({
+        httpMethod: 'PUT',
+        headers: { 'content-type': ['image/png'] },
+        binaryMediaTypes: ['image/*'],
+        body: testBody(png),
+      }),
+    );
+    expect(res.headers).toEqual({ 'content-type': 'image/png' });
+    expect(await bodyBuffer(res)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff]));
+  });
+
+  it('answers application/json when the function names no content type', async () => {
+    const res = await fn.invoke(
+      testIntegration({ type: 'AWS_PROXY', uri: 'bare' }),
+      testInvocationRequest(),
+    );
+    expect(res.headers).toEqual({ 'Content-Type': 'application/json' });
+    expect(await bodyText(res)).toBe('{"ok":true}');
+  });
+
+  it('answers 502 Internal server error when the handler throws', async () => {
+    const err = await rejectionOf(
+      fn.invoke(
+        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('thrower') }),
+        testInvocationRequest(),
+      ),
+    );
+    expect(err).toBeInstanceOf(IntegrationFailure);
+    expect(err).toMatchObject({
+      statusCode: 502,
+      responseType: 'INTEGRATION_FAILURE',
+      clientMessage: 'Internal server error',
+    });
+    expect((err as Error).message).toContain('handler exploded');
+  });
+
+  it('answers 502 for a malformed proxy response and logs what is wrong', async () => {
+    const req = testInvocationRequest({ requestId: 'malformed-req-1' });
+    const err = await rejectionOf(
+      fn.invoke(testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('malformed') }), req),
+    );
+    expect(err).toMatchObject({ statusCode: 502, clientMessage: 'Internal server error' });
+    const line = logLines.find((l) => l.requestId === 'malformed-req-1');
+    expect(line).toMatchObject({ function: 'malformed', msg: 'Malformed Lambda proxy response' });
+    expect(String(line?.problem)).toMatch(/body must be a string/);
+  });
+
+  it('answers 503 at once when no runner serves the function', async () => {
+    // With the full 29 s budget, only no-responders (not a timeout) can produce this answer.
+    const err = await rejectionOf(
+      fn.invoke(
+        testIntegration({
+          type: 'AWS_PROXY',
+          uri: lambdaUri('nobody-home'),
+          timeoutInMillis: 29_000,
+        }),
+        testInvocationRequest(),
+      ),
+    );
+    expect(err).toMatchObject({
+      statusCode: 503,
+      responseType: 'INTEGRATION_FAILURE',
+      clientMessage: 'Service Unavailable',
+    });
+  });
+
+  it('answers 504 Endpoint request timed out when the function is slower than the timeout', async () => {
+    const err = await rejectionOf(
+      fn.invoke(
+        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('slow'), timeoutInMillis: 100 }),
+        testInvocationRequest(),
+      ),
+    );
+    expect(err).toMatchObject({
+      statusCode: 504,
+      responseType: 'INTEGRATION_TIMEOUT',
+      clientMessage: 'Endpoint request timed out',
+    });
+  });
+
+  it('answers 500 for a URI that names no function', async () => {
+    const err = await rejectionOf(
+      fn.invoke(
+        testIntegration({ type: 'AWS_PROXY', uri: 'arn:aws:s3:::bucket' }),
+        testInvocationRequest(),
+      ),
+    );
+    expect(err).toMatchObject({ statusCode: 500, responseType: 'API_CONFIGURATION_ERROR' });
+  });
+
+  it('stops waiting when the client goes away', async () => {
+    const controller = new AbortController();
+    const pending = rejectionOf(
+      fn.invoke(
+        // The runner still holds the invocation until its deadline; a short one keeps afterAll's drain short.
+        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('slow'), timeoutInMillis: 1_000 }),
+        testInvocationRequest({ signal: controller.signal }),
+      ),
+    );
+    controller.abort();
+    expect(await pending).toMatchObject({ statusCode: 502 });
+  });
+});

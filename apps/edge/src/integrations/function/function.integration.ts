@@ -1,0 +1,162 @@
+import {
+  DEADLINE_HEADER,
+  FUNCTION_NAME_PATTERN,
+  functionInvokeSubject,
+  type FunctionInvokeReply,
+  REQUEST_ID_HEADER,
+} from '@portico/contracts';
+import { functionNameFromUri, type Integration } from '@portico/definitions';
+import type { PinoLogger } from '@portico/platform';
+import { ErrorCode, headers as natsHeaders, type Msg, type NatsConnection, NatsError } from 'nats';
+import { resolveStageVariables } from '../http/integration-uri';
+import {
+  IntegrationFailure,
+  type InvocationRequest,
+  type InvocationResponse,
+} from '../integration.types';
+import { buildProxyEvent } from './proxy-event';
+import { convertProxyResult } from './proxy-response';
+
+const UNAVAILABLE_CODES = new Set<string>([
+  ErrorCode.NoResponders,
+  ErrorCode.ConnectionClosed,
+  ErrorCode.ConnectionDraining,
+  ErrorCode.Disconnect,
+]);
+
+const internalError = (detail: string): IntegrationFailure =>
+  new IntegrationFailure('INTEGRATION_FAILURE', 502, detail, 'Internal server error');
+
+/**
+ * AWS_PROXY: the Lambda proxy event goes to the named function over NATS request-reply (a
+ * queue group of function runners); the reply must be a Lambda proxy response.
+ */
+export class FunctionIntegration {
+  constructor(
+    private readonly nc: NatsConnection | null,
+    private readonly logger: PinoLogger,
+  ) {}
+
+  async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
+    const uri = resolveStageVariables(integration.uri ?? '', req.stageVariables);
+    const name = functionNameFromUri(uri);
+    if (!name || !FUNCTION_NAME_PATTERN.test(name)) {
+      throw new IntegrationFailure(
+        'API_CONFIGURATION_ERROR',
+        500,
+        `Integration URI names no valid function: ${uri}`,
+        'Internal server error',
+      );
+    }
+    if (!this.nc) {
+      throw new IntegrationFailure(
+        'INTEGRATION_FAILURE',
+        503,
+        'No NATS connection for functions',
+        'Service Unavailable',
+      );
+    }
+    const body = req.body.empty ? undefined : await req.body.readAll();
+    const payload = Buffer.from(JSON.stringify(buildProxyEvent(req, body)));
+    const timeout = integration.timeoutInMillis;
+    const h = natsHeaders();
+    h.set(REQUEST_ID_HEADER, req.requestId);
+    h.set(DEADLINE_HEADER, String(Date.now() + timeout));
+
+    const started = performance.now();
+    let reply: Msg;
+    try {
+      reply = await untilAborted(
+        this.nc.request(functionInvokeSubject(name), payload, { timeout, headers: h }),
+        req.signal,
+      );
+    } catch (err) {
+      throw natsFailure(err, name, timeout);
+    }
+    const integrationLatencyMs = performance.now() - started;
+
+    const log = { requestId: req.requestId, function: name };
+    let parsed: FunctionInvokeReply;
+    try {
+      parsed = JSON.parse(Buffer.from(reply.data).toString('utf8')) as FunctionInvokeReply;
+    } catch (err) {
+      this.logger.warn({ ...log, err }, 'Function runner reply is not JSON');
+      throw internalError(`Function ${name} sent a reply that is not JSON`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || typeof parsed.ok !== 'boolean') {
+      this.logger.warn(log, 'Function runner reply has no ok field');
+      throw internalError(`Function ${name} sent a malformed reply`);
+    }
+    if (!parsed.ok) {
+      this.logger.warn(
+        { ...log, errorType: parsed.error?.errorType, errorMessage: parsed.error?.message },
+        'Function failed',
+      );
+      throw internalError(`Function ${name} failed: ${parsed.error?.message ?? 'unknown error'}`);
+    }
+    const check = convertProxyResult(parsed.result);
+    if (!check.ok) {
+      this.logger.warn({ ...log, problem: check.problem }, 'Malformed Lambda proxy response');
+      throw internalError(`Malformed Lambda proxy response from ${name}: ${check.problem}`);
+    }
+    const { statusCode, headers, body: responseBody } = check.value;
+    // AWS answers application/json when a proxy response names no content type.
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+      headers['Content-Type'] = 'application/json';
+    }
+    return { statusCode, headers, body: responseBody, integrationLatencyMs };
+  }
+}
+
+class ClientAborted extends Error {}
+
+/** nats.js requests take no signal; stop waiting (the runner finishes on its own) when the client leaves. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ClientAborted('Client went away'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new ClientAborted('Client went away'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+function natsFailure(err: unknown, name: string, timeout: number): IntegrationFailure {
+  if (err instanceof ClientAborted) return internalError(`Client went away while ${name} ran`);
+  const code = err instanceof NatsError ? err.code : undefined;
+  if (code === ErrorCode.Timeout) {
+    return new IntegrationFailure(
+      'INTEGRATION_TIMEOUT',
+      504,
+      `Function ${name} did not answer within ${timeout} ms`,
+      'Endpoint request timed out',
+    );
+  }
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
+    return new IntegrationFailure(
+      'INTEGRATION_FAILURE',
+      503,
+      `Function ${name} is unavailable (${code === ErrorCode.NoResponders ? 'no runner' : code})`,
+      'Service Unavailable',
+    );
+  }
+  if (code === ErrorCode.MaxPayloadExceeded) {
+    return new IntegrationFailure(
+      'REQUEST_TOO_LARGE',
+      413,
+      `Event for ${name} exceeds the NATS payload limit`,
+      'Request Too Long',
+    );
+  }
+  return internalError(
+    `Invoking ${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
+}

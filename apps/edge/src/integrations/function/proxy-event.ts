@@ -1,0 +1,137 @@
+import type { InvocationRequest } from '../integration.types';
+import { lastValues } from '../mapping/template-context';
+import { formatRequestTime } from '../mapping/request-time';
+import { mediaTypeOf } from '../mapping/template-selection';
+
+/** The Lambda proxy integration event, REST API payload format 1.0. */
+export interface ProxyEventV1 {
+  resource: string;
+  path: string;
+  httpMethod: string;
+  headers: Record<string, string> | null;
+  multiValueHeaders: Record<string, string[]> | null;
+  queryStringParameters: Record<string, string> | null;
+  multiValueQueryStringParameters: Record<string, string[]> | null;
+  pathParameters: Record<string, string> | null;
+  stageVariables: Record<string, string> | null;
+  requestContext: ProxyRequestContextV1;
+  body: string | null;
+  isBase64Encoded: boolean;
+}
+
+export interface ProxyRequestContextV1 {
+  resourceId: string;
+  resourcePath: string;
+  httpMethod: string;
+  extendedRequestId: string;
+  requestTime: string;
+  path: string;
+  accountId: string;
+  protocol: string;
+  stage: string;
+  domainPrefix: string;
+  requestTimeEpoch: number;
+  requestId: string;
+  identity: ProxyIdentityV1;
+  domainName: string;
+  apiId: string;
+}
+
+export interface ProxyIdentityV1 {
+  cognitoIdentityPoolId: null;
+  accountId: null;
+  cognitoIdentityId: null;
+  caller: null;
+  sourceIp: string;
+  principalOrgId: null;
+  accessKey: null;
+  cognitoAuthenticationType: null;
+  cognitoAuthenticationProvider: null;
+  userArn: null;
+  userAgent: string | null;
+  user: null;
+  apiKey: null;
+  apiKeyId: null;
+  clientCert: null;
+}
+
+/**
+ * Builds the event a Lambda function receives from a REST API proxy integration. AWS gives
+ * `null`, not `{}`, for absent query strings, path parameters, stage variables and headers,
+ * and the single-value maps hold the last value of a repeated name.
+ */
+export function buildProxyEvent(req: InvocationRequest, body: Buffer | undefined): ProxyEventV1 {
+  const binary = isBinaryMediaType(req.headers['content-type']?.at(-1), req.binaryMediaTypes);
+  const hasBody = body !== undefined && body.length > 0;
+  return {
+    resource: req.resourcePath,
+    path: req.path,
+    httpMethod: req.httpMethod,
+    headers: nullIfEmpty(lastValues(req.headers)),
+    multiValueHeaders: nullIfEmpty(req.headers),
+    queryStringParameters: nullIfEmpty(lastValues(req.query)),
+    multiValueQueryStringParameters: nullIfEmpty(req.query),
+    pathParameters: nullIfEmpty(req.pathParameters),
+    stageVariables: nullIfEmpty(req.stageVariables),
+    requestContext: {
+      resourceId: req.resourceId,
+      resourcePath: req.resourcePath,
+      httpMethod: req.httpMethod,
+      extendedRequestId: req.extendedRequestId ?? req.requestId,
+      requestTime: formatRequestTime(req.requestTimeEpoch),
+      path: req.fullPath,
+      accountId: req.accountId,
+      protocol: req.protocol,
+      stage: req.stage,
+      domainPrefix: req.domainPrefix,
+      requestTimeEpoch: req.requestTimeEpoch,
+      requestId: req.requestId,
+      identity: {
+        cognitoIdentityPoolId: null,
+        accountId: null,
+        cognitoIdentityId: null,
+        caller: null,
+        sourceIp: req.sourceIp,
+        principalOrgId: null,
+        accessKey: null,
+        cognitoAuthenticationType: null,
+        cognitoAuthenticationProvider: null,
+        userArn: null,
+        userAgent: req.userAgent ?? null,
+        user: null,
+        apiKey: null,
+        apiKeyId: null,
+        clientCert: null,
+      },
+      domainName: req.domainName,
+      apiId: req.apiId,
+    },
+    body: hasBody ? body.toString(binary ? 'base64' : 'utf8') : null,
+    isBase64Encoded: hasBody && binary,
+  };
+}
+
+function nullIfEmpty<T extends object>(value: T): T | null {
+  for (const _key in value) return value;
+  return null;
+}
+
+/**
+ * True when the request's media type is listed in the API's binaryMediaTypes, where entries
+ * may use wildcards (`image/*`, `*\/*`). AWS stores `/` as `~1` in some exports; both forms match.
+ */
+export function isBinaryMediaType(
+  contentType: string | undefined,
+  binaryMediaTypes: string[],
+): boolean {
+  if (binaryMediaTypes.length === 0) return false;
+  if (contentType === undefined)
+    return binaryMediaTypes.some((entry) => entry.replace('~1', '/') === '*/*');
+  const [type, subtype] = mediaTypeOf(contentType).split('/');
+  for (const entry of binaryMediaTypes) {
+    const [wantType, wantSubtype] = mediaTypeOf(entry.replace('~1', '/')).split('/');
+    if ((wantType === '*' || wantType === type) && (wantSubtype === '*' || wantSubtype === subtype))
+      return true;
+  }
+  return false;
+}

@@ -1,0 +1,26 @@
+import type { Readable } from 'node:stream';
+import { IntegrationFailure } from '../integration.types';
+
+/**
+ * Buffers a backend response that a mapping needs whole, refusing more than `limit` bytes so a
+ * runaway backend cannot exhaust the edge's memory.
+ */
+export async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buf.length;
+    if (size > limit) {
+      stream.destroy();
+      throw new IntegrationFailure(
+        'INTEGRATION_FAILURE',
+        502,
+        `Backend response exceeds ${limit} bytes`,
+        'Internal server error',
+      );
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks, size);
+}

@@ -1,0 +1,205 @@
+import type { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { IntegrationFailure, PayloadTooLargeError } from '../integration.types';
+
+export interface UpstreamOptions {
+  /** Keep-alive connections per origin. */
+  connections: number;
+  keepAliveTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface UpstreamRequest {
+  url: URL;
+  method: string;
+  /** Lower-cased names; hop-by-hop and `host` are dropped here whatever the caller passes. */
+  headers: Record<string, string | string[]>;
+  body?: Readable | Buffer | string;
+  /** The whole exchange, response body included, must finish within this. */
+  timeoutMs: number;
+  /** The client's signal: aborting it aborts the upstream exchange. */
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  /** Lower-cased names, hop-by-hop removed. */
+  headers: Record<string, string | string[]>;
+  body: Readable;
+  /** Time until the response head arrived. */
+  latencyMs: number;
+}
+
+/**
+ * Origins come only from deployed definitions; the cap keeps a definition with stage-variable
+ * hosts from growing the pool table without bound. Idle pools close after keepAliveTimeout.
+ */
+const MAX_ORIGINS = 1024;
+
+/** RFC 9110 §7.6.1 connection-specific headers, plus those undici refuses to forward. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect']);
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+class TimeoutReason extends Error {}
+
+/** The HTTP transport of HTTP and HTTP_PROXY integrations: one keep-alive pool per origin. */
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(options: UpstreamOptions) {
+    this.agent = new Agent({
+      connections: options.connections,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      connect: { timeout: options.connectTimeoutMs },
+      maxOrigins: MAX_ORIGINS,
+      // Our own timer bounds the exchange; undici's 300 s defaults must not cut in first.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new TimeoutReason(`Upstream did not answer within ${req.timeoutMs} ms`));
+    }, req.timeoutMs);
+    const onClientAbort = (): void => controller.abort(req.signal.reason);
+    if (req.signal.aborted) onClientAbort();
+    else req.signal.addEventListener('abort', onClientAbort, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onClientAbort);
+    };
+
+    const started = performance.now();
+    try {
+      const res = await this.agent.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
+        method: req.method,
+        headers: forwardableHeaders(req.headers),
+        body: req.body,
+        signal: controller.signal,
+      });
+      const latencyMs = performance.now() - started;
+      res.body.once('close', done);
+      res.body.once('error', done);
+      res.body.once('end', done);
+      return {
+        statusCode: res.statusCode,
+        headers: responseHeaders(res.headers),
+        body: res.body,
+        latencyMs,
+      };
+    } catch (err) {
+      done();
+      throw upstreamFailure(err, { timedOut, clientAborted: req.signal.aborted, url: req.url });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function forwardableHeaders(
+  headers: Record<string, string | string[]>,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!NOT_FORWARDED.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Drops hop-by-hop headers, including any the upstream named in its own Connection header. */
+export function responseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const connection = headers.connection;
+  const named = new Set(
+    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || named.has(lower)) continue;
+    out[lower] = value;
+  }
+  return out;
+}
+
+/** Walks `cause` chains: undici wraps some socket errors and body-stream errors. */
+function findInChain<T>(
+  err: unknown,
+  pick: (e: Error & { code?: string }) => T | undefined,
+): T | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const hit = pick(current);
+    if (hit !== undefined) return hit;
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function upstreamFailure(
+  err: unknown,
+  { timedOut, clientAborted, url }: { timedOut: boolean; clientAborted: boolean; url: URL },
+): Error {
+  const tooLarge = findInChain(err, (e) => (e instanceof PayloadTooLargeError ? e : undefined));
+  if (tooLarge) return tooLarge;
+  if (err instanceof IntegrationFailure) return err;
+  const target = `${url.origin}${url.pathname}`;
+  const code = findInChain(err, (e) =>
+    typeof e.code === 'string' && e.code !== 'UND_ERR' ? e.code : undefined,
+  );
+  const detail =
+    `${target}: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`.trim();
+  const timerFired =
+    findInChain(err, (e) => (e instanceof TimeoutReason ? true : undefined)) ?? false;
+  if (timedOut || timerFired || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new IntegrationFailure(
+      'INTEGRATION_TIMEOUT',
+      504,
+      `Upstream timed out: ${detail}`,
+      'Endpoint request timed out',
+    );
+  }
+  if (clientAborted) {
+    return new IntegrationFailure(
+      'INTEGRATION_FAILURE',
+      502,
+      `Client went away: ${detail}`,
+      'Internal server error',
+    );
+  }
+  return new IntegrationFailure(
+    'INTEGRATION_FAILURE',
+    502,
+    `Upstream failed: ${detail}`,
+    'Internal server error',
+  );
+}

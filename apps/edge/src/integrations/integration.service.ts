@@ -1,0 +1,115 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Integration } from '@portico/definitions';
+import { METRICS_REGISTRY, NATS_CONNECTION, PINO_LOGGER, type PinoLogger } from '@portico/platform';
+import type { NatsConnection } from 'nats';
+import { Counter, type Registry } from 'prom-client';
+import { FunctionIntegration } from './function/function.integration';
+import { HttpIntegration } from './http/http.integration';
+import { HttpProxyIntegration } from './http/http-proxy.integration';
+import { UpstreamClient } from './http/upstream-client';
+import {
+  IntegrationFailure,
+  PayloadTooLargeError,
+  type InvocationRequest,
+  type InvocationResponse,
+  type Invoker,
+} from './integration.types';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  INTEGRATIONS_OPTIONS,
+  type IntegrationsOptions,
+} from './integrations.constants';
+import { MockIntegration } from './mock/mock.integration';
+
+const FAILURES_METRIC = 'portico_integration_failures_total';
+
+/** Dispatches a matched method's integration by type; every failure leaves as an IntegrationFailure. */
+@Injectable()
+export class IntegrationService implements Invoker, OnApplicationShutdown {
+  private readonly upstream: UpstreamClient;
+  private readonly httpProxy: HttpProxyIntegration;
+  private readonly http: HttpIntegration;
+  private readonly mock = new MockIntegration();
+  private readonly fn: FunctionIntegration;
+  private readonly failures: Counter<'type' | 'response_type'>;
+  private readonly accountId: string;
+
+  constructor(
+    @Inject(INTEGRATIONS_OPTIONS) options: IntegrationsOptions,
+    @Inject(NATS_CONNECTION) nc: NatsConnection | null,
+    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.accountId = options.accountId;
+    this.upstream = new UpstreamClient(options.upstream);
+    this.httpProxy = new HttpProxyIntegration(this.upstream, maxResponseBytes);
+    this.http = new HttpIntegration(this.upstream, maxResponseBytes);
+    this.fn = new FunctionIntegration(nc, logger);
+    const existing = registry.getSingleMetric(FAILURES_METRIC) as
+      Counter<'type' | 'response_type'> | undefined;
+    this.failures =
+      existing ??
+      new Counter({
+        name: FAILURES_METRIC,
+        help: 'Integration calls that ended in a gateway error, by integration type and gateway response type',
+        labelNames: ['type', 'response_type'],
+        registers: [registry],
+      });
+  }
+
+  async invoke(integration: Integration, request: InvocationRequest): Promise<InvocationResponse> {
+    // The edge's configured account stands in when the pipeline has none for this API.
+    const req = request.accountId ? request : { ...request, accountId: this.accountId };
+    try {
+      switch (integration.type) {
+        case 'HTTP_PROXY':
+          return await this.httpProxy.invoke(integration, req);
+        case 'HTTP':
+          return await this.http.invoke(integration, req);
+        case 'MOCK':
+          return await this.mock.invoke(integration, req);
+        case 'AWS_PROXY':
+          return await this.fn.invoke(integration, req);
+        default:
+          throw new IntegrationFailure(
+            'API_CONFIGURATION_ERROR',
+            500,
+            `Unsupported integration type ${String((integration as { type: unknown }).type)}`,
+            'Internal server error',
+          );
+      }
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) throw err;
+      const failure =
+        err instanceof IntegrationFailure
+          ? err
+          : new IntegrationFailure(
+              'INTEGRATION_FAILURE',
+              502,
+              errorText(err),
+              'Internal server error',
+            );
+      this.failures.inc({ type: integration.type, response_type: failure.responseType });
+      this.logger.warn(
+        {
+          requestId: req.requestId,
+          integrationType: integration.type,
+          responseType: failure.responseType,
+          status: failure.statusCode,
+          detail: failure.message,
+        },
+        'Integration failed',
+      );
+      throw failure;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.upstream.close();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

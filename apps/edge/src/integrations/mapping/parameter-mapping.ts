@@ -1,0 +1,179 @@
+import { IntegrationFailure, type InvocationRequest } from '../integration.types';
+import { evaluateJsonPath } from './json-path';
+
+/** What `requestParameters` produce for the integration request. */
+export interface MappedRequestParameters {
+  path: Record<string, string>;
+  querystring: Record<string, string[]>;
+  header: Record<string, string[]>;
+}
+
+/** Everything a mapping expression may read. `body` is needed only when an expression names it. */
+export interface RequestParameterSources {
+  req: InvocationRequest;
+  context: Record<string, unknown>;
+  body?: string;
+}
+
+export interface ResponseParameterSources {
+  /** Backend response headers, lower-cased names. */
+  headers: Record<string, string[]>;
+  body: string;
+  stageVariables: Record<string, string>;
+  context: Record<string, unknown>;
+}
+
+const REQUEST_TARGET =
+  /^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$/;
+const RESPONSE_TARGET = /^method\.response\.header\.(.+)$/;
+
+/** A definition that passed import but cannot be applied: AWS answers 500 for these. */
+function configurationError(detail: string): IntegrationFailure {
+  return new IntegrationFailure('API_CONFIGURATION_ERROR', 500, detail, 'Internal server error');
+}
+
+export function mappingsNeedRequestBody(mappings: Record<string, string>): boolean {
+  return Object.values(mappings).some(
+    (v) => v === 'method.request.body' || v.startsWith('method.request.body.'),
+  );
+}
+
+export function mapRequestParameters(
+  mappings: Record<string, string>,
+  sources: RequestParameterSources,
+): MappedRequestParameters {
+  const out: MappedRequestParameters = { path: {}, querystring: {}, header: {} };
+  for (const [target, expression] of Object.entries(mappings)) {
+    const match = REQUEST_TARGET.exec(target);
+    if (!match?.[1] || !match[2])
+      throw configurationError(`Invalid request parameter target: ${target}`);
+    const values = resolveRequestSource(expression, sources);
+    if (values === undefined || values.length === 0) continue;
+    const kind = match[1];
+    const name = match[2];
+    if (kind === 'path') out.path[name] = values[values.length - 1] as string;
+    else if (kind === 'querystring') out.querystring[name] = values.slice(-1);
+    else if (kind === 'multivaluequerystring') out.querystring[name] = values;
+    else if (kind === 'header') out.header[name.toLowerCase()] = values.slice(-1);
+    else out.header[name.toLowerCase()] = values;
+  }
+  return out;
+}
+
+function resolveRequestSource(
+  expression: string,
+  { req, context, body }: RequestParameterSources,
+): string[] | undefined {
+  const common = resolveCommonSource(expression, req.stageVariables, context);
+  if (common !== NOT_COMMON) return common;
+  const [, kind, name] =
+    /^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$/.exec(
+      expression,
+    ) ?? [];
+  if (kind && name) {
+    if (kind === 'path') return single(req.pathParameters[name]);
+    if (kind === 'querystring') return lastOf(req.query[name]);
+    if (kind === 'multivaluequerystring') return req.query[name];
+    if (kind === 'header') return lastOf(req.headers[name.toLowerCase()]);
+    return req.headers[name.toLowerCase()];
+  }
+  if (expression === 'method.request.body' || expression.startsWith('method.request.body.')) {
+    if (body === undefined)
+      throw new Error('Request body needed for parameter mapping was not read');
+    return bodySource(body, expression.slice('method.request.body'.length));
+  }
+  throw configurationError(`Invalid request parameter source: ${expression}`);
+}
+
+/** `method.response.header.X` ← backend header, backend body (or a JSON path in it), literal. */
+export function mapResponseParameters(
+  mappings: Record<string, string>,
+  sources: ResponseParameterSources,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [target, expression] of Object.entries(mappings)) {
+    const name = RESPONSE_TARGET.exec(target)?.[1];
+    if (!name) throw configurationError(`Invalid response parameter target: ${target}`);
+    const values = resolveResponseSource(expression, sources);
+    // A multi-valued source becomes one comma-separated header, as AWS joins them.
+    if (values !== undefined && values.length > 0) out[name] = values.join(',');
+  }
+  return out;
+}
+
+function resolveResponseSource(
+  expression: string,
+  sources: ResponseParameterSources,
+): string[] | undefined {
+  const common = resolveCommonSource(expression, sources.stageVariables, sources.context);
+  if (common !== NOT_COMMON) return common;
+  const [, kind, name] =
+    /^integration\.response\.(header|multivalueheader)\.(.+)$/.exec(expression) ?? [];
+  if (kind && name) {
+    const values = sources.headers[name.toLowerCase()];
+    return kind === 'header' ? lastOf(values) : values;
+  }
+  if (
+    expression === 'integration.response.body' ||
+    expression.startsWith('integration.response.body.')
+  ) {
+    return bodySource(sources.body, expression.slice('integration.response.body'.length));
+  }
+  throw configurationError(`Invalid response parameter source: ${expression}`);
+}
+
+const NOT_COMMON = Symbol('not-common');
+
+/** Sources valid on both sides: `'literal'`, `stageVariables.x`, `context.a.b`. */
+function resolveCommonSource(
+  expression: string,
+  stageVariables: Record<string, string>,
+  context: Record<string, unknown>,
+): string[] | undefined | typeof NOT_COMMON {
+  if (expression.length >= 2 && expression.startsWith("'") && expression.endsWith("'")) {
+    return [expression.slice(1, -1)];
+  }
+  if (expression.startsWith('stageVariables.')) {
+    return single(stageVariables[expression.slice('stageVariables.'.length)]);
+  }
+  if (expression.startsWith('context.')) {
+    let value: unknown = context;
+    for (const key of expression.slice('context.'.length).split('.')) {
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[key]
+          : undefined;
+    }
+    return value === undefined || value === null || typeof value === 'object'
+      ? undefined
+      : [String(value)];
+  }
+  return NOT_COMMON;
+}
+
+/** `…body` is the whole text; `…body.a.b` the value at `$.a.b` (JSON text unless a string). */
+function bodySource(body: string, suffix: string): string[] | undefined {
+  if (suffix === '') return [body];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body) as unknown;
+  } catch {
+    return undefined; // not JSON: a body path selects nothing, as AWS leaves the parameter out
+  }
+  let value: unknown;
+  try {
+    value = evaluateJsonPath(parsed, `$${suffix}`);
+  } catch (err) {
+    throw configurationError(`Invalid JSON path in parameter mapping: ${(err as Error).message}`);
+  }
+  if (value === undefined || value === null) return undefined;
+  return [typeof value === 'string' ? value : JSON.stringify(value)];
+}
+
+function single(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : [value];
+}
+
+function lastOf(values: string[] | undefined): string[] | undefined {
+  return values && values.length > 0 ? values.slice(-1) : undefined;
+}

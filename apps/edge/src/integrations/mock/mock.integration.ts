@@ -1,0 +1,54 @@
+import type { Integration } from '@portico/definitions';
+import type { InvocationRequest, InvocationResponse } from '../integration.types';
+import { applyIntegrationResponse, renderOrFail } from '../mapping/integration-response';
+import { buildTemplateContext, buildTemplateInput } from '../mapping/template-context';
+import { selectRequestTemplate } from '../mapping/template-selection';
+
+/**
+ * MOCK, as AWS does it: the request template's output carries `statusCode`, which selects the
+ * integration response by selectionPattern; without a request template the default integration
+ * response answers. The response template sees the request body as `$input`; without one the
+ * body is empty.
+ */
+export class MockIntegration {
+  async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
+    const started = performance.now();
+    const context = buildTemplateContext(req);
+    const choice = selectRequestTemplate(integration, req.headers['content-type']?.at(-1));
+    const requestBody = req.body.empty ? '' : (await req.body.readAll()).toString('utf8');
+    let selector: string | undefined;
+    if (choice.kind === 'template' && choice.template.trim() !== '') {
+      const rendered = renderOrFail(choice.template, {
+        context,
+        stageVariables: req.stageVariables,
+        input: buildTemplateInput(req, requestBody),
+      });
+      selector = statusCodeOf(rendered);
+    }
+    const mapped = applyIntegrationResponse(
+      integration.responses,
+      { selector, headers: {}, body: Buffer.alloc(0), templateBody: requestBody },
+      req,
+      context,
+    );
+    return { ...mapped, integrationLatencyMs: performance.now() - started };
+  }
+}
+
+/**
+ * The `statusCode` of the rendered request template. Templates often produce loose JSON
+ * (`{ "statusCode": 200 }` with stray whitespace or trailing text), so a field match backs up
+ * the parser.
+ */
+export function statusCodeOf(rendered: string): string | undefined {
+  try {
+    const parsed = JSON.parse(rendered) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && 'statusCode' in parsed) {
+      const code = (parsed as { statusCode: unknown }).statusCode;
+      if (typeof code === 'number' || typeof code === 'string') return String(code);
+    }
+    return undefined;
+  } catch {
+    return /"statusCode"\s*:\s*"?(\d{3})"?/.exec(rendered)?.[1];
+  }
+}

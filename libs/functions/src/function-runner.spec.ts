@@ -1,0 +1,269 @@
+import { DEADLINE_HEADER, functionInvokeSubject, REQUEST_ID_HEADER } from '@portico/contracts';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { connect, ErrorCode, headers, type NatsConnection, NatsError } from 'nats';
+import pino from 'pino';
+import { startFunctionRunner, type FunctionRunner } from './function-runner';
+import type { LambdaContext, LambdaHandler } from './lambda.types';
+
+const silent = pino({ level: 'silent' });
+
+interface Reply {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string; errorType?: string };
+}
+
+describe('function runner', () => {
+  let infra: TestInfra;
+  let nc: NatsConnection;
+  const runners: FunctionRunner[] = [];
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    nc = await connect({ servers: infra.natsUrl });
+  });
+
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.close()));
+  });
+
+  afterAll(async () => {
+    await nc.close();
+    await infra.stop();
+  });
+
+  async function start(
+    name: string,
+    handler: LambdaHandler,
+    extra: { concurrency?: number; maxQueued?: number } = {},
+  ) {
+    const runner = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name,
+      handler,
+      logger: silent,
+      ...extra,
+    });
+    runners.push(runner);
+    return runner;
+  }
+
+  async function invoke(
+    name: string,
+    event: unknown,
+    opts: { requestId?: string; budgetMs?: number } = {},
+  ): Promise<Reply> {
+    const h = headers();
+    if (opts.requestId) h.set(REQUEST_ID_HEADER, opts.requestId);
+    h.set(DEADLINE_HEADER, String(Date.now() + (opts.budgetMs ?? 10_000)));
+    const msg = await nc.request(functionInvokeSubject(name), Buffer.from(JSON.stringify(event)), {
+      timeout: 10_000,
+      headers: h,
+    });
+    return JSON.parse(Buffer.from(msg.data).toString()) as Reply;
+  }
+
+  it('runs an async handler with the event and a Lambda-like context', async () => {
+    await start('ctx-fn', async (event: unknown, context: LambdaContext) => ({
+      event,
+      awsRequestId: context.awsRequestId,
+      functionName: context.functionName,
+      functionVersion: context.functionVersion,
+      invokedFunctionArn: context.invokedFunctionArn,
+      memoryLimitInMB: context.memoryLimitInMB,
+      logGroupName: context.logGroupName,
+      logStreamName: context.logStreamName,
+      remaining: context.getRemainingTimeInMillis(),
+      waits: context.callbackWaitsForEmptyEventLoop,
+    }));
+    const reply = await invoke(
+      'ctx-fn',
+      { hello: 'world' },
+      { requestId: 'req-123', budgetMs: 5_000 },
+    );
+    expect(reply.ok).toBe(true);
+    const result = reply.result as Record<string, unknown>;
+    expect(result).toMatchObject({
+      event: { hello: 'world' },
+      awsRequestId: 'req-123',
+      functionName: 'ctx-fn',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ctx-fn',
+      memoryLimitInMB: '128',
+      logGroupName: '/aws/lambda/ctx-fn',
+      waits: true,
+    });
+    expect(result.logStreamName).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    expect(result.remaining).toBeGreaterThan(0);
+    expect(result.remaining).toBeLessThanOrEqual(5_000);
+  });
+
+  it('runs a callback-style handler', async () => {
+    await start('cb-fn', (event: unknown, _context: LambdaContext, callback) => {
+      const { fail } = event as { fail?: boolean };
+      setImmediate(() =>
+        fail
+          ? callback(new TypeError('bad input'))
+          : callback(null, { statusCode: 200, body: 'cb' }),
+      );
+    });
+    expect(await invoke('cb-fn', {})).toEqual({
+      ok: true,
+      result: { statusCode: 200, body: 'cb' },
+    });
+    expect(await invoke('cb-fn', { fail: true })).toEqual({
+      ok: false,
+      error: { code: 'FunctionError', message: 'bad input', errorType: 'TypeError' },
+    });
+  });
+
+  it('turns throws, rejections and unserialisable results into FunctionError replies', async () => {
+    await start('bad-fn', (event: unknown) => {
+      const { mode } = event as { mode: string };
+      if (mode === 'throw') throw new RangeError('sync boom');
+      if (mode === 'reject') return Promise.reject(new Error('async boom'));
+      if (mode === 'cycle') {
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        return Promise.resolve(cyclic);
+      }
+      return 'plain value';
+    });
+    expect(await invoke('bad-fn', { mode: 'throw' })).toEqual({
+      ok: false,
+      error: { code: 'FunctionError', message: 'sync boom', errorType: 'RangeError' },
+    });
+    expect(await invoke('bad-fn', { mode: 'reject' })).toMatchObject({
+      ok: false,
+      error: { message: 'async boom' },
+    });
+    expect(await invoke('bad-fn', { mode: 'cycle' })).toMatchObject({
+      ok: false,
+      error: { code: 'FunctionError', errorType: 'Runtime.MarshalError' },
+    });
+    expect(await invoke('bad-fn', { mode: 'value' })).toEqual({ ok: true, result: 'plain value' });
+  });
+
+  it('ends an invocation at its deadline as timed out', async () => {
+    await start('hang-fn', () => new Promise(() => undefined));
+    expect(await invoke('hang-fn', {}, { budgetMs: 100 })).toMatchObject({
+      ok: false,
+      error: { code: 'FunctionTimeout', errorType: 'TimeoutError' },
+    });
+  });
+
+  it('never runs more invocations at once than its concurrency', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const gates: Array<() => void> = [];
+    const runner = await start(
+      'bounded-fn',
+      async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        inFlight--;
+        return 'done';
+      },
+      { concurrency: 3, maxQueued: 3 },
+    );
+    const replies = Array.from({ length: 6 }, (_, i) => invoke('bounded-fn', { i }));
+    // All six are with the runner: three running, three waiting for a slot.
+    await eventually(() => expect(runner.stats()).toEqual({ running: 3, queued: 3 }));
+    expect(inFlight).toBe(3);
+    for (let released = 0; released < 6; released++) {
+      await eventually(() => expect(gates.length).toBeGreaterThan(0));
+      gates.shift()?.();
+    }
+    expect((await Promise.all(replies)).every((r) => r.ok && r.result === 'done')).toBe(true);
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('takes no more than concurrency + maxQueued: beyond that the server has no responder for it', async () => {
+    const gates: Array<() => void> = [];
+    const runner = await start(
+      'full-fn',
+      () => new Promise<string>((resolve) => gates.push(() => resolve('ok'))),
+      { concurrency: 1, maxQueued: 1 },
+    );
+    const accepted = [invoke('full-fn', { n: 1 }), invoke('full-fn', { n: 2 })];
+    const rejected = await invoke('full-fn', { n: 3 }).catch((err: unknown) => err);
+    expect(rejected).toBeInstanceOf(NatsError);
+    expect((rejected as NatsError).code).toBe(ErrorCode.NoResponders);
+    // The server routed the first two to the runner before answering the third; the runner may
+    // still be reading them off its socket.
+    await eventually(() => expect(runner.stats()).toEqual({ running: 1, queued: 1 }));
+    await eventually(() => expect(gates.length).toBe(1));
+    gates.shift()?.();
+    await eventually(() => expect(gates.length).toBe(1));
+    gates.shift()?.();
+    expect(await Promise.all(accepted)).toEqual([
+      { ok: true, result: 'ok' },
+      { ok: true, result: 'ok' },
+    ]);
+    // Slots came back: the runner takes work again.
+    const again = invoke('full-fn', { n: 4 });
+    await eventually(() => expect(gates.length).toBe(1));
+    gates.shift()?.();
+    expect(await again).toEqual({ ok: true, result: 'ok' });
+  });
+
+  it('close() stops taking work but finishes and answers what is in flight', async () => {
+    const events: string[] = [];
+    const gates: Array<() => void> = [];
+    const runner = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name: 'drain-fn',
+      logger: silent,
+      handler: async () => {
+        events.push('started');
+        await new Promise<void>((resolve) => gates.push(resolve));
+        events.push('finished');
+        return 'late but answered';
+      },
+    });
+    const inFlight = invoke('drain-fn', {});
+    await eventually(() => expect(events).toEqual(['started']));
+    const closed = runner.close().then(() => events.push('closed'));
+    // A probe that slips in before the unsubscribe lands is accepted (and waits like the first);
+    // once it lands, the runner is gone from the queue group.
+    const probes: Array<Promise<unknown>> = [];
+    await eventually(async () => {
+      const probe = nc.request(functionInvokeSubject('drain-fn'), Buffer.from('{}'), {
+        timeout: 10_000,
+      });
+      probes.push(probe.catch(() => undefined));
+      const err = await Promise.race([
+        probe.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        new Promise((r) => setTimeout(r, 200)),
+      ]);
+      expect((err as NatsError | undefined)?.code).toBe(ErrorCode.NoResponders);
+    });
+    expect(events).not.toContain('closed');
+    // Release everything accepted, including a probe whose handler starts a moment later.
+    await eventually(() => {
+      gates.splice(0).forEach((release) => release());
+      expect(events.at(-1)).toBe('closed');
+    });
+    expect(await inFlight).toEqual({ ok: true, result: 'late but answered' });
+    await closed;
+    await Promise.all(probes);
+    expect(events.filter((e) => e === 'finished')).toHaveLength(
+      events.filter((e) => e === 'started').length,
+    );
+  });
+
+  it('refuses an invalid function name', async () => {
+    await expect(
+      startFunctionRunner({
+        natsUrl: infra.natsUrl,
+        name: 'bad name!',
+        handler: async () => 1,
+        logger: silent,
+      }),
+    ).rejects.toThrow(/Invalid function name/);
+  });
+});
