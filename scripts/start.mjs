@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// `pnpm start`: the whole gateway on this machine, without Docker. Builds when the build is
+// missing or older than the sources, finds or starts NATS and Redis, starts the demo upstream,
+// the demo function, control (deploying demo/portico.yaml) and edge, waits until they are
+// ready and prints requests to try. Ctrl-C stops everything it started; services drain first.
+//
+//   pnpm start [--no-build] [--raw-logs]
+//
+// Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
+// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), PORTICO_CONFIG
+// (demo/portico.yaml), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assertPortFree, InfraError, provideInfra } from './lib/infra.mjs';
+import { ProcessGroup, waitForHttp } from './lib/processes.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const env = process.env;
+
+const ENTRIES = {
+  edge: 'apps/edge/dist/main.js',
+  control: 'apps/control/dist/main.js',
+  functions: 'libs/functions/dist/cli.js',
+};
+const ports = {
+  edge: Number(env.EDGE_PORT ?? 8080),
+  edgeOps: Number(env.EDGE_OPS_PORT ?? 9080),
+  control: Number(env.CONTROL_PORT ?? 8081),
+  controlOps: Number(env.CONTROL_OPS_PORT ?? 9081),
+  upstream: Number(env.UPSTREAM_PORT ?? 3000),
+};
+const host = '127.0.0.1';
+const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+const configFile = resolve(env.PORTICO_CONFIG ?? join(root, 'demo/portico.yaml'));
+const demoConfig = !env.PORTICO_CONFIG;
+
+function say(text) {
+  process.stdout.write(`${'portico'.padEnd(8)}| ${text}\n`);
+}
+
+function fail(text) {
+  process.stderr.write(`\npnpm start: ${text}\n`);
+  process.exit(1);
+}
+
+/** Why a build is needed, or undefined when every entry point is newer than every source. */
+function buildReason() {
+  const built = Object.values(ENTRIES).map((p) => join(root, p));
+  if (built.some((p) => !existsSync(p))) return 'no build yet';
+  const builtAt = Math.min(...built.map((p) => statSync(p).mtimeMs));
+  for (const group of ['apps', 'libs']) {
+    for (const pkg of readdirSync(join(root, group))) {
+      const src = join(root, group, pkg, 'src');
+      if (!existsSync(src)) continue;
+      for (const file of readdirSync(src, { recursive: true })) {
+        if (!String(file).endsWith('.ts') || String(file).endsWith('.spec.ts')) continue;
+        if (statSync(join(src, String(file))).mtimeMs > builtAt) return 'sources changed';
+      }
+    }
+  }
+  return undefined;
+}
+
+function build() {
+  const reason = buildReason();
+  if (!reason) return;
+  if (args.has('--no-build')) fail(`the build is stale (${reason}); run \`pnpm build\`.`);
+  say(`building (${reason}): pnpm build`);
+  // Through the same pnpm that runs this script when there is one, so PATH does not matter.
+  const pnpm = env.npm_execpath && /pnpm/.test(env.npm_execpath) ? env.npm_execpath : undefined;
+  const result = pnpm
+    ? spawnSync(process.execPath, [pnpm, 'build'], { cwd: root, stdio: 'inherit' })
+    : spawnSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+  if (result.error) fail(`cannot run pnpm (${result.error.message}); install pnpm 10.`);
+  if (result.status !== 0) fail('the build failed; see the errors above.');
+}
+
+async function checkPorts() {
+  const checks = [
+    [ports.edge, 'the gateway needs it: stop what uses it or set EDGE_PORT'],
+    [ports.edgeOps, "edge's ops port: set EDGE_OPS_PORT"],
+    [ports.control, 'the management API needs it: set CONTROL_PORT'],
+    [ports.controlOps, "control's ops port: set CONTROL_OPS_PORT"],
+  ];
+  if (demoConfig) {
+    checks.push([ports.upstream, 'the demo upstream needs it (demo/portico.yaml points there)']);
+  }
+  for (const [port, what] of checks) await assertPortFree(host, port, what);
+}
+
+function printTryLines() {
+  const gateway = `http://localhost:${ports.edge}`;
+  const stage = `${gateway}/restapis/demo/prod/_user_request_`;
+  const tries = [
+    ['HTTP proxy to the demo upstream, path style', `curl ${stage}/pets`],
+    [
+      'the same API by host name',
+      `curl http://demo.execute-api.localhost:${ports.edge}/prod/pets/2`,
+    ],
+    ['by its custom domain and base path', `curl http://pets.localhost:${ports.edge}/v1/pets/1`],
+    [
+      'a POST, echoed by the upstream',
+      `curl -X POST ${stage}/pets -H 'content-type: application/json' -d '{"name":"Bo","type":"dog"}'`,
+    ],
+    ['a Lambda handler (demo/functions/hello.mjs)', `curl '${stage}/hello/you?greeting=hi'`],
+    ['a mock integration', `curl ${stage}/health`],
+    ['integration timeout: 504 after 1 s', `curl -i ${stage}/slow`],
+    ['a customised gateway response: 404', `curl -i ${stage}/nowhere`],
+    [
+      'the management API (any credentials will do)',
+      `aws apigateway get-rest-apis --endpoint-url http://${host}:${ports.control} --region us-east-1`,
+    ],
+  ];
+  say('');
+  say(`Portico is up: gateway ${gateway}, management API http://${host}:${ports.control}`);
+  say('');
+  for (const [what, command] of tries) {
+    say(`  # ${what}`);
+    say(`  ${command}`);
+  }
+  say('');
+  say('Press Ctrl-C to stop.');
+}
+
+async function main() {
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 22) fail(`Node ${process.versions.node} is too old; Portico needs Node 22 or later.`);
+  if (!existsSync(configFile)) fail(`no config file at ${configFile} (PORTICO_CONFIG).`);
+  build();
+  await checkPorts();
+
+  const infra = await provideInfra(env, say);
+  say(`NATS  ${infra.nats.url} (${infra.nats.source})`);
+  say(`Redis ${infra.redis.url} (${infra.redis.source})`);
+
+  const group = new ProcessGroup({ raw: args.has('--raw-logs'), colour: process.stdout.isTTY });
+  let stopping;
+  const stop = (code) => {
+    stopping ??= (async () => {
+      say('stopping: services drain in-flight work first (Ctrl-C again to kill at once)');
+      await group.stopAll(shutdownMs + 5_000);
+      await infra.stop();
+      say('stopped');
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (++signals > 1) {
+        group.killAll();
+        process.exit(130);
+      }
+      void stop(0);
+    });
+  }
+  group.onUnexpectedExit = () => void stop(1);
+
+  const common = {
+    ...env,
+    NATS_URL: infra.nats.url,
+    REDIS_URL: infra.redis.url,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    OPS_HOST: host,
+    SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
+  };
+  const run = (name, script, extraArgs, extraEnv) =>
+    group.start(name, process.execPath, [join(root, script), ...extraArgs], {
+      cwd: root,
+      env: { ...common, ...extraEnv },
+    });
+
+  try {
+    if (demoConfig) {
+      const upstream = run('upstream', 'demo/upstream/server.mjs', [], {
+        UPSTREAM_HOST: host,
+        UPSTREAM_PORT: String(ports.upstream),
+      });
+      run(
+        'fn-hello',
+        ENTRIES.functions,
+        [join(root, 'demo/functions/hello.mjs'), '--name', 'hello'],
+        {},
+      );
+      await waitForHttp(`http://${host}:${ports.upstream}/health`, {
+        timeoutMs: 10_000,
+        entry: upstream,
+      });
+    }
+    const control = run('control', ENTRIES.control, [], {
+      CONTROL_HOST: host,
+      CONTROL_PORT: String(ports.control),
+      CONTROL_OPS_PORT: String(ports.controlOps),
+      PORTICO_CONFIG: configFile,
+    });
+    await waitForHttp(`http://${host}:${ports.controlOps}/readyz`, {
+      timeoutMs: 60_000,
+      entry: control,
+    });
+    const edge = run('edge', ENTRIES.edge, [], {
+      EDGE_HOST: env.EDGE_HOST ?? host,
+      EDGE_PORT: String(ports.edge),
+      EDGE_OPS_PORT: String(ports.edgeOps),
+    });
+    await waitForHttp(`http://${host}:${ports.edgeOps}/readyz`, { timeoutMs: 60_000, entry: edge });
+    if (demoConfig) {
+      // control deploys the config file at start; the edge serves the stage once it has loaded it.
+      await waitForHttp(`http://${host}:${ports.edge}/restapis/demo/prod/_user_request_/health`, {
+        timeoutMs: 20_000,
+        entry: edge,
+      });
+      printTryLines();
+    } else {
+      say(
+        `Portico is up: gateway http://localhost:${ports.edge}, config ${configFile}. Ctrl-C stops it.`,
+      );
+    }
+  } catch (err) {
+    say(`start failed: ${err.message}`);
+    await stop(1);
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof InfraError) fail(err.message);
+  fail(err.stack ?? String(err));
+});
