@@ -1,0 +1,2 @@
+export { bootstrap } from './bootstrap';
+export { type EdgeConfig, loadEdgeConfig } from './config';

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { EdgeConfig } from '../config';
+import { IntegrationsModule } from '../integrations';
+import { ObservabilityModule } from '../observability/observability.module';
+import { StagesModule } from '../stages/stages.module';
+import { RequestPipeline } from './request-pipeline.service';
+
+@Module({})
+export class PipelineModule {
+  static forRoot(config: EdgeConfig): DynamicModule {
+    return {
+      module: PipelineModule,
+      imports: [
+        StagesModule,
+        ObservabilityModule,
+        IntegrationsModule.forRoot({
+          accountId: config.PORTICO_ACCOUNT_ID,
+          region: config.PORTICO_REGION,
+          upstream: {
+            connections: config.UPSTREAM_CONNECTIONS,
+            keepAliveTimeoutMs: config.UPSTREAM_KEEPALIVE_MS,
+            connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+          },
+        }),
+      ],
+      providers: [RequestPipeline],
+      exports: [RequestPipeline],
+    };
+  }
+}

@@ -1,0 +1,210 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable, Writable } from 'node:stream';
+import type { Integration } from '@portico/definitions';
+import { HealthService } from '@portico/platform';
+import { eventually } from '@portico/testing';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { request } from 'undici';
+import type { EdgeConfig } from '../config';
+import {
+  IntegrationFailure,
+  type InvocationRequest,
+  type InvocationResponse,
+  type Invoker,
+  PayloadTooLargeError,
+} from '../integrations';
+import { AccessLog } from '../observability/access-log';
+import { EdgeMetrics } from '../observability/edge-metrics';
+import { compileStage } from '../stages/compiled-stage';
+import type { StageRegistry } from '../stages/stage-registry.service';
+import { activeStage, resource } from '../testing/api-factory';
+import { RequestPipeline } from './request-pipeline.service';
+
+/**
+ * The pipeline's failure handling, driven over real HTTP with a scripted invoker (stages and
+ * integrations are exercised for real in data-plane.spec.ts).
+ */
+describe('RequestPipeline failure handling', () => {
+  const stage = compileStage(
+    activeStage({ apiId: 'api', stageName: 'prod', resources: [resource('/r', ['ANY'])] }),
+  );
+  const registry = { stage: () => stage, domain: () => undefined } as unknown as StageRegistry;
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  let script: (req: InvocationRequest) => Promise<InvocationResponse>;
+  const invoker: Invoker = { invoke: (_i: Integration, req: InvocationRequest) => script(req) };
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const config = {
+      MAX_BODY_BYTES: 8,
+      PORTICO_DOMAIN: 'localhost',
+      PORTICO_ACCOUNT_ID: '123456789012',
+      TRUSTED_PROXIES: [],
+    } as unknown as EdgeConfig;
+    const pipeline = new RequestPipeline(
+      config,
+      registry,
+      invoker,
+      new EdgeMetrics(new Registry()),
+      new AccessLog(logger),
+      new HealthService(),
+      logger,
+    );
+    server = createServer((req, res) => pipeline.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/restapis/api/prod/_user_request_/r`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => (lines.length = 0));
+
+  const answered = async (init?: Parameters<typeof request>[1]) => {
+    const res = await request(base, init);
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+  };
+
+  it('answers 500 Internal server error for an unexpected error and logs it with the request id', async () => {
+    script = async () => {
+      throw new TypeError('boom');
+    };
+    const res = await answered();
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.text)).toEqual({ message: 'Internal server error' });
+    const requestId = res.headers['x-amzn-requestid'];
+    const error = lines.find((l) => l['msg'] === 'Unexpected error in the request pipeline');
+    expect(error).toMatchObject({ requestId, level: 50 });
+    const access = lines.find((l) => l['log'] === 'access');
+    expect(access).toMatchObject({
+      requestId,
+      status: 500,
+      resourcePath: '/r',
+      apiId: 'api',
+      stage: 'prod',
+    });
+    expect(access?.['errorMessage']).toContain('boom');
+  });
+
+  it('answers with the status and message an IntegrationFailure carries', async () => {
+    script = async () => {
+      throw new IntegrationFailure(
+        'INTEGRATION_TIMEOUT',
+        504,
+        'upstream slow',
+        'Endpoint request timed out',
+      );
+    };
+    const res = await answered();
+    expect(res.status).toBe(504);
+    expect(JSON.parse(res.text)).toEqual({ message: 'Endpoint request timed out' });
+    script = async () => {
+      throw new IntegrationFailure(
+        'INTEGRATION_FAILURE',
+        502,
+        'bad lambda output',
+        'Internal server error',
+      );
+    };
+    expect((await answered()).status).toBe(502);
+  });
+
+  it('answers 413 when the body limit tripped, whatever the integration made of it', async () => {
+    script = async (req) => {
+      await req.body.readAll().catch(() => undefined);
+      throw new IntegrationFailure('INTEGRATION_FAILURE', 502, 'wrapped', 'Internal server error');
+    };
+    const res = await answered({
+      method: 'POST',
+      body: Readable.from([Buffer.from('0123456789abcdef')]),
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.text)).toEqual({ message: 'Request Entity Too Large' });
+    script = async () => {
+      throw new PayloadTooLargeError(8);
+    };
+    expect((await answered()).status).toBe(413);
+  });
+
+  it('answers 500 when an integration response cannot be written (a status out of range)', async () => {
+    script = async () => ({ statusCode: 1000, headers: {}, body: 'x', integrationLatencyMs: 1 });
+    const res = await answered();
+    expect(res.status).toBe(500);
+    expect(res.headers['x-amzn-requestid']).toBeDefined();
+  });
+
+  it('cuts the response short when a streamed body fails midway, and logs it', async () => {
+    script = async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: new Readable({
+        read() {
+          this.push('partial');
+          this.destroy(new Error('upstream died'));
+        },
+      }),
+      integrationLatencyMs: 1,
+    });
+    const outcome = await request(base)
+      .then((res) => res.body.text())
+      .then(
+        () => 'complete',
+        () => 'cut short',
+      );
+    expect(outcome).toBe('cut short');
+    await eventually(() =>
+      expect(lines.find((l) => l['msg'] === 'Response stream failed')).toBeDefined(),
+    );
+  });
+
+  it('records the outcome in metrics and the access log once per request', async () => {
+    script = async () => ({
+      statusCode: 201,
+      headers: { 'x-up': '1' },
+      body: Buffer.from('made'),
+      integrationLatencyMs: 7,
+    });
+    const res = await answered();
+    expect(res).toMatchObject({ status: 201, text: 'made' });
+    expect(res.headers['content-length']).toBe('4');
+    await eventually(() => expect(lines.some((l) => l['log'] === 'access')).toBe(true));
+    const access = lines.filter((l) => l['log'] === 'access');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ status: 201, responseLength: 4, integrationLatency: 7 });
+    expect(access[0]).not.toHaveProperty('errorMessage');
+  });
+
+  it('streams a response through and does not take its end for a client going away', async () => {
+    let signal: AbortSignal | undefined;
+    script = async (req) => {
+      signal = req.signal;
+      return {
+        statusCode: 200,
+        headers: {},
+        body: Readable.from(['a', 'b', 'c']),
+        integrationLatencyMs: 1,
+      };
+    };
+    const res = await answered();
+    expect(res.text).toBe('abc');
+    await eventually(() => expect(lines.some((l) => l['log'] === 'access')).toBe(true));
+    const access = lines.find((l) => l['log'] === 'access');
+    expect(access).toMatchObject({ status: 200, responseLength: 3 });
+    expect(access).not.toHaveProperty('errorMessage');
+    expect(signal?.aborted).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+import type { ActiveStage, DomainName } from '@portico/definitions';
+import { GatewayResponses } from '../responses/gateway-responses';
+import {
+  basePathSegments,
+  type BasePathMappingRef,
+  type DomainRef,
+  type TargetStage,
+} from '../routing/invocation-target';
+import { RouteTable } from '../routing/route-table';
+
+/** A stage ready to serve: everything a request needs, immutable once built. */
+export interface CompiledStage extends TargetStage {
+  readonly deploymentId: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly binaryMediaTypes: readonly string[];
+  readonly routes: RouteTable;
+  readonly responses: GatewayResponses;
+  /** Changes whenever anything served changes, so a resync skips stages that did not. */
+  readonly fingerprint: string;
+}
+
+export interface CompiledDomain extends DomainRef {
+  readonly domainName: string;
+  readonly fingerprint: string;
+}
+
+/** Throws (RouteCompileError and friends) when the deployment cannot be served. */
+export function compileStage(active: ActiveStage): CompiledStage {
+  const { stage, deployment, api } = active;
+  return {
+    apiId: stage.restApiId,
+    stageName: stage.stageName,
+    disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    deploymentId: deployment.id,
+    variables: { ...stage.variables },
+    binaryMediaTypes: [...api.binaryMediaTypes],
+    routes: RouteTable.compile(deployment.definition.resources),
+    responses: new GatewayResponses(deployment.definition.gatewayResponses),
+    fingerprint: stageFingerprint(active),
+  };
+}
+
+/** Deployments are immutable by id, so the definition is covered by the deployment id. */
+export function stageFingerprint({ stage, deployment, api }: ActiveStage): string {
+  return JSON.stringify([deployment.id, stage.lastUpdatedDate, stage.variables, api]);
+}
+
+export function compileDomain(domain: DomainName): CompiledDomain {
+  const mappings: BasePathMappingRef[] = domain.basePathMappings
+    .map((m) => ({
+      basePath: basePathSegments(m.basePath),
+      restApiId: m.restApiId,
+      stage: m.stage,
+    }))
+    .sort((a, b) => b.basePath.length - a.basePath.length);
+  return {
+    domainName: domain.domainName.toLowerCase(),
+    mappings,
+    fingerprint: JSON.stringify(domain.basePathMappings),
+  };
+}

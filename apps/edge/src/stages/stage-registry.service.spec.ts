@@ -1,0 +1,185 @@
+import { Logger } from '@nestjs/common';
+import type { ActiveStage, DefinitionStore, DomainName } from '@portico/definitions';
+import { HealthService } from '@portico/platform';
+import type { EdgeConfig } from '../config';
+import { activeStage, domainName, resource } from '../testing/api-factory';
+import { StageRegistry } from './stage-registry.service';
+
+/**
+ * The registry's bookkeeping with an in-memory definition source (Redis itself is exercised by
+ * stage-updates.spec.ts).
+ */
+class FakeStore {
+  stages = new Map<string, ActiveStage>();
+  domains = new Map<string, DomainName>();
+  down = false;
+  /** Resolves listActiveStages late, with what the store held when it was called. */
+  slowList?: Promise<void>;
+  listed?: () => void;
+
+  put(a: ActiveStage): void {
+    this.stages.set(`${a.stage.restApiId}/${a.stage.stageName}`, a);
+  }
+  async listActiveStages(): Promise<ActiveStage[]> {
+    if (this.down) throw new Error('Redis is down');
+    const snapshot = [...this.stages.values()];
+    this.listed?.();
+    await this.slowList;
+    return snapshot;
+  }
+  async listDomains(): Promise<DomainName[]> {
+    return [...this.domains.values()];
+  }
+  async getActiveStage(apiId: string, name: string): Promise<ActiveStage | undefined> {
+    if (this.down) throw new Error('Redis is down');
+    return this.stages.get(`${apiId}/${name}`);
+  }
+  async getDomain(name: string): Promise<DomainName | undefined> {
+    return this.domains.get(name.toLowerCase());
+  }
+}
+
+const stage = (apiId: string, deploymentId: string, paths: string[] = ['/pets']) =>
+  activeStage({
+    apiId,
+    stageName: 'prod',
+    deploymentId,
+    resources: paths.map((p) => resource(p, ['GET'])),
+  });
+
+describe('StageRegistry', () => {
+  let store: FakeStore;
+  let health: HealthService;
+  let registry: StageRegistry;
+
+  beforeEach(() => {
+    store = new FakeStore();
+    health = new HealthService();
+    registry = new StageRegistry(
+      store as unknown as DefinitionStore,
+      { STAGE_RESYNC_INTERVAL_MS: 600_000 } as EdgeConfig,
+      health,
+    );
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    registry.onApplicationShutdown();
+    jest.restoreAllMocks();
+  });
+
+  it('is not ready until a full load succeeds', async () => {
+    store.down = true;
+    store.put(stage('a', 'd1'));
+    await registry.onApplicationBootstrap();
+    expect(registry.isLoaded).toBe(false);
+    expect((await health.readiness()).checks['stages']).toBe(false);
+    store.down = false;
+    await registry.resyncAll('test');
+    expect((await health.readiness()).checks['stages']).toBe(true);
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+  });
+
+  it('recompiles only what changed and drops what is gone on a resync', async () => {
+    store.put(stage('a', 'd1'));
+    store.put(stage('b', 'd1'));
+    await registry.resyncAll('test');
+    const a1 = registry.stage('a', 'prod');
+    store.put(stage('b', 'd2'));
+    store.stages.delete('a/prod');
+    store.put(stage('c', 'd1'));
+    await registry.resyncAll('test');
+    expect(registry.stage('a', 'prod')).toBeUndefined();
+    expect(registry.stage('b', 'prod')?.deploymentId).toBe('d2');
+    expect(registry.stage('c', 'prod')).toBeDefined();
+    store.put(stage('a', 'd1'));
+    await registry.resyncAll('test');
+    const again = registry.stage('a', 'prod');
+    await registry.resyncAll('test');
+    expect(registry.stage('a', 'prod')).toBe(again);
+    expect(again).not.toBe(a1);
+  });
+
+  it('swaps one stage on an event; a request holding the old one keeps a working router', async () => {
+    store.put(stage('a', 'd1', ['/old']));
+    await registry.resyncAll('test');
+    const held = registry.stage('a', 'prod')!;
+    store.put(stage('a', 'd2', ['/new']));
+    await registry.applyStageEvent({ restApiId: 'a', stageName: 'prod', change: 'updated' });
+    const current = registry.stage('a', 'prod')!;
+    expect(current.deploymentId).toBe('d2');
+    expect(current.routes.match('GET', '/new', ['new'])).toBeDefined();
+    expect(held.routes.match('GET', '/old', ['old'])).toBeDefined();
+    store.stages.delete('a/prod');
+    await registry.applyStageEvent({ restApiId: 'a', stageName: 'prod', change: 'deleted' });
+    expect(registry.stage('a', 'prod')).toBeUndefined();
+  });
+
+  it('keeps the previous version when a new one does not compile, and logs it once', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.put(stage('a', 'd1'));
+    await registry.resyncAll('test');
+    const good = registry.stage('a', 'prod');
+    store.put(stage('a', 'broken', ['/x/{proxy+}/y']));
+    await registry.applyStageEvent({ restApiId: 'a', stageName: 'prod', change: 'updated' });
+    await registry.resyncAll('test');
+    await registry.resyncAll('test');
+    expect(registry.stage('a', 'prod')).toBe(good);
+    expect(errors).toHaveBeenCalledTimes(1);
+  });
+
+  it('applies changes in order, so a slow resync cannot overwrite a newer event', async () => {
+    store.put(stage('a', 'd1'));
+    await registry.resyncAll('test');
+    let release!: () => void;
+    store.slowList = new Promise((r) => (release = r));
+    const listed = new Promise<void>((r) => (store.listed = r));
+    const resync = registry.resyncAll('test');
+    await listed; // the resync has read d1 and is still busy
+    store.put(stage('a', 'd2'));
+    const event = registry.applyStageEvent({
+      restApiId: 'a',
+      stageName: 'prod',
+      change: 'updated',
+    });
+    release();
+    await Promise.all([resync, event]);
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d2');
+  });
+
+  it('keeps serving what it has when Redis fails during an event or a resync', async () => {
+    store.put(stage('a', 'd1'));
+    await registry.resyncAll('test');
+    store.down = true;
+    await registry.applyStageEvent({ restApiId: 'a', stageName: 'prod', change: 'updated' });
+    await registry.resyncAll('test');
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+  });
+
+  it('ignores malformed events', async () => {
+    await expect(registry.applyStageEvent({ restApiId: 1 })).resolves.toBeUndefined();
+    await expect(registry.applyStageEvent(null)).resolves.toBeUndefined();
+    await expect(registry.applyDomainEvent('x')).resolves.toBeUndefined();
+  });
+
+  it('loads domains with the longest base path first, keyed case-insensitively', async () => {
+    store.domains.set(
+      'api.example.test',
+      domainName('API.Example.test', [
+        { basePath: '(none)', restApiId: 'a', stage: 'prod' },
+        { basePath: 'v1/orders', restApiId: 'b', stage: 'prod' },
+        { basePath: 'v1', restApiId: 'c', stage: 'prod' },
+      ]),
+    );
+    await registry.resyncAll('test');
+    expect(registry.domain('api.example.test')?.mappings.map((m) => m.basePath.join('/'))).toEqual([
+      'v1/orders',
+      'v1',
+      '',
+    ]);
+    store.domains.delete('api.example.test');
+    await registry.applyDomainEvent({ domainName: 'API.example.test', change: 'deleted' });
+    expect(registry.domain('api.example.test')).toBeUndefined();
+  });
+});
