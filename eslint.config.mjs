@@ -10,7 +10,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-empty': ['error', { allowEmptyCatch: false }],
       'no-restricted-imports': [
         'error',
@@ -23,12 +26,27 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the app config.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through the app config.',
+        },
       ],
     },
   },
   {
-    files: ['**/config.ts', 'libs/platform/src/config/**', 'libs/testing/src/**', 'scripts/**', 'test/**', '**/*.spec.ts', '**/*.mjs', '**/*.js', 'bench/**', 'demo/**'],
+    files: [
+      '**/config.ts',
+      'libs/platform/src/config/**',
+      'libs/testing/src/**',
+      'scripts/**',
+      'test/**',
+      '**/*.spec.ts',
+      '**/*.mjs',
+      '**/*.js',
+      'bench/**',
+      'demo/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -9,7 +9,8 @@ module.exports = {
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swcrc] },
   moduleNameMapper: {
-    '^@portico/(contracts|platform|definitions|testing|functions)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@portico/(contracts|platform|definitions|testing|functions)$':
+      '<rootDir>/libs/$1/src/index.ts',
     '^@portico/(edge|control)$': '<rootDir>/apps/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -105,7 +105,9 @@ describe('REST APIs end to end', () => {
       PORTICO_CONFIG_WATCH: 'false',
     });
     for (let i = 0; i < 2; i++) {
-      edges.push(await startEdge({ ...env, EDGE_PORT: '0', EDGE_OPS_PORT: '0', EDGE_HOST: '127.0.0.1' }));
+      edges.push(
+        await startEdge({ ...env, EDGE_PORT: '0', EDGE_OPS_PORT: '0', EDGE_HOST: '127.0.0.1' }),
+      );
     }
     sdk = new APIGatewayClient({
       endpoint: `http://127.0.0.1:${control.port}`,
@@ -125,7 +127,11 @@ describe('REST APIs end to end', () => {
   const call = async (
     edge: RunningService,
     path: string,
-    opts: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: string; headers?: Record<string, string> } = {},
+    opts: {
+      method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) => {
     const res = await request(`http://127.0.0.1:${edge.port}${path}`, {
       method: opts.method ?? 'GET',
@@ -142,7 +148,9 @@ describe('REST APIs end to end', () => {
     const api = await sdk.send(new ImportRestApiCommand({ body, failOnWarnings: true }));
     expect(api.name).toBe('E2E Pets');
     apiId = api.id!;
-    const resources = await sdk.send(new GetResourcesCommand({ restApiId: apiId, embed: ['methods'] }));
+    const resources = await sdk.send(
+      new GetResourcesCommand({ restApiId: apiId, embed: ['methods'] }),
+    );
     expect(resources.items?.map((r) => r.path).sort()).toEqual(
       expect.arrayContaining(['/', '/pets', '/pets/{petId}', '/fn', '/fn/{proxy+}', '/health']),
     );
@@ -162,17 +170,26 @@ describe('REST APIs end to end', () => {
     expect(list.status).toBe(200);
     expect(list.headers['x-upstream']).toBe('yes');
     expect(list.headers['x-amzn-requestid']).toMatch(/[0-9a-f-]{36}/);
-    expect(JSON.parse(list.text)).toMatchObject({ method: 'GET', url: '/pets?limit=2&tag=a&tag=b' });
+    expect(JSON.parse(list.text)).toMatchObject({
+      method: 'GET',
+      url: '/pets?limit=2&tag=a&tag=b',
+    });
 
     const one = await call(edges[0]!, prod('/pets/42'));
     expect(JSON.parse(one.text)).toMatchObject({ url: '/pets/42' });
 
     const posted = await call(edges[0]!, prod('/pets'), { method: 'POST', body: '{"name":"rex"}' });
-    expect(JSON.parse(posted.text)).toMatchObject({ method: 'POST', url: '/echo', body: '{"name":"rex"}' });
+    expect(JSON.parse(posted.text)).toMatchObject({
+      method: 'POST',
+      url: '/echo',
+      body: '{"name":"rex"}',
+    });
   });
 
   it('serves the same stage from a second edge, also by host name', async () => {
-    const res = await call(edges[1]!, '/prod/pets/7', { headers: { host: `${apiId}.execute-api.localhost` } });
+    const res = await call(edges[1]!, '/prod/pets/7', {
+      headers: { host: `${apiId}.execute-api.localhost` },
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({ url: '/pets/7' });
   });
@@ -228,7 +245,12 @@ describe('REST APIs end to end', () => {
       sdk.send(new ImportRestApiCommand({ body: Buffer.from('openapi: [not a document') })),
     ).rejects.toBeInstanceOf(BadRequestException);
     await expect(
-      sdk.send(new PutRestApiCommand({ restApiId: 'doesnotexist', body: readFileSync(join(__dirname, 'fixtures/e2e-api.yaml')) })),
+      sdk.send(
+        new PutRestApiCommand({
+          restApiId: 'doesnotexist',
+          body: readFileSync(join(__dirname, 'fixtures/e2e-api.yaml')),
+        }),
+      ),
     ).rejects.toBeInstanceOf(NotFoundException);
     const stillServing = await call(edges[0]!, prod('/health'));
     expect(stillServing.status).toBe(200);

@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import { HealthService } from '../health/health.service';
@@ -38,10 +38,8 @@ export class PlatformModule {
             autoLogging: httpRequestLogging,
             quietReqLogger: true,
           },
-          // An empty route list would still install the middleware; a path nobody calls keeps it off.
-          forRoutes: httpRequestLogging
-            ? undefined
-            : [{ path: '__portico_no_request_logging__', method: RequestMethod.ALL }],
+          // No routes: pino-http's middleware is not bound at all (the edge writes its own access log).
+          forRoutes: httpRequestLogging ? undefined : [],
         }),
       ],
       providers,
