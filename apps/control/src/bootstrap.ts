@@ -2,11 +2,17 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { createRuntime, type RunningService, startService } from '@portico/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { answerFrameworkError } from './common/aws-error.filter';
 import { loadControlConfig } from './config';
 import { ControlModule } from './control.module';
 
 /** AWS caps an imported API definition at 6 MB; bodies beyond that are refused. */
 const BODY_LIMIT_BYTES = 6 * 1024 * 1024;
+/**
+ * Longest path parameter the router takes. Fastify's default (100) is shorter than names AWS
+ * allows: stage names (128 characters) and domain names (253).
+ */
+const MAX_PARAM_LENGTH = 1024;
 
 /**
  * Starts control: the management API, the config-file deployer and the event publisher.
@@ -23,7 +29,12 @@ export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService
     opsHost: config.opsHost,
     opsPort: config.opsPort,
     shutdownTimeoutMs: config.common.SHUTDOWN_TIMEOUT_MS,
-    fastify: { bodyLimit: BODY_LIMIT_BYTES, genReqId: () => randomUUID() },
+    fastify: {
+      bodyLimit: BODY_LIMIT_BYTES,
+      genReqId: () => randomUUID(),
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+      frameworkErrors: answerFrameworkError,
+    },
     configure: configureHttp,
   });
 }

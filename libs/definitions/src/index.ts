@@ -1,4 +1,5 @@
 export * from './model/api-definition';
+export * from './model/method-settings';
 export * from './store/definition-store';
 export * from './openapi/definition-error';
 export * from './openapi/openapi.types';

@@ -11,7 +11,7 @@ import {
 import { DefinitionError } from '@portico/definitions';
 import { REDIS_CLIENT } from '@portico/platform';
 import type Redis from 'ioredis';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AwsException, type AwsErrorType, errorTypeForStatus } from './aws-errors';
 
 interface ErrorAnswer {
@@ -88,6 +88,30 @@ export class AwsErrorFilter implements ExceptionFilter {
     }
     return { status: 500, type: 'InternalFailure', message: 'Internal server error' };
   }
+}
+
+/**
+ * Fastify's router answers some requests before Nest sees them (a path that is not valid
+ * percent-encoding); this gives those the same AWS error shape and log line.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? 400;
+  const type = errorTypeForStatus(status);
+  new Logger(AwsErrorFilter.name).warn(
+    { method: request.method, url: request.url, status, errorType: type, reason: error.message },
+    'management request rejected',
+  );
+  // The router fails before the onRequest hook that sets the request id on every answer.
+  void reply
+    .status(status)
+    .header('x-amzn-RequestId', request.id)
+    .header('x-amzn-ErrorType', type)
+    .header('content-type', 'application/json')
+    .send(JSON.stringify({ message: error.message }));
 }
 
 function errorText(err: unknown): string {

@@ -41,18 +41,6 @@ export class AwsConflictException extends AwsException {
   }
 }
 
-export class AwsTooManyRequestsException extends AwsException {
-  constructor(message: string) {
-    super('TooManyRequestsException', 429, message);
-  }
-}
-
-export class AwsUnauthorizedException extends AwsException {
-  constructor(message: string) {
-    super('UnauthorizedException', 401, message);
-  }
-}
-
 /** The AWS error type for an HTTP status that did not come from one of the classes above. */
 export function errorTypeForStatus(status: number): AwsErrorType {
   switch (status) {

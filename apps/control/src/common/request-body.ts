@@ -1,4 +1,5 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { describeAjvError } from './ajv-errors';
 import { AwsBadRequestException } from './aws-errors';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -24,7 +25,9 @@ export function jsonBody<T>(raw: unknown, schema: object): T {
     compiled.set(schema, validate);
   }
   if (!validate(value)) {
-    throw new AwsBadRequestException(`Invalid request: ${describeAjvError(validate.errors?.[0])}`);
+    throw new AwsBadRequestException(
+      `Invalid request: ${describeAjvError(validate.errors?.[0], 'body')}`,
+    );
   }
   return value as T;
 }
@@ -36,24 +39,6 @@ export function rawBody(raw: unknown): Buffer {
     throw new AwsBadRequestException('Request body is empty: expected an OpenAPI document');
   }
   return buf;
-}
-
-export function describeAjvError(err: ErrorObject | undefined, root = 'body'): string {
-  if (!err) return 'is invalid';
-  const at = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : root;
-  if (err.keyword === 'required') {
-    const missing = (err.params as { missingProperty: string }).missingProperty;
-    return `${err.instancePath ? `${at}.` : ''}${missing} is required`;
-  }
-  if (err.keyword === 'additionalProperties') {
-    const extra = (err.params as { additionalProperty: string }).additionalProperty;
-    return `${err.instancePath ? `${at}.` : ''}${extra} is not a known field`;
-  }
-  if (err.keyword === 'enum') {
-    const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
-    return `${at} must be one of ${allowed.map(String).join(', ')}`;
-  }
-  return `${at} ${err.message ?? 'is invalid'}`;
 }
 
 /** Query flags arrive as strings; AWS accepts `true`/`false`. */

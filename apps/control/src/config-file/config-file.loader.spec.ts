@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { idFromName, loadConfigFile } from './config-file.loader';
@@ -103,6 +103,53 @@ domainNames:
     ],
   ])('names what is wrong in %j', async (text, message) => {
     expect(await errorOf(text)).toMatch(message);
+  });
+
+  it.each([
+    ['a parent directory', '../pets.yaml'],
+    ['a path that leaves and comes back', './sub/../../x/pets.yaml'],
+    ['an absolute path elsewhere', '/etc/hostname'],
+  ])("refuses a definition in %s, outside the file's directory", async (_where, path) => {
+    expect(await errorOf(`restApis:\n  - definition: ${path}\n`)).toMatch(
+      /^restApis\[0\]\.definition ".*" is outside the config file's directory/,
+    );
+  });
+
+  it('takes an absolute path inside the directory', async () => {
+    const { result } = await loadConfigFile(
+      write(`restApis:\n  - { id: p, definition: ${join(dir, 'pets.yaml')} }\n`),
+    );
+    expect(result.ok && result.state.apis[0]!.definition.title).toBe('Control Pets');
+  });
+
+  it('refuses a definition that is a directory or larger than 6 MB, without reading it', async () => {
+    mkdirSync(join(dir, 'defs'));
+    expect(await errorOf('restApis:\n  - definition: ./defs\n')).toMatch(
+      /^restApis\[0\]\.definition: .*defs is not a regular file/,
+    );
+    writeFileSync(join(dir, 'huge.yaml'), '');
+    truncateSync(join(dir, 'huge.yaml'), 6 * 1024 * 1024 + 1);
+    expect(await errorOf('restApis:\n  - definition: ./huge.yaml\n')).toMatch(
+      /^restApis\[0\]\.definition: .*huge\.yaml is larger than 6 MB/,
+    );
+  });
+
+  it('refuses a config file that names itself as a definition, saying why', async () => {
+    expect(await errorOf('restApis:\n  - definition: ./portico.yaml\n')).toMatch(
+      /^restApis\[0\]\.definition \(portico\.yaml\): The document is not an API definition/,
+    );
+  });
+
+  it('refuses a YAML alias bomb and a document nested too deeply for the parser', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const [prev, next] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      bomb.push(`${next}: &${next} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    expect(await errorOf(bomb.join('\n'))).toMatch(/^not valid YAML or JSON: Excessive alias/);
+    expect(await errorOf(`restApis: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`)).toMatch(
+      /^not valid YAML or JSON/,
+    );
   });
 
   it('names the definition that does not import', async () => {

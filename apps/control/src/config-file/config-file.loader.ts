@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import Ajv from 'ajv';
 import { type ApiDefinition, DefinitionError, importOpenApi } from '@portico/definitions';
 import { parse as parseYaml } from 'yaml';
+import { describeAjvError } from '../common/ajv-errors';
 import { normaliseBasePath } from '../domains/domain.rules';
 import { type ConfigFileDocument, configFileSchema } from './config-file.schema';
 
@@ -53,6 +54,9 @@ export interface LoadOutcome {
   result: { ok: true; state: DesiredState } | { ok: false; error: ConfigFileError };
 }
 
+/** The config file and each definition: ImportRestApi's body limit, and never a device. */
+const MAX_FILE_BYTES = 6 * 1024 * 1024;
+
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile<ConfigFileDocument>(configFileSchema);
 
@@ -62,7 +66,10 @@ export async function loadConfigFile(path: string): Promise<LoadOutcome> {
   try {
     const doc = await readDocument(path);
     const base = dirname(path);
-    for (const api of doc.restApis ?? []) files.push(resolve(base, api.definition));
+    for (const api of doc.restApis ?? []) {
+      const file = resolve(base, api.definition);
+      if (isWithin(base, file)) files.push(file);
+    }
     return { files, result: { ok: true, state: await resolveDocument(doc, base) } };
   } catch (err) {
     if (err instanceof ConfigFileError) return { files, result: { ok: false, error: err } };
@@ -83,17 +90,7 @@ async function readDocument(path: string): Promise<ConfigFileDocument> {
     throw new ConfigFileError('the file is empty (write `restApis: []` to deploy no APIs)');
   }
   if (!validate(doc)) {
-    const e = validate.errors?.[0];
-    const at = fieldPath(e?.instancePath ?? '');
-    if (e?.keyword === 'required') {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      throw new ConfigFileError(`${at ? `${at}.` : ''}${missing} is required`);
-    }
-    if (e?.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      throw new ConfigFileError(`${at ? `${at}.` : ''}${extra} is not a known field`);
-    }
-    throw new ConfigFileError(`${at || 'the document'} ${e?.message ?? 'is invalid'}`);
+    throw new ConfigFileError(describeAjvError(validate.errors?.[0], 'the document'));
   }
   return doc;
 }
@@ -104,6 +101,13 @@ async function resolveDocument(doc: ConfigFileDocument, base: string): Promise<D
   for (const [i, entry] of (doc.restApis ?? []).entries()) {
     const at = `restApis[${i}]`;
     const file = resolve(base, entry.definition);
+    // The file names what control reads; keeping it to its own directory means write access
+    // to the config cannot point control at any other file the process may read.
+    if (!isWithin(base, file)) {
+      throw new ConfigFileError(
+        `${at}.definition "${entry.definition}" is outside the config file's directory (${base})`,
+      );
+    }
     const shown = isAbsolute(entry.definition) ? entry.definition : relative(base, file);
     let definition: ApiDefinition;
     try {
@@ -186,8 +190,16 @@ export function idFromName(name: string): string {
 
 async function readText(path: string, what: string): Promise<string> {
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new ConfigFileError(`${what}: ${path} is not a regular file`);
+    if (info.size > MAX_FILE_BYTES) {
+      throw new ConfigFileError(
+        `${what}: ${path} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB (${info.size} bytes)`,
+      );
+    }
     return await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError(
       `${what}: cannot read ${path}${code === 'ENOENT' ? ' (no such file)' : `: ${(err as Error).message}`}`,
@@ -195,11 +207,8 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-/** `/restApis/0/stages/1/name` → `restApis[0].stages[1].name`. */
-function fieldPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, p) => (/^[0-9]+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+/** `file` is `dir` or below it. */
+function isWithin(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return !isAbsolute(rel) && rel.split(sep)[0] !== '..';
 }

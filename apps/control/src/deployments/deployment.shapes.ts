@@ -1,7 +1,15 @@
 import type { Deployment } from '@portico/definitions';
 
-/** Deployment as AWS answers it, with the `apiSummary` of what it serves. */
-export function deploymentShape(d: Deployment): Record<string, unknown> {
+/**
+ * Deployment as AWS answers it. AWS adds the `apiSummary` of what it serves only to
+ * GetDeployment with `embed=apisummary`.
+ */
+export function deploymentShape(d: Deployment, withApiSummary = false): Record<string, unknown> {
+  const shape = { id: d.id, description: d.description, createdDate: d.createdDate };
+  return withApiSummary ? { ...shape, apiSummary: apiSummaryOf(d) } : shape;
+}
+
+function apiSummaryOf(d: Deployment): Record<string, unknown> {
   const apiSummary: Record<
     string,
     Record<string, { authorizationType: string; apiKeyRequired: boolean }>
@@ -15,5 +23,5 @@ export function deploymentShape(d: Deployment): Record<string, unknown> {
       };
     }
   }
-  return { id: d.id, description: d.description, createdDate: d.createdDate, apiSummary };
+  return apiSummary;
 }

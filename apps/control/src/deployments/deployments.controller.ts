@@ -1,20 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { pageQuery, type QueryParams } from '../common/query';
+import { pageQuery, queryList, type QueryParams } from '../common/query';
 import { jsonBody } from '../common/request-body';
+import { createDeploymentSchema } from '../stages/stage.schemas';
 import { type CreateDeploymentRequest, DeploymentsService } from './deployments.service';
-
-const createDeploymentSchema = {
-  type: 'object',
-  properties: {
-    stageName: { type: 'string' },
-    stageDescription: { type: 'string' },
-    description: { type: 'string' },
-    cacheClusterEnabled: { type: 'boolean' },
-    cacheClusterSize: { type: 'string' },
-    variables: { type: 'object', additionalProperties: { type: 'string' } },
-    tracingEnabled: { type: 'boolean' },
-  },
-};
 
 /** CreateDeployment, GetDeployments, GetDeployment. */
 @Controller('restapis/:restApiId/deployments')
@@ -36,7 +24,9 @@ export class DeploymentsController {
   getDeployment(
     @Param('restApiId') restApiId: string,
     @Param('deploymentId') deploymentId: string,
+    @Query() query: QueryParams,
   ) {
-    return this.deployments.getDeployment(restApiId, deploymentId);
+    const withApiSummary = queryList(query, 'embed').includes('apisummary');
+    return this.deployments.getDeployment(restApiId, deploymentId, withApiSummary);
   }
 }

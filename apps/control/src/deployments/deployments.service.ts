@@ -6,12 +6,7 @@ import { requireDeployment, requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { ControlEvents } from '../events/control-events.service';
 import { hasMethods } from '../restapis/rest-api.factory';
-import {
-  checkCacheClusterSize,
-  checkStageName,
-  checkVariables,
-  newStage,
-} from '../stages/stage.factory';
+import { checkStageSettings, newStage } from '../stages/stage.factory';
 import { deploymentShape } from './deployment.shapes';
 
 export interface CreateDeploymentRequest {
@@ -43,9 +38,7 @@ export class DeploymentsService {
    * stage pointing at a deployment that is not there.
    */
   async createDeployment(req: CreateDeploymentRequest): Promise<Shape> {
-    if (req.stageName !== undefined) checkStageName(req.stageName);
-    checkVariables(req.variables);
-    checkCacheClusterSize(req.cacheClusterSize);
+    checkStageSettings(req);
     const api = await requireRestApi(this.store, req.restApiId);
     if (!hasMethods(api.definition)) {
       throw new AwsBadRequestException("The REST API doesn't contain any methods");
@@ -105,12 +98,17 @@ export class DeploymentsService {
   ): Promise<Page<Shape>> {
     await requireRestApi(this.store, restApiId);
     const page = paginate(await this.store.listDeployments(restApiId), query);
-    return { ...page, item: page.item.map(deploymentShape) };
+    return { ...page, item: page.item.map((d) => deploymentShape(d)) };
   }
 
-  async getDeployment(restApiId: string, deploymentId: string): Promise<Shape> {
+  async getDeployment(
+    restApiId: string,
+    deploymentId: string,
+    withApiSummary: boolean,
+  ): Promise<Shape> {
     await requireRestApi(this.store, restApiId);
-    return deploymentShape(await requireDeployment(this.store, restApiId, deploymentId));
+    const deployment = await requireDeployment(this.store, restApiId, deploymentId);
+    return deploymentShape(deployment, withApiSummary);
   }
 
   private async unusedId(restApiId: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AwsBadRequestException } from '../common/aws-errors';
-import { queryEnum, type QueryParams } from '../common/query';
+import { queryList, type QueryParams } from '../common/query';
 import { ExportService } from './export.service';
 
 const EXPORT_TYPES = ['oas30', 'swagger'] as const;
@@ -31,7 +31,7 @@ export class ExportController {
       stageName,
       format: exportType as (typeof EXPORT_TYPES)[number],
       as: acceptedFormat(accept),
-      extensions: queryEnum(query, 'extensions', EXTENSIONS),
+      extensions: exportExtensions(query),
     });
     await reply
       .status(200)
@@ -40,6 +40,22 @@ export class ExportController {
       // Bytes, so Fastify sends the content type exactly as AWS does (no charset appended).
       .send(Buffer.from(doc.body, 'utf8'));
   }
+}
+
+/**
+ * AWS takes any combination (`extensions=integrations,authorizers`). Portico's export has the
+ * API Gateway extensions as a whole or not at all, so any one that asks for them wins.
+ */
+function exportExtensions(query: QueryParams): (typeof EXTENSIONS)[number] | undefined {
+  const values = queryList(query, 'extensions');
+  const unknown = values.find((v) => !(EXTENSIONS as readonly string[]).includes(v));
+  if (unknown !== undefined) {
+    throw new AwsBadRequestException(
+      `Invalid value for extensions: ${unknown} (expected any of ${EXTENSIONS.join(', ')})`,
+    );
+  }
+  const chosen = values as (typeof EXTENSIONS)[number][];
+  return chosen.find((v) => v !== 'postman' && v !== 'none') ?? chosen[0];
 }
 
 /** AWS offers `application/json` (the default) and `application/yaml`. */

@@ -43,6 +43,7 @@ export function methodShape(method: Method): Record<string, unknown> {
   return {
     httpMethod: method.httpMethod,
     authorizationType: method.authorizationType,
+    authorizationScopes: method.authorizationScopes,
     apiKeyRequired: method.apiKeyRequired,
     requestValidatorId: method.requestValidator,
     operationName: method.operationId,

@@ -79,6 +79,46 @@ describe('applyStagePatch', () => {
     expect(Object.keys(reset.methodSettings).sort()).toEqual(['*/*', '~1pets/ANY']);
   });
 
+  it('keys method settings as the path wrote them, in the CLI and the Terraform forms', () => {
+    const next = applyStagePatch(stage(), [
+      // Terraform: `/{method_path}/…` with the resource path's leading slash trimmed.
+      { op: 'replace', path: '/pets/{id}/GET/metrics/enabled', value: 'true' },
+      { op: 'replace', path: '/pets/GET/throttling/rateLimit', value: '100.000000' },
+      { op: 'replace', path: '//GET/caching/enabled', value: 'true' },
+      { op: 'replace', path: '/~1pets/GET/caching/enabled', value: 'true' },
+    ]);
+    expect(Object.keys(next.methodSettings).sort()).toEqual([
+      '/GET',
+      'pets/GET',
+      'pets/{id}/GET',
+      '~1pets/GET',
+    ]);
+    expect(next.methodSettings['pets/GET']?.throttlingRateLimit).toBe(100);
+    expect(next.methodSettings['pets/{id}/GET']?.metricsEnabled).toBe(true);
+    // Terraform deletes with `remove /{method_path}`.
+    const removed = applyStagePatch(next, [{ op: 'remove', path: '/pets/{id}/GET' }]);
+    expect(Object.keys(removed.methodSettings)).not.toContain('pets/{id}/GET');
+  });
+
+  it('takes -1 as "no throttling limit", as Terraform sends by default', () => {
+    const next = applyStagePatch(stage(), [
+      { op: 'replace', path: '/*/*/throttling/burstLimit', value: '-1' },
+      { op: 'replace', path: '/*/*/throttling/rateLimit', value: '-1.000000' },
+    ]);
+    expect(next.methodSettings['*/*']).toMatchObject({
+      throttlingBurstLimit: -1,
+      throttlingRateLimit: -1,
+    });
+  });
+
+  it('keeps a stage variable whatever its (valid) name, __proto__ included', () => {
+    const next = applyStagePatch(stage(), [
+      { op: 'replace', path: '/variables/__proto__', value: 'x' },
+    ]);
+    expect(Object.getOwnPropertyDescriptor(next.variables, '__proto__')?.value).toBe('x');
+    expect(JSON.parse(JSON.stringify(next)).variables).toEqual({ a: '1', ['__proto__']: 'x' });
+  });
+
   it.each([
     [
       'copy /description',
@@ -118,16 +158,18 @@ describe('applyStagePatch', () => {
       { op: 'replace', path: '/~1pets/FETCH/throttling/rateLimit', value: '1' },
       /unknown method/,
     ],
-    [
-      'replace /pets/GET/throttling/rateLimit',
-      { op: 'replace', path: '/pets/GET/throttling/rateLimit', value: '1' },
-      /unknown path/,
-    ],
+    ['replace /nonsense/x', { op: 'replace', path: '/nonsense/x', value: '1' }, /unknown path/],
     [
       'replace /*/*/throttling/rateLimit',
-      { op: 'replace', path: '/*/*/throttling/rateLimit', value: '-1' },
+      { op: 'replace', path: '/*/*/throttling/rateLimit', value: '-2' },
       /non-negative number/,
     ],
+    [
+      'remove /~1pets/GET (no such setting)',
+      { op: 'remove', path: '/~1pets/GET' },
+      /Cannot remove method setting ~1pets\/GET because there is no method setting/,
+    ],
+    ['remove /variables/', { op: 'remove', path: '/variables/' }, /expected \/variables\/\{name\}/],
     [
       'replace /*/*/throttling/burstLimit',
       { op: 'replace', path: '/*/*/throttling/burstLimit', value: '1.5' },

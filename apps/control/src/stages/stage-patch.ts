@@ -1,4 +1,4 @@
-import { HTTP_METHODS, type MethodSetting, type Stage } from '@portico/definitions';
+import { type MethodSetting, methodSettingTarget, type Stage } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { CACHE_CLUSTER_SIZES, checkVariable } from './stage.factory';
 
@@ -37,12 +37,20 @@ const number =
   (key: keyof MethodSetting, opts: { integer: boolean; max?: number }): SettingParser =>
   (v, fail) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (opts.integer && !Number.isInteger(n))) {
-      fail(`expected a non-negative ${opts.integer ? 'integer' : 'number'}`);
+    const kind = opts.integer ? 'integer' : 'number';
+    if (v.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+      fail(`expected a non-negative ${kind}`);
     }
+    if (n < 0) fail(`expected a non-negative ${kind}`);
     if (opts.max !== undefined && n > opts.max) fail(`expected at most ${opts.max}`);
     return { [key]: n };
   };
+
+/** Throttling limits also take -1, AWS's "no limit" (and what Terraform sends by default). */
+const limit =
+  (key: keyof MethodSetting, opts: { integer: boolean }): SettingParser =>
+  (v, fail) =>
+    Number(v) === -1 ? { [key]: -1 } : number(key, opts)(v, fail);
 
 const oneOf =
   (key: keyof MethodSetting, allowed: readonly string[]): SettingParser =>
@@ -56,8 +64,8 @@ const METHOD_SETTING_PATHS: Record<string, SettingParser> = {
   'metrics/enabled': bool('metricsEnabled'),
   'logging/loglevel': oneOf('loggingLevel', ['OFF', 'ERROR', 'INFO']),
   'logging/dataTrace': bool('dataTraceEnabled'),
-  'throttling/burstLimit': number('throttlingBurstLimit', { integer: true }),
-  'throttling/rateLimit': number('throttlingRateLimit', { integer: false }),
+  'throttling/burstLimit': limit('throttlingBurstLimit', { integer: true }),
+  'throttling/rateLimit': limit('throttlingRateLimit', { integer: false }),
   'caching/enabled': bool('cachingEnabled'),
   'caching/ttlInSeconds': number('cacheTtlInSeconds', { integer: true, max: 3600 }),
   'caching/dataEncrypted': bool('cacheDataEncrypted'),
@@ -67,8 +75,6 @@ const METHOD_SETTING_PATHS: Record<string, SettingParser> = {
     ['FAIL_WITH_403', 'SUCCEED_WITH_RESPONSE_HEADER', 'SUCCEED_WITHOUT_RESPONSE_HEADER'],
   ),
 };
-
-const METHOD_KEYS = new Set<string>([...HTTP_METHODS, 'ANY', '*']);
 
 /**
  * Applies UpdateStage's patch operations in order to a copy of the stage. Any operation that
@@ -95,28 +101,48 @@ function applyOne(stage: Stage, patch: PatchOperation, index: number): void {
   if (!setOp && op !== 'remove') fail('op must be add, replace or remove');
   if (!path.startsWith('/')) fail('path must start with /');
   const segments = path.slice(1).split('/');
+  const [first = ''] = segments;
 
-  switch (segments[0]) {
+  if (first === 'variables' && segments.length === 2) {
+    const name = unescapePointer(segments[1]!);
+    if (name === '') fail('expected /variables/{name}');
+    if (setOp) {
+      const v = value();
+      try {
+        checkVariable(name, v);
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      // A computed key defines the member, so even a variable named `__proto__` is kept.
+      stage.variables = { ...stage.variables, [name]: v };
+    } else {
+      delete stage.variables[name];
+    }
+    return;
+  }
+  if (segments.length > 1) {
+    applyMethodSetting(stage, segments, setOp, value, fail);
+    return;
+  }
+  switch (first) {
     case 'description':
-      if (segments.length !== 1) fail('unknown path');
       stage.description = setOp ? value() : undefined;
       return;
     case 'deploymentId':
-      if (segments.length !== 1 || !setOp) fail('deploymentId can only be replaced');
+      if (!setOp) fail('deploymentId can only be replaced');
       stage.deploymentId = value();
       return;
     case 'cacheClusterEnabled':
     case 'tracingEnabled': {
-      const field = segments[0];
-      if (segments.length !== 1 || !setOp) fail(`${field} can only be replaced`);
+      if (!setOp) fail(`${first} can only be replaced`);
       const v = value();
       if (v !== 'true' && v !== 'false') fail('expected true or false');
-      stage[field] = v === 'true';
-      if (field === 'cacheClusterEnabled' && v === 'true') stage.cacheClusterSize ??= '0.5';
+      stage[first] = v === 'true';
+      if (first === 'cacheClusterEnabled' && v === 'true') stage.cacheClusterSize ??= '0.5';
       return;
     }
     case 'cacheClusterSize': {
-      if (segments.length !== 1 || !setOp) fail('cacheClusterSize can only be replaced');
+      if (!setOp) fail('cacheClusterSize can only be replaced');
       const v = value();
       if (!(CACHE_CLUSTER_SIZES as readonly string[]).includes(v)) {
         fail(`expected one of ${CACHE_CLUSTER_SIZES.join(', ')}`);
@@ -124,31 +150,16 @@ function applyOne(stage: Stage, patch: PatchOperation, index: number): void {
       stage.cacheClusterSize = v;
       return;
     }
-    case 'variables': {
-      if (segments.length !== 2 || !segments[1]) fail('expected /variables/{name}');
-      const name = unescapePointer(segments[1]!);
-      if (setOp) {
-        const v = value();
-        try {
-          checkVariable(name, v);
-        } catch (err) {
-          fail((err as Error).message);
-        }
-        stage.variables[name] = v;
-      } else {
-        delete stage.variables[name];
-      }
-      return;
-    }
     default:
-      applyMethodSetting(stage, segments, setOp, value, fail);
+      fail('unknown path');
   }
 }
 
 /**
- * `/{resourcePath}/{httpMethod}/{group}/{name}` with `/` in the resource path written `~1`
- * (`/~1pets~1{id}/GET/throttling/rateLimit`), or `/*\/*\/…` for every method. Settings are
- * keyed `~1pets~1{id}/GET` (or `*\/*`), as AWS keys them.
+ * `/{key}/{group}/{name}` sets one method setting, `/{key}` (with remove) drops the method's
+ * settings. `{key}` is `{resourcePath}/{httpMethod}` or `*\/*`, and becomes the key in
+ * `methodSettings` exactly as written — as AWS keeps it, so a client that wrote
+ * `~1pets/GET` (the CLI) or `pets/GET` (Terraform) finds its settings under that key.
  */
 function applyMethodSetting(
   stage: Stage,
@@ -157,24 +168,33 @@ function applyMethodSetting(
   value: () => string,
   fail: (why: string) => never,
 ): void {
-  const [resource = '', method = ''] = segments;
-  const isAll = resource === '*';
-  if (!isAll && !unescapePointer(resource).startsWith('/')) fail('unknown path');
-  if (!METHOD_KEYS.has(method) || (isAll && method !== '*')) {
-    fail(`unknown method ${JSON.stringify(method)} in method settings path`);
+  if (!setOp && METHOD_SETTING_PATHS[segments.slice(-2).join('/')]) {
+    fail('method settings can only be replaced; remove /{resource}/{method} to reset them');
   }
-  const key = `${isAll ? '*' : escapePointer(unescapePointer(resource))}/${method}`;
-  if (segments.length === 2) {
-    if (setOp) fail('a method settings path needs a setting, e.g. /throttling/rateLimit');
+  if (setOp && methodSettingTarget(segments.join('/'))) {
+    fail('a method settings path needs a setting, e.g. /throttling/rateLimit');
+  }
+  const keySegments = setOp ? segments.slice(0, -2) : segments;
+  const key = keySegments.join('/');
+  if (keySegments.length < 2) fail('unknown path');
+  if (!methodSettingTarget(key)) {
+    fail(
+      `unknown method ${JSON.stringify(keySegments[keySegments.length - 1])} in method settings path`,
+    );
+  }
+  if (!setOp) {
+    if (!stage.methodSettings[key]) {
+      fail(
+        `Cannot remove method setting ${key} because there is no method setting for this method`,
+      );
+    }
     delete stage.methodSettings[key];
     return;
   }
-  const parser = METHOD_SETTING_PATHS[segments.slice(2).join('/')];
-  if (segments.length !== 4 || !parser) {
+  const parser = METHOD_SETTING_PATHS[segments.slice(-2).join('/')];
+  if (!parser) {
     fail(`unknown method setting; supported: ${Object.keys(METHOD_SETTING_PATHS).join(', ')}`);
   }
-  if (!setOp)
-    fail('method settings can only be replaced; remove /{resource}/{method} to reset them');
   stage.methodSettings[key] = {
     ...(stage.methodSettings[key] ?? DEFAULT_METHOD_SETTING),
     ...parser(value(), fail),
@@ -184,8 +204,4 @@ function applyMethodSetting(
 /** JSON Pointer escaping (RFC 6901), which AWS uses for `/` inside a path segment. */
 function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function escapePointer(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -17,7 +17,7 @@ export const CACHE_CLUSTER_SIZES = [
   '237',
 ] as const;
 
-export function checkStageName(name: string): void {
+function checkStageName(name: string): void {
   if (!new RegExp(STAGE_NAME_PATTERN).test(name)) {
     throw new AwsBadRequestException(
       `Invalid stage name: ${JSON.stringify(name)} (only A-Z, a-z, 0-9, _ and -, at most 128 characters)`,
@@ -38,7 +38,7 @@ export function checkVariable(name: string, value: string): void {
   }
 }
 
-export function checkVariables(variables: Record<string, string> | undefined): void {
+function checkVariables(variables: Record<string, string> | undefined): void {
   for (const [name, value] of Object.entries(variables ?? {})) checkVariable(name, value);
 }
 
@@ -71,10 +71,21 @@ export function newStage(s: NewStage, now: number): Stage {
   };
 }
 
-export function checkCacheClusterSize(size: string | undefined): void {
+function checkCacheClusterSize(size: string | undefined): void {
   if (size !== undefined && !(CACHE_CLUSTER_SIZES as readonly string[]).includes(size)) {
     throw new AwsBadRequestException(
       `Invalid cacheClusterSize: ${size} (expected one of ${CACHE_CLUSTER_SIZES.join(', ')})`,
     );
   }
+}
+
+/** What CreateStage and CreateDeployment check before they touch the store. */
+export function checkStageSettings(s: {
+  stageName?: string;
+  variables?: Record<string, string>;
+  cacheClusterSize?: string;
+}): void {
+  if (s.stageName !== undefined) checkStageName(s.stageName);
+  checkVariables(s.variables);
+  checkCacheClusterSize(s.cacheClusterSize);
 }

@@ -1,54 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { type QueryParams, queryValue } from '../common/query';
 import { jsonBody } from '../common/request-body';
+import type { NewStage } from './stage.factory';
+import { createStageSchema, updateStageSchema } from './stage.schemas';
 import type { PatchOperation } from './stage-patch';
 import { StagesService } from './stages.service';
-
-const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
-
-const createStageSchema = {
-  type: 'object',
-  required: ['stageName', 'deploymentId'],
-  properties: {
-    stageName: { type: 'string' },
-    deploymentId: { type: 'string', minLength: 1 },
-    description: { type: 'string' },
-    cacheClusterEnabled: { type: 'boolean' },
-    cacheClusterSize: { type: 'string' },
-    variables: stringMap,
-    tracingEnabled: { type: 'boolean' },
-    tags: stringMap,
-  },
-};
-
-interface CreateStageBody {
-  stageName: string;
-  deploymentId: string;
-  description?: string;
-  cacheClusterEnabled?: boolean;
-  cacheClusterSize?: string;
-  variables?: Record<string, string>;
-  tracingEnabled?: boolean;
-  tags?: Record<string, string>;
-}
-
-const updateStageSchema = {
-  type: 'object',
-  properties: {
-    patchOperations: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          op: { type: 'string' },
-          path: { type: 'string' },
-          value: { type: 'string' },
-          from: { type: 'string' },
-        },
-      },
-    },
-  },
-};
 
 /** CreateStage, GetStages, GetStage, UpdateStage, DeleteStage. */
 @Controller('restapis/:restApiId/stages')
@@ -57,7 +13,7 @@ export class StagesController {
 
   @Post()
   createStage(@Param('restApiId') restApiId: string, @Body() body: unknown) {
-    const req = jsonBody<CreateStageBody>(body, createStageSchema);
+    const req = jsonBody<Omit<NewStage, 'restApiId'>>(body, createStageSchema);
     return this.stages.createStage({ ...req, restApiId });
   }
 

@@ -10,13 +10,7 @@ import {
 } from '../common/lookups';
 import { ControlEvents } from '../events/control-events.service';
 import { applyStagePatch, type PatchOperation } from './stage-patch';
-import {
-  checkCacheClusterSize,
-  checkStageName,
-  checkVariables,
-  type NewStage,
-  newStage,
-} from './stage.factory';
+import { checkStageSettings, type NewStage, newStage } from './stage.factory';
 import { stageShape } from './stage.shapes';
 
 type Shape = Record<string, unknown>;
@@ -31,12 +25,8 @@ export class StagesService {
     private readonly events: ControlEvents,
   ) {}
 
-  async createStage(
-    req: Omit<NewStage, 'tags'> & { tags?: Record<string, string> },
-  ): Promise<Shape> {
-    checkStageName(req.stageName);
-    checkVariables(req.variables);
-    checkCacheClusterSize(req.cacheClusterSize);
+  async createStage(req: NewStage): Promise<Shape> {
+    checkStageSettings(req);
     await requireRestApi(this.store, req.restApiId);
     await requireDeployment(this.store, req.restApiId, req.deploymentId);
     if (await this.store.getStage(req.restApiId, req.stageName)) {

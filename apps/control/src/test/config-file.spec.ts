@@ -138,12 +138,22 @@ describe('the declarative config file', () => {
     );
   });
 
-  it('leaves APIs created through the management API alone', async () => {
+  it('leaves APIs created through the management API alone when it deploys', async () => {
     const manual = await sdk.send(
       new ImportRestApiCommand({ body: readFileSync(join(fixtures, 'orders-api.json')) }),
     );
     manualId = manual.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: manualId, stageName: 'manual' }));
+    // The file deploys again (unchanged): an API it does not name is not its to delete.
+    const unchangedBefore = await deploysCounted('unchanged');
+    writeFileSync(file('portico.yaml'), config({ withOrders: true }));
+    await eventually(async () =>
+      expect(await deploysCounted('unchanged')).toBeGreaterThan(unchangedBefore),
+    );
+    const after = await sdk.send(new GetRestApiCommand({ restApiId: manualId }));
+    expect(after.tags?.['portico:managed-by']).toBeUndefined();
+    const stages = await sdk.send(new GetStagesCommand({ restApiId: manualId }));
+    expect(stages.item!.map((s) => s.stageName)).toEqual(['manual']);
   });
 
   it('redeploys an API whose definition changed, and only that API', async () => {

@@ -2,6 +2,9 @@ import {
   type APIGatewayClient,
   BadRequestException,
   CreateDeploymentCommand,
+  CreateDomainNameCommand,
+  GetDomainNameCommand,
+  GetStageCommand,
   GetDeploymentCommand,
   GetRestApiCommand,
   GetRestApisCommand,
@@ -115,6 +118,47 @@ describe('bad input answered with AWS errors', () => {
     await expect(sdk.send(new GetStagesCommand({ restApiId: empty.id! }))).resolves.toMatchObject({
       item: [],
     });
+  });
+
+  it('answers a path that is not valid percent-encoding in AWS shape', async () => {
+    const res = await fetch(t.url('/restapis/%E0%A4%A/stages/%ZZ'));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+    expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/not a valid url/);
+  });
+
+  it('routes names as long as AWS allows them (stage 128, domain 253 characters)', async () => {
+    const api = await sdk.send(new ImportRestApiCommand({ body: fixture('orders-api.json') }));
+    const stageName = 's'.repeat(128);
+    await sdk.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName }));
+    expect((await sdk.send(new GetStageCommand({ restApiId: api.id!, stageName }))).stageName).toBe(
+      stageName,
+    );
+    const domainName = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(domainName).toHaveLength(253);
+    await sdk.send(new CreateDomainNameCommand({ domainName }));
+    expect((await sdk.send(new GetDomainNameCommand({ domainName }))).domainName).toBe(domainName);
+  });
+
+  it('answers a body over 6 MB with 413 in AWS shape and imports nothing', async () => {
+    const before = await countApis();
+    const res = await fetch(t.url('/restapis?mode=import'), {
+      method: 'POST',
+      body: Buffer.alloc(6 * 1024 * 1024 + 1, ' '),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+    expect(await countApis()).toBe(before);
+  });
+
+  it('answers a definition nested thousands of levels deep with BadRequestException', async () => {
+    const before = await countApis();
+    const deep = `{"openapi":"3.0.1","info":{"title":"Deep","version":"1"},"paths":{},"x-deep":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    const attempt = sdk.send(new ImportRestApiCommand({ body: Buffer.from(deep) }));
+    await expect(attempt).rejects.toBeInstanceOf(BadRequestException);
+    await expect(attempt).rejects.toThrow(/more than 1000 brackets deep/);
+    expect(await countApis()).toBe(before);
   });
 
   it('refuses POST /restapis without mode=import (CreateRestApi)', async () => {

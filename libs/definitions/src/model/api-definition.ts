@@ -187,7 +187,10 @@ export interface Stage {
   deploymentId: string;
   description?: string;
   variables: Record<string, string>;
-  /** Keyed `{resourcePath}/{httpMethod}` as AWS keys them (`*\/*` for all). */
+  /**
+   * Keyed as AWS keys them: the UpdateStage patch path as written, `~1pets~1{id}/GET` or
+   * `pets/{id}/GET`, `*\/*` for all methods. `methodSettingTarget` reads a key.
+   */
   methodSettings: Record<string, MethodSetting>;
   cacheClusterEnabled: boolean;
   cacheClusterSize?: string;

@@ -32,7 +32,9 @@ describe('parseDocument', () => {
       const next = String.fromCharCode(97 + i);
       levels.push(`${next}: &${next} [${Array(10).fill(`*${prev}`).join(',')}]`);
     }
-    expect(() => parseDocument(levels.join('\n'))).toThrow(DefinitionError);
+    const parse = () => parseDocument(levels.join('\n'));
+    expect(parse).toThrow(DefinitionError);
+    expect(parse).toThrow(/Excessive alias count/);
   });
 });
 
@@ -55,5 +57,19 @@ describe('serializeDocument', () => {
     expect(yaml).not.toContain('&');
     expect(yaml).toContain(`long: ${'x'.repeat(200)}\n`);
     expect(parseDocument(yaml)).toEqual({ ...doc, one: shared, two: shared });
+  });
+});
+
+describe('parseDocument on megabytes of nesting', () => {
+  it('refuses deeply nested brackets before the YAML parser spends seconds on them', () => {
+    const n = 1_000_000;
+    const parse = () => parseDocument(`${'['.repeat(n)}${']'.repeat(n)}`);
+    expect(parse).toThrow(DefinitionError);
+    expect(parse).toThrow(/more than 1000 brackets deep/);
+  });
+
+  it('still takes brackets in strings and balanced collections of ordinary depth', () => {
+    const doc = parseDocument(`a: "${'['.repeat(500)}"\nb: ${'['.repeat(50)}1${']'.repeat(50)}\n`);
+    expect(doc.a).toBe('['.repeat(500));
   });
 });

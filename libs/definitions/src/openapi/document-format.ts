@@ -10,6 +10,12 @@ import { DefinitionError } from './definition-error';
 
 /** Bounds YAML alias expansion so a small document cannot explode in memory. */
 const MAX_YAML_ALIASES = 1000;
+/**
+ * Unclosed `[` and `{` the text may hold at any point before it is parsed at all: the YAML
+ * parser spends seconds on megabytes of nested flow collections before it fails. Brackets in
+ * strings count too, so the bound is far above the depth an imported document may have.
+ */
+const MAX_OPEN_BRACKETS = 1000;
 const VERSION_FIELDS = [['info', 'version'], ['swagger'], ['openapi']];
 
 /**
@@ -19,6 +25,11 @@ const VERSION_FIELDS = [['info', 'version'], ['swagger'], ['openapi']];
 export function parseDocument(body: string | Buffer): Record<string, unknown> {
   const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new DefinitionError('The API definition is empty');
+  if (openBracketsExceed(text, MAX_OPEN_BRACKETS)) {
+    throw new DefinitionError(
+      `The API definition nests more than ${MAX_OPEN_BRACKETS} brackets deep`,
+    );
+  }
   const value = text.trimStart().startsWith('{') ? parseJsonOrYaml(text) : parseYamlText(text);
   if (!isObject(value)) {
     throw new DefinitionError(
@@ -26,6 +37,19 @@ export function parseDocument(body: string | Buffer): Record<string, unknown> {
     );
   }
   return value;
+}
+
+function openBracketsExceed(text: string, max: number): boolean {
+  let open = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++open > max) return true;
+    } else if ((c === 0x5d || c === 0x7d) && open > 0) {
+      open--;
+    }
+  }
+  return false;
 }
 
 function parseJsonOrYaml(text: string): unknown {

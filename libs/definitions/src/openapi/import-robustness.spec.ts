@@ -71,3 +71,47 @@ describe('importOpenApi robustness', () => {
     expect(imported).toBeLessThan(cases.length);
   }, 120_000);
 });
+
+describe('importOpenApi on hostile nesting', () => {
+  const head =
+    '{"openapi":"3.0.1","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}},"x-amazon-apigateway-integration":{"type":"mock"}}}}';
+  /** `levels` schemas, each the only property of the one above. */
+  const nestedSchema = (levels: number): string =>
+    '{"type":"object","properties":{"a":'.repeat(levels) + '{}' + '}}'.repeat(levels);
+
+  it.each([
+    ['an extension', `${head},"x-deep":${'['.repeat(500)}${']'.repeat(500)}}`],
+    ['a schema', `${head},"components":{"schemas":{"A":${nestedSchema(300)}}}}`],
+  ])('refuses %s nested hundreds of levels deep with a DefinitionError', async (_what, text) => {
+    const attempt = importOpenApi(text);
+    await expect(attempt).rejects.toBeInstanceOf(DefinitionError);
+    await expect(attempt).rejects.toThrow(/more than 100 levels deep/);
+  });
+
+  it('refuses a cyclic object instead of looping', async () => {
+    const doc = JSON.parse(`${head}}`) as Record<string, unknown>;
+    (doc.info as Record<string, unknown>)['x-self'] = doc;
+    await expect(importOpenApi(doc)).rejects.toThrow(/more than 100 levels deep/);
+  });
+
+  it('keeps a schema named __proto__ as a schema, not as a prototype', async () => {
+    const { definition } = await importOpenApi(
+      `${head},"components":{"schemas":{"__proto__":{"type":"string"}}}}`,
+    );
+    expect(Object.getOwnPropertyDescriptor(definition.models, '__proto__')?.value).toEqual({
+      type: 'string',
+    });
+  });
+
+  it('imports a schema nested as deep as the limit allows, and stores and exports it', async () => {
+    // paths → components → schemas → A is 3 levels; each nested schema adds 2.
+    const { definition } = await importOpenApi(
+      `${head},"components":{"schemas":{"A":${nestedSchema(48)}}}}`,
+    );
+    expect(JSON.parse(JSON.stringify(definition)).models.A.type).toBe('object');
+    const exported = exportOpenApi(definition, { format: 'swagger', api: { id: 'a', name: 't' } });
+    await expect(importOpenApi(exported)).resolves.toMatchObject({
+      definition: { title: 't' },
+    });
+  });
+});

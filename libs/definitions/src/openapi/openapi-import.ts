@@ -1,5 +1,5 @@
 import type { ApiDefinition, MethodKey } from '../model/api-definition';
-import { childLocation, isObject, type JsonObject } from '../util/json';
+import { childLocation, isObject, type JsonObject, nestedDeeperThan } from '../util/json';
 import { DefinitionError } from './definition-error';
 import { parseDocument } from './document-format';
 import { detectFlavor, validateDocument, type DocumentFlavor } from './document-validate';
@@ -14,6 +14,11 @@ import { classifySchemes } from './security-import';
 import { DEFAULT_MEDIA_TYPES, stringList } from './swagger-convert';
 
 export const ANY_METHOD_EXTENSION = 'x-amazon-apigateway-any-method';
+/**
+ * Deepest nesting of objects and arrays a definition may have. Real documents stay far below
+ * it; deeper ones would overflow the stack in schema validation and in JSON.stringify.
+ */
+export const MAX_DOCUMENT_DEPTH = 100;
 const METHOD_KEYS: Record<string, MethodKey> = {
   get: 'GET',
   post: 'POST',
@@ -34,8 +39,14 @@ export async function importOpenApi(
   doc: string | Buffer | Record<string, unknown>,
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
-  const document =
-    typeof doc === 'string' || Buffer.isBuffer(doc) ? parseDocument(doc) : copyOf(doc);
+  const text = typeof doc === 'string' || Buffer.isBuffer(doc);
+  const parsed = text ? parseDocument(doc) : doc;
+  if (nestedDeeperThan(parsed, MAX_DOCUMENT_DEPTH)) {
+    throw new DefinitionError(
+      `The API definition nests objects and arrays more than ${MAX_DOCUMENT_DEPTH} levels deep`,
+    );
+  }
+  const document = text ? parsed : copyOf(parsed);
   if (isObject(document.info) && typeof document.info.version === 'number') {
     document.info.version = String(document.info.version);
   }

@@ -48,14 +48,15 @@ function resolvePointer(doc: JsonObject, ref: string, location: string): unknown
 export function rewriteRefs(value: unknown, from: string, to: string): unknown {
   if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, from, to));
   if (!isObject(value)) return value;
-  const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
-    out[key] =
+  // fromEntries defines keys, so a member named `__proto__` is copied rather than lost.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [
+      key,
       key === '$ref' && typeof child === 'string' && child.startsWith(from)
         ? to + child.slice(from.length)
-        : rewriteRefs(child, from, to);
-  }
-  return out;
+        : rewriteRefs(child, from, to),
+    ]),
+  );
 }
 
 /** `{ $ref: '#/components/schemas/Pet' }` → `Pet`; anything else → undefined. */

@@ -112,93 +112,53 @@ export class DefinitionStore {
   }
 
   // ---- writes (control only) ---------------------------------------------------------------
+  // Every write is a `commit`: one code path builds the MULTI, so a single-thing write and a
+  // whole config-file deploy keep the same keys and indexes in step.
 
   async putRestApi(api: RestApi): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.k.restApi(api.id), JSON.stringify(api))
-      .sadd(this.k.restApis(), api.id)
-      .exec()
-      .then(checkExec);
+    await this.commit({ restApis: [api] });
   }
 
-  /** Deletes the API with all its deployments and stages; returns the stage names it had. */
-  async deleteRestApi(id: string): Promise<string[]> {
-    const [stageNames, deploymentIds] = await Promise.all([
-      this.redis.smembers(this.k.stages(id)),
-      this.redis.zrange(this.k.deployments(id), 0, -1),
-    ]);
-    const tx = this.redis
-      .multi()
-      .del(this.k.restApi(id))
-      .srem(this.k.restApis(), id)
-      .del(this.k.stages(id))
-      .del(this.k.deployments(id));
-    for (const n of stageNames) tx.del(this.k.stage(id, n));
-    for (const d of deploymentIds) tx.del(this.k.deployment(id, d));
-    await tx.exec().then(checkExec);
-    return stageNames;
+  /** Deletes the API with all its deployments and stages. */
+  async deleteRestApi(id: string): Promise<void> {
+    await this.commit({ deletedRestApis: [id] });
   }
 
   /** Writes a deployment and, atomically with it, the stages that now point at it. */
   async putDeployment(deployment: Deployment, stages: Stage[] = []): Promise<void> {
-    const tx = this.redis
-      .multi()
-      .set(this.k.deployment(deployment.restApiId, deployment.id), JSON.stringify(deployment))
-      .zadd(this.k.deployments(deployment.restApiId), deployment.createdDate, deployment.id);
-    for (const s of stages) this.addStage(tx, s);
-    await tx.exec().then(checkExec);
-  }
-
-  async deleteDeployment(apiId: string, id: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.k.deployment(apiId, id))
-      .zrem(this.k.deployments(apiId), id)
-      .exec()
-      .then(checkExec);
+    await this.commit({ deployments: [deployment], stages });
   }
 
   async putStage(stage: Stage): Promise<void> {
-    const tx = this.redis.multi();
-    this.addStage(tx, stage);
-    await tx.exec().then(checkExec);
+    await this.commit({ stages: [stage] });
   }
 
-  async deleteStage(apiId: string, name: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.k.stage(apiId, name))
-      .srem(this.k.stages(apiId), name)
-      .exec()
-      .then(checkExec);
+  async deleteStage(restApiId: string, stageName: string): Promise<void> {
+    await this.commit({ deletedStages: [{ restApiId, stageName }] });
   }
 
   async putDomain(domain: DomainName): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.k.domain(domain.domainName), JSON.stringify(domain))
-      .sadd(this.k.domains(), domain.domainName.toLowerCase())
-      .exec()
-      .then(checkExec);
+    await this.commit({ domains: [domain] });
   }
 
   async deleteDomain(name: string): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.k.domain(name))
-      .srem(this.k.domains(), name.toLowerCase())
-      .exec()
-      .then(checkExec);
+    await this.commit({ deletedDomains: [name] });
   }
 
+  /**
+   * Writes all `changes` in one MULTI, deletions first, so they all land or none does. The
+   * members of a deleted API (its stages and deployments) are read just before the MULTI: a
+   * deployment written for that API in between is left behind unreachable, never served.
+   */
   async commit(changes: DefinitionChanges): Promise<void> {
     const deletedApis = await Promise.all(
-      (changes.deletedRestApis ?? []).map(async (id) => ({
-        id,
-        stageNames: await this.redis.smembers(this.k.stages(id)),
-        deploymentIds: await this.redis.zrange(this.k.deployments(id), 0, -1),
-      })),
+      (changes.deletedRestApis ?? []).map(async (id) => {
+        const [stageNames, deploymentIds] = await Promise.all([
+          this.redis.smembers(this.k.stages(id)),
+          this.redis.zrange(this.k.deployments(id), 0, -1),
+        ]);
+        return { id, stageNames, deploymentIds };
+      }),
     );
     const tx = this.redis.multi();
     for (const { id, stageNames, deploymentIds } of deletedApis) {
@@ -220,19 +180,15 @@ export class DefinitionStore {
       tx.set(this.k.deployment(d.restApiId, d.id), JSON.stringify(d));
       tx.zadd(this.k.deployments(d.restApiId), d.createdDate, d.id);
     }
-    for (const s of changes.stages ?? []) this.addStage(tx, s);
+    for (const s of changes.stages ?? []) {
+      tx.set(this.k.stage(s.restApiId, s.stageName), JSON.stringify(s));
+      tx.sadd(this.k.stages(s.restApiId), s.stageName);
+    }
     for (const domain of changes.domains ?? []) {
       tx.set(this.k.domain(domain.domainName), JSON.stringify(domain));
       tx.sadd(this.k.domains(), domain.domainName.toLowerCase());
     }
-    await tx.exec().then(checkExec);
-  }
-
-  private addStage(tx: ReturnType<Redis['multi']>, stage: Stage): void {
-    tx.set(this.k.stage(stage.restApiId, stage.stageName), JSON.stringify(stage)).sadd(
-      this.k.stages(stage.restApiId),
-      stage.stageName,
-    );
+    checkExec(await tx.exec());
   }
 
   private async mget<T>(keys: string[]): Promise<T[]> {

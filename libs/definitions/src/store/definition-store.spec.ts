@@ -1,0 +1,172 @@
+import Redis from 'ioredis';
+import { startInfra, type TestInfra } from '@portico/testing';
+import type { Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
+import { DefinitionStore } from './definition-store';
+
+const definition = (title: string): RestApi['definition'] => ({
+  title,
+  binaryMediaTypes: [],
+  apiKeySource: 'HEADER',
+  gatewayResponses: {},
+  resources: [{ id: 'root', pathPart: '', path: '/', methods: {} }],
+  models: {},
+  securitySchemes: {},
+  extensions: {},
+});
+
+const api = (id: string): RestApi => ({
+  id,
+  name: id,
+  createdDate: 1,
+  binaryMediaTypes: [],
+  apiKeySource: 'HEADER',
+  endpointConfiguration: { types: ['EDGE'] },
+  disableExecuteApiEndpoint: false,
+  tags: {},
+  definition: definition(id),
+});
+
+const deployment = (restApiId: string, id: string, createdDate = 1): Deployment => ({
+  id,
+  restApiId,
+  createdDate,
+  definition: definition(`${restApiId}@${id}`),
+});
+
+const stage = (restApiId: string, stageName: string, deploymentId: string): Stage => ({
+  restApiId,
+  stageName,
+  deploymentId,
+  variables: {},
+  methodSettings: {},
+  cacheClusterEnabled: false,
+  tracingEnabled: false,
+  createdDate: 1,
+  lastUpdatedDate: 1,
+  tags: {},
+});
+
+const domain = (domainName: string, restApiId: string, stageName: string): DomainName => ({
+  domainName,
+  endpointConfiguration: { types: ['REGIONAL'] },
+  securityPolicy: 'TLS_1_2',
+  domainNameStatus: 'AVAILABLE',
+  createdDate: 1,
+  tags: {},
+  basePathMappings: [{ basePath: '(none)', restApiId, stage: stageName }],
+});
+
+/** The store against a real Redis: what one write puts there, the next read must see. */
+describe('DefinitionStore', () => {
+  let infra: TestInfra;
+  let redis: Redis;
+  let store: DefinitionStore;
+  let prefixCount = 0;
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    redis = new Redis(infra.redisUrl, { lazyConnect: true });
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await infra?.stop();
+  });
+
+  beforeEach(() => {
+    // A prefix per test: each starts from an empty store.
+    store = new DefinitionStore(redis, `${infra.redisKeyPrefix}${++prefixCount}:`);
+  });
+
+  const keys = () => redis.keys(`${infra.redisKeyPrefix}${prefixCount}:*`);
+
+  it('reads back what single-operation writes stored, with the stage a deployment repoints', async () => {
+    await store.putRestApi(api('a'));
+    await store.putDeployment(deployment('a', 'd1', 1));
+    await store.putDeployment(deployment('a', 'd2', 2), [stage('a', 'prod', 'd2')]);
+    await store.putDomain(domain('API.Example.test', 'a', 'prod'));
+
+    expect((await store.listRestApis()).map((x) => x.id)).toEqual(['a']);
+    expect((await store.listDeployments('a')).map((d) => d.id)).toEqual(['d2', 'd1']);
+    expect(await store.getStage('a', 'prod')).toMatchObject({ deploymentId: 'd2' });
+    const active = await store.getActiveStage('a', 'prod');
+    expect(active?.deployment.definition.title).toBe('a@d2');
+    expect(active?.api.id).toBe('a');
+    expect((await store.listActiveStages()).map((s) => s.stage.stageName)).toEqual(['prod']);
+    expect(await store.getDomain('api.example.TEST')).toMatchObject({
+      domainName: 'API.Example.test',
+    });
+  });
+
+  it('deletes an API with every stage and deployment it had, leaving other APIs', async () => {
+    await store.commit({
+      restApis: [api('a'), api('b')],
+      deployments: [deployment('a', 'd1'), deployment('b', 'd9')],
+      stages: [stage('a', 'prod', 'd1'), stage('a', 'dev', 'd1'), stage('b', 'prod', 'd9')],
+    });
+    await store.deleteRestApi('a');
+
+    expect(await store.getRestApi('a')).toBeUndefined();
+    expect(await store.listStages('a')).toEqual([]);
+    expect(await store.listDeployments('a')).toEqual([]);
+    expect(await store.getDeployment('a', 'd1')).toBeUndefined();
+    expect((await keys()).filter((k) => /:a(:|$)/.test(k))).toEqual([]);
+    expect((await store.listActiveStages()).map((s) => `${s.api.id}/${s.stage.stageName}`)).toEqual(
+      ['b/prod'],
+    );
+  });
+
+  it('applies deletions before writes in one commit, so an API can be replaced whole', async () => {
+    await store.commit({
+      restApis: [api('a')],
+      deployments: [deployment('a', 'old')],
+      stages: [stage('a', 'prod', 'old'), stage('a', 'gone', 'old')],
+      domains: [domain('x.test', 'a', 'gone')],
+    });
+    await store.commit({
+      deletedRestApis: ['a'],
+      deletedDomains: ['X.TEST'],
+      restApis: [api('a')],
+      deployments: [deployment('a', 'new')],
+      stages: [stage('a', 'prod', 'new')],
+    });
+
+    expect((await store.listStages('a')).map((s) => s.stageName)).toEqual(['prod']);
+    expect((await store.listDeployments('a')).map((d) => d.id)).toEqual(['new']);
+    expect(await store.listDomains()).toEqual([]);
+    expect(await store.getActiveStage('a', 'prod')).toMatchObject({
+      deployment: { id: 'new' },
+    });
+  });
+
+  it('removes a stage and a domain from their indexes, not only their keys', async () => {
+    await store.commit({
+      restApis: [api('a')],
+      deployments: [deployment('a', 'd1')],
+      stages: [stage('a', 'prod', 'd1'), stage('a', 'dev', 'd1')],
+      domains: [domain('x.test', 'a', 'prod')],
+    });
+    await store.deleteStage('a', 'dev');
+    await store.deleteDomain('X.test');
+
+    expect((await store.listStages('a')).map((s) => s.stageName)).toEqual(['prod']);
+    expect(await redis.smembers(`${infra.redisKeyPrefix}${prefixCount}:{defs}:stages:a`)).toEqual([
+      'prod',
+    ]);
+    expect(await store.listDomains()).toEqual([]);
+    expect(await redis.scard(`${infra.redisKeyPrefix}${prefixCount}:{defs}:domains`)).toBe(0);
+  });
+
+  it('does not serve a stage whose deployment is missing', async () => {
+    await store.commit({ restApis: [api('a')], stages: [stage('a', 'prod', 'nowhere')] });
+    expect(await store.getActiveStage('a', 'prod')).toBeUndefined();
+    expect(await store.listActiveStages()).toEqual([]);
+  });
+
+  it('fails a commit whose EXEC reports an error instead of passing it as written', async () => {
+    // A key of the wrong type makes SADD fail inside EXEC.
+    await redis.set(`${infra.redisKeyPrefix}${prefixCount}:{defs}:restapis`, 'not a set');
+    await expect(store.putRestApi(api('a'))).rejects.toThrow(/WRONGTYPE/);
+  });
+});
