@@ -44,7 +44,8 @@ export class ExportController {
 
 /**
  * AWS takes any combination (`extensions=integrations,authorizers`). Portico's export has the
- * API Gateway extensions as a whole or not at all, so any one that asks for them wins.
+ * API Gateway extensions as a whole or not at all, so any one that asks for them wins. Without
+ * the parameter AWS exports plain OpenAPI, so Portico does too.
  */
 function exportExtensions(query: QueryParams): (typeof EXTENSIONS)[number] | undefined {
   const values = queryList(query, 'extensions');
@@ -55,7 +56,7 @@ function exportExtensions(query: QueryParams): (typeof EXTENSIONS)[number] | und
     );
   }
   const chosen = values as (typeof EXTENSIONS)[number][];
-  return chosen.find((v) => v !== 'postman' && v !== 'none') ?? chosen[0];
+  return chosen.find((v) => v !== 'postman' && v !== 'none') ?? chosen[0] ?? 'none';
 }
 
 /** AWS offers `application/json` (the default) and `application/yaml`. */

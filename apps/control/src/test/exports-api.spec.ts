@@ -36,6 +36,7 @@ describe('GetExport (AWS SDK)', () => {
         stageName: 'prod',
         exportType: 'oas30',
         accepts: 'application/json',
+        parameters: { extensions: 'apigateway' },
       }),
     );
     expect(out.contentType).toBe('application/json');
@@ -92,6 +93,9 @@ describe('GetExport (AWS SDK)', () => {
     };
     expect(await exported('authorizers,integrations')).toContain('x-amazon-apigateway-integration');
     expect(await exported('none')).not.toContain('x-amazon-apigateway-integration');
+    // Without the parameter AWS exports plain OpenAPI.
+    const plain = await fetch(t.url(`/restapis/${petsId}/stages/prod/exports/oas30`));
+    expect(JSON.stringify(await plain.json())).not.toContain('x-amazon-apigateway-integration');
     const bad = await fetch(t.url(`/restapis/${petsId}/stages/prod/exports/oas30?extensions=x`));
     expect(bad.status).toBe(400);
     expect(bad.headers.get('x-amzn-errortype')).toBe('BadRequestException');
