@@ -12,14 +12,20 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/**
+ * Asynchronous stdout: a synchronous write per access-log line cost the edge about a fifth of
+ * its CPU in profiles. Lines written while a write is in flight are batched into the next one;
+ * pino flushes what is buffered when the process exits.
+ */
 export function createPinoLogger(service: string, level: string): PinoLogger {
-  return pino({
-    name: service,
-    level,
-    base: { service },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      name: service,
+      level,
+      base: { service },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
-
-export type { PinoLogger };
