@@ -29,3 +29,5 @@ export function createPinoLogger(service: string, level: string): PinoLogger {
     pino.destination({ dest: 1, sync: false }),
   );
 }
+
+export type { PinoLogger };
