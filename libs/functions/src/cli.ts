@@ -4,6 +4,7 @@ import { parseCliArgs, USAGE, UsageError } from './cli-args';
 import { loadFunctionRunnerConfig } from './config';
 import { startFunctionRunner } from './function-runner';
 import { loadHandler } from './handler-loader';
+import { installProcessGuards } from './process-guards';
 
 /** `portico-fn <module> --name <fn>`: serves an unchanged Lambda handler module over NATS. */
 export async function main(argv: string[]): Promise<void> {
@@ -16,6 +17,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   const config = loadFunctionRunnerConfig();
   const logger = createPinoLogger('portico-fn', config.LOG_LEVEL);
+  // Before the handler module loads: its top-level code may already leave a stray rejection.
+  installProcessGuards(logger);
   const handler = await loadHandler(args.module, args.handler);
   const runner = await startFunctionRunner({
     natsUrl: config.NATS_URL,

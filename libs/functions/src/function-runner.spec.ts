@@ -1,67 +1,15 @@
-import { DEADLINE_HEADER, functionInvokeSubject, REQUEST_ID_HEADER } from '@portico/contracts';
-import { eventually, startInfra, type TestInfra } from '@portico/testing';
-import { connect, ErrorCode, headers, type NatsConnection, NatsError } from 'nats';
+import { functionInvokeSubject } from '@portico/contracts';
+import { eventually } from '@portico/testing';
+import { ErrorCode, NatsError } from 'nats';
 import pino from 'pino';
-import { startFunctionRunner, type FunctionRunner } from './function-runner';
-import type { LambdaContext, LambdaHandler } from './lambda.types';
+import { startFunctionRunner } from './function-runner';
+import type { LambdaContext } from './lambda.types';
+import { useRunnerHarness } from './testing/runner.fixture';
 
 const silent = pino({ level: 'silent' });
 
-interface Reply {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; errorType?: string };
-}
-
 describe('function runner', () => {
-  let infra: TestInfra;
-  let nc: NatsConnection;
-  const runners: FunctionRunner[] = [];
-
-  beforeAll(async () => {
-    infra = await startInfra();
-    nc = await connect({ servers: infra.natsUrl });
-  });
-
-  afterEach(async () => {
-    await Promise.all(runners.splice(0).map((r) => r.close()));
-  });
-
-  afterAll(async () => {
-    await nc.close();
-    await infra.stop();
-  });
-
-  async function start(
-    name: string,
-    handler: LambdaHandler,
-    extra: { concurrency?: number; maxQueued?: number } = {},
-  ) {
-    const runner = await startFunctionRunner({
-      natsUrl: infra.natsUrl,
-      name,
-      handler,
-      logger: silent,
-      ...extra,
-    });
-    runners.push(runner);
-    return runner;
-  }
-
-  async function invoke(
-    name: string,
-    event: unknown,
-    opts: { requestId?: string; budgetMs?: number } = {},
-  ): Promise<Reply> {
-    const h = headers();
-    if (opts.requestId) h.set(REQUEST_ID_HEADER, opts.requestId);
-    h.set(DEADLINE_HEADER, String(Date.now() + (opts.budgetMs ?? 10_000)));
-    const msg = await nc.request(functionInvokeSubject(name), Buffer.from(JSON.stringify(event)), {
-      timeout: 10_000,
-      headers: h,
-    });
-    return JSON.parse(Buffer.from(msg.data).toString()) as Reply;
-  }
+  const { start, invoke, ...harness } = useRunnerHarness();
 
   it('runs an async handler with the event and a Lambda-like context', async () => {
     await start('ctx-fn', async (event: unknown, context: LambdaContext) => ({
@@ -212,7 +160,7 @@ describe('function runner', () => {
     const events: string[] = [];
     const gates: Array<() => void> = [];
     const runner = await startFunctionRunner({
-      natsUrl: infra.natsUrl,
+      natsUrl: harness.natsUrl(),
       name: 'drain-fn',
       logger: silent,
       handler: async () => {
@@ -229,7 +177,7 @@ describe('function runner', () => {
     // once it lands, the runner is gone from the queue group.
     const probes: Array<Promise<unknown>> = [];
     await eventually(async () => {
-      const probe = nc.request(functionInvokeSubject('drain-fn'), Buffer.from('{}'), {
+      const probe = harness.nc().request(functionInvokeSubject('drain-fn'), Buffer.from('{}'), {
         timeout: 10_000,
       });
       probes.push(probe.catch(() => undefined));
@@ -259,7 +207,7 @@ describe('function runner', () => {
   it('refuses an invalid function name', async () => {
     await expect(
       startFunctionRunner({
-        natsUrl: infra.natsUrl,
+        natsUrl: harness.natsUrl(),
         name: 'bad name!',
         handler: async () => 1,
         logger: silent,

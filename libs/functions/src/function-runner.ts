@@ -7,7 +7,8 @@ import {
   type FunctionInvokeReply,
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
-import { connectNats, createPinoLogger, type PinoLogger } from '@portico/platform';
+import { connectNats, createPinoLogger } from '@portico/platform';
+import type { Logger as PinoLogger } from 'pino';
 import type { Msg, NatsConnection, NatsError, Subscription } from 'nats';
 import { encodeReply, invokeHandler } from './invoke-handler';
 import { createLambdaContext, type FunctionIdentity, newLogStreamName } from './lambda-context';
@@ -40,6 +41,7 @@ export interface FunctionRunner {
 
 export const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_TIMEOUT_MS = 29_000;
+const MAX_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * Serves a Lambda handler on `functionInvokeSubject(name)` in the runners' queue group.
@@ -148,11 +150,13 @@ class Runner<TEvent, TResult> {
 
   private async handle(msg: Msg): Promise<void> {
     const awsRequestId = msg.headers?.get(REQUEST_ID_HEADER) || randomUUID();
+    const now = Date.now();
     const deadlineHeader = Number(msg.headers?.get(DEADLINE_HEADER));
+    // Capped at Lambda's 15 minutes: a timer beyond 2^31 ms would overflow and fire at once.
     const deadline =
       deadlineHeader > 0
-        ? deadlineHeader
-        : Date.now() + (this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+        ? Math.min(deadlineHeader, now + MAX_TIMEOUT_MS)
+        : now + (this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     const log = { function: this.options.name, awsRequestId };
     const reply = await this.run(msg, awsRequestId, deadline, log);
     if (!reply.ok) {
@@ -163,7 +167,7 @@ class Runner<TEvent, TResult> {
     }
     if (!msg.reply) return; // published, not requested: nobody waits for the outcome
     try {
-      msg.respond(encodeReply(reply));
+      msg.respond(this.fitReply(encodeReply(reply), log));
     } catch (err) {
       this.logger.warn({ ...log, err }, 'Could not send the invocation reply');
     }
@@ -184,7 +188,7 @@ class Runner<TEvent, TResult> {
     }
     let event: TEvent;
     try {
-      event = JSON.parse(Buffer.from(msg.data).toString('utf8')) as TEvent;
+      event = JSON.parse(msg.string()) as TEvent;
     } catch (err) {
       this.logger.warn({ ...log, err }, 'Invocation event is not JSON');
       return {
@@ -198,6 +202,25 @@ class Runner<TEvent, TResult> {
     }
     const context = createLambdaContext(this.identity, awsRequestId, deadline);
     return invokeHandler(this.options.handler, event, context, deadline);
+  }
+
+  /**
+   * A result larger than the server takes in one message cannot be sent, and the caller would
+   * wait out its whole timeout: it gets a small error reply at once instead (502 at the edge,
+   * as Lambda's Function.ResponseSizeTooLarge gives on AWS).
+   */
+  private fitReply(bytes: Uint8Array, log: Record<string, unknown>): Uint8Array {
+    const limit = this.nc.info?.max_payload;
+    if (limit === undefined || bytes.length <= limit) return bytes;
+    this.logger.warn({ ...log, bytes: bytes.length, limit }, 'Function result too large to send');
+    return encodeReply({
+      ok: false,
+      error: {
+        code: 'FunctionError',
+        message: `Function result of ${bytes.length} bytes exceeds the ${limit}-byte message limit`,
+        errorType: 'Function.ResponseSizeTooLarge',
+      },
+    });
   }
 
   stats(): { running: number; queued: number } {

@@ -60,20 +60,20 @@ export function invokeHandler<TEvent, TResult>(
           : { ok: true, result: result ?? null },
       );
     };
-    let returned: unknown;
     try {
-      returned = handler(event, context, callback);
+      const returned = handler(event, context, callback);
+      // A handler that returns a promise and also calls back settles with whichever comes first.
+      if (isThenable(returned)) {
+        returned.then(
+          (result) => finish({ ok: true, result: result ?? null }),
+          (err: unknown) => finish(errorReply(err)),
+        );
+      } else if (handler.length < 3) {
+        finish({ ok: true, result: returned ?? null });
+      }
     } catch (err) {
+      // Thrown by the handler, or by a `then` of its own making: either way this invocation fails.
       finish(errorReply(err));
-      return;
-    }
-    if (isThenable(returned)) {
-      returned.then(
-        (result) => finish({ ok: true, result: result ?? null }),
-        (err: unknown) => finish(errorReply(err)),
-      );
-    } else if (handler.length < 3) {
-      finish({ ok: true, result: returned ?? null });
     }
   });
 }

@@ -1,12 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Integration } from '@portico/definitions';
-import { METRICS_REGISTRY, NATS_CONNECTION, PINO_LOGGER, type PinoLogger } from '@portico/platform';
+import { METRICS_REGISTRY, NATS_CONNECTION, PINO_LOGGER } from '@portico/platform';
+import type { Logger as PinoLogger } from 'pino';
 import type { NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { FunctionIntegration } from './function/function.integration';
 import { HttpIntegration } from './http/http.integration';
 import { HttpProxyIntegration } from './http/http-proxy.integration';
 import { UpstreamClient } from './http/upstream-client';
+import { configurationError, integrationError } from './integration-errors';
 import {
   IntegrationFailure,
   PayloadTooLargeError,
@@ -29,10 +31,9 @@ export class IntegrationService implements Invoker, OnApplicationShutdown {
   private readonly upstream: UpstreamClient;
   private readonly httpProxy: HttpProxyIntegration;
   private readonly http: HttpIntegration;
-  private readonly mock = new MockIntegration();
+  private readonly mock: MockIntegration;
   private readonly fn: FunctionIntegration;
   private readonly failures: Counter<'type' | 'response_type'>;
-  private readonly accountId: string;
 
   constructor(
     @Inject(INTEGRATIONS_OPTIONS) options: IntegrationsOptions,
@@ -41,11 +42,13 @@ export class IntegrationService implements Invoker, OnApplicationShutdown {
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.accountId = options.accountId;
+    // The edge's configured account stands in when the pipeline has none for a request.
+    const accountId = options.accountId;
     this.upstream = new UpstreamClient(options.upstream);
-    this.httpProxy = new HttpProxyIntegration(this.upstream, maxResponseBytes);
-    this.http = new HttpIntegration(this.upstream, maxResponseBytes);
-    this.fn = new FunctionIntegration(nc, logger);
+    this.httpProxy = new HttpProxyIntegration(this.upstream, maxResponseBytes, accountId);
+    this.http = new HttpIntegration(this.upstream, maxResponseBytes, accountId);
+    this.mock = new MockIntegration(accountId);
+    this.fn = new FunctionIntegration(nc, logger, accountId);
     const existing = registry.getSingleMetric(FAILURES_METRIC) as
       Counter<'type' | 'response_type'> | undefined;
     this.failures =
@@ -58,9 +61,11 @@ export class IntegrationService implements Invoker, OnApplicationShutdown {
       });
   }
 
-  async invoke(integration: Integration, request: InvocationRequest): Promise<InvocationResponse> {
-    // The edge's configured account stands in when the pipeline has none for this API.
-    const req = request.accountId ? request : { ...request, accountId: this.accountId };
+  /**
+   * The request is passed on as it is, never copied: the pipeline's request object computes
+   * headers, body and signal lazily on its prototype, which a spread copy would lose.
+   */
+  async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
     try {
       switch (integration.type) {
         case 'HTTP_PROXY':
@@ -72,24 +77,13 @@ export class IntegrationService implements Invoker, OnApplicationShutdown {
         case 'AWS_PROXY':
           return await this.fn.invoke(integration, req);
         default:
-          throw new IntegrationFailure(
-            'API_CONFIGURATION_ERROR',
-            500,
+          throw configurationError(
             `Unsupported integration type ${String((integration as { type: unknown }).type)}`,
-            'Internal server error',
           );
       }
     } catch (err) {
       if (err instanceof PayloadTooLargeError) throw err;
-      const failure =
-        err instanceof IntegrationFailure
-          ? err
-          : new IntegrationFailure(
-              'INTEGRATION_FAILURE',
-              502,
-              errorText(err),
-              'Internal server error',
-            );
+      const failure = err instanceof IntegrationFailure ? err : integrationError(errorText(err));
       this.failures.inc({ type: integration.type, response_type: failure.responseType });
       this.logger.warn(
         {

@@ -30,6 +30,12 @@ export interface InvocationRequest {
   rawQuery: string;
   /** Lower-cased header names, every value in order; hop-by-hop headers already removed. */
   headers: Record<string, string[]>;
+  /**
+   * Node's `rawHeaders` (`[name, value, …]` as the client sent them). Only the spelling of names is
+   * taken from it, so the Lambda proxy event can show `Content-Type` rather than `content-type`,
+   * as API Gateway does; without it the event shows the lower-cased names.
+   */
+  rawHeaders?: readonly string[];
   body: InvocationBody;
   sourceIp: string;
   userAgent?: string;
@@ -39,6 +45,8 @@ export interface InvocationRequest {
   apiId: string;
   accountId: string;
   stage: string;
+  /** The deployment the stage serves (`requestContext.deploymentId`, `$context.deploymentId`). */
+  deploymentId?: string;
   stageVariables: Record<string, string>;
   binaryMediaTypes: string[];
   /** Aborted when the client goes away; integrations stop work they started. */

@@ -7,11 +7,15 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Integration } from '@portico/definitions';
-import { IntegrationFailure, type Invoker } from './integration.types';
+import { IntegrationFailure, type InvocationRequest, type Invoker } from './integration.types';
 import { INVOKER } from './integrations.constants';
 import { IntegrationsModule } from './integrations.module';
 import { startTestUpstream, type TestUpstream } from './testing/http-upstream.fixture';
-import { testIntegration, testInvocationRequest } from './testing/invocation-request.factory';
+import {
+  testIntegration,
+  testIntegrationResponse,
+  testInvocationRequest,
+} from './testing/invocation-request.factory';
 import { bodyText, rejectionOf } from './testing/read-response.fixture';
 
 describe('IntegrationsModule', () => {
@@ -85,28 +89,47 @@ describe('IntegrationsModule', () => {
     expect(await bodyText(res)).toBe('{"mock":true}');
   });
 
-  it('fills in the configured account id when the request carries none', async () => {
+  it('fills in the configured account id without copying the request', async () => {
+    // The pipeline's request computes headers, body and signal in prototype getters: a spread
+    // copy of it would have none of them.
+    const { headers, body, signal, ...own } = testInvocationRequest({
+      accountId: '',
+      headers: { 'content-type': ['application/json'] },
+    });
+    const lazy = Object.assign(
+      Object.create({
+        get headers() {
+          return headers;
+        },
+        get body() {
+          return body;
+        },
+        get signal() {
+          return signal;
+        },
+      }) as object,
+      own,
+    ) as InvocationRequest;
     const res = await invoker.invoke(
       testIntegration({
         type: 'MOCK',
+        requestTemplates: { 'application/json': '{"statusCode": 200}' },
         responses: [
-          {
-            selectionPattern: 'default',
-            statusCode: '200',
-            responseParameters: {},
+          testIntegrationResponse('default', '200', {
             responseTemplates: { 'application/json': '$context.accountId' },
-          },
+          }),
         ],
       }),
-      testInvocationRequest({ accountId: '' }),
+      lazy,
     );
+    expect(res.statusCode).toBe(200);
     expect(await bodyText(res)).toBe('123456789012');
   });
 
   it('dispatches AWS_PROXY over the platform NATS connection', async () => {
     const err = await rejectionOf(
       invoker.invoke(
-        testIntegration({ type: 'AWS_PROXY', uri: 'nobody' }),
+        testIntegration({ type: 'AWS_PROXY', httpMethod: 'POST', uri: 'nobody' }),
         testInvocationRequest(),
       ),
     );

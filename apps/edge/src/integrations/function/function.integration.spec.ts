@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
+import type { Integration } from '@portico/definitions';
 import { type FunctionRunner, type LambdaContext, startFunctionRunner } from '@portico/functions';
 import { startInfra, type TestInfra } from '@portico/testing';
+import { functionInvokeSubject } from '@portico/contracts';
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import { IntegrationFailure } from '../integration.types';
@@ -15,6 +17,10 @@ import type { ProxyEventV1 } from './proxy-event';
 
 const lambdaUri = (name: string): string =>
   `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+
+/** An AWS_PROXY integration as API Gateway requires it: invoked with POST. */
+const fnIntegration = (uri: string, extra: Partial<Integration> = {}): Integration =>
+  testIntegration({ type: 'AWS_PROXY', httpMethod: 'POST', uri, ...extra });
 
 describe('AWS_PROXY integration over NATS', () => {
   let infra: TestInfra;
@@ -33,7 +39,7 @@ describe('AWS_PROXY integration over NATS', () => {
         done();
       },
     });
-    fn = new FunctionIntegration(nc, pino({ level: 'info' }, sink));
+    fn = new FunctionIntegration(nc, pino({ level: 'info' }, sink), '123456789012');
 
     const serve = async (
       name: string,
@@ -68,6 +74,10 @@ describe('AWS_PROXY integration over NATS', () => {
     });
     await serve('malformed', async () => ({ statusCode: 200, body: { not: 'a string' } }));
     await serve('slow', () => new Promise(() => undefined));
+    await serve('splitter', async () => ({
+      statusCode: 200,
+      headers: { 'X-Evil': 'a\r\nSet-Cookie: session=stolen' },
+    }));
   });
 
   afterAll(async () => {
@@ -86,12 +96,7 @@ describe('AWS_PROXY integration over NATS', () => {
       body: '{"name":"Rex"}',
     });
     const res = await fn.invoke(
-      testIntegration({
-        type: 'AWS_PROXY',
-        httpMethod: 'POST',
-        uri: lambdaUri('${stageVariables.fn}'),
-        timeoutInMillis: 5_000,
-      }),
+      fnIntegration(lambdaUri('${stageVariables.fn}'), { timeoutInMillis: 5_000 }),
       req,
     );
     expect(res.statusCode).toBe(201);
@@ -132,10 +137,10 @@ describe('AWS_PROXY integration over NATS', () => {
   it('sends a binary body base64-encoded and decodes a base64 response', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00]);
     const res = await fn.invoke(
-      testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('binary') }),
+      fnIntegration(lambdaUri('binary')),
       testInvocationRequest({
         httpMethod: 'PUT',
-        headers: { 'content-type': ['image/png'] },
+        headers: { 'content-type': ['image/png'], accept: ['image/png'] },
         binaryMediaTypes: ['image/*'],
         body: testBody(png),
       }),
@@ -145,20 +150,14 @@ describe('AWS_PROXY integration over NATS', () => {
   });
 
   it('answers application/json when the function names no content type', async () => {
-    const res = await fn.invoke(
-      testIntegration({ type: 'AWS_PROXY', uri: 'bare' }),
-      testInvocationRequest(),
-    );
+    const res = await fn.invoke(fnIntegration('bare'), testInvocationRequest());
     expect(res.headers).toEqual({ 'Content-Type': 'application/json' });
     expect(await bodyText(res)).toBe('{"ok":true}');
   });
 
   it('answers 502 Internal server error when the handler throws', async () => {
     const err = await rejectionOf(
-      fn.invoke(
-        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('thrower') }),
-        testInvocationRequest(),
-      ),
+      fn.invoke(fnIntegration(lambdaUri('thrower')), testInvocationRequest()),
     );
     expect(err).toBeInstanceOf(IntegrationFailure);
     expect(err).toMatchObject({
@@ -171,9 +170,7 @@ describe('AWS_PROXY integration over NATS', () => {
 
   it('answers 502 for a malformed proxy response and logs what is wrong', async () => {
     const req = testInvocationRequest({ requestId: 'malformed-req-1' });
-    const err = await rejectionOf(
-      fn.invoke(testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('malformed') }), req),
-    );
+    const err = await rejectionOf(fn.invoke(fnIntegration(lambdaUri('malformed')), req));
     expect(err).toMatchObject({ statusCode: 502, clientMessage: 'Internal server error' });
     const line = logLines.find((l) => l.requestId === 'malformed-req-1');
     expect(line).toMatchObject({ function: 'malformed', msg: 'Malformed Lambda proxy response' });
@@ -184,11 +181,7 @@ describe('AWS_PROXY integration over NATS', () => {
     // With the full 29 s budget, only no-responders (not a timeout) can produce this answer.
     const err = await rejectionOf(
       fn.invoke(
-        testIntegration({
-          type: 'AWS_PROXY',
-          uri: lambdaUri('nobody-home'),
-          timeoutInMillis: 29_000,
-        }),
+        fnIntegration(lambdaUri('nobody-home'), { timeoutInMillis: 29_000 }),
         testInvocationRequest(),
       ),
     );
@@ -202,7 +195,7 @@ describe('AWS_PROXY integration over NATS', () => {
   it('answers 504 Endpoint request timed out when the function is slower than the timeout', async () => {
     const err = await rejectionOf(
       fn.invoke(
-        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('slow'), timeoutInMillis: 100 }),
+        fnIntegration(lambdaUri('slow'), { timeoutInMillis: 100 }),
         testInvocationRequest(),
       ),
     );
@@ -215,10 +208,7 @@ describe('AWS_PROXY integration over NATS', () => {
 
   it('answers 500 for a URI that names no function', async () => {
     const err = await rejectionOf(
-      fn.invoke(
-        testIntegration({ type: 'AWS_PROXY', uri: 'arn:aws:s3:::bucket' }),
-        testInvocationRequest(),
-      ),
+      fn.invoke(fnIntegration('arn:aws:s3:::bucket'), testInvocationRequest()),
     );
     expect(err).toMatchObject({ statusCode: 500, responseType: 'API_CONFIGURATION_ERROR' });
   });
@@ -228,11 +218,52 @@ describe('AWS_PROXY integration over NATS', () => {
     const pending = rejectionOf(
       fn.invoke(
         // The runner still holds the invocation until its deadline; a short one keeps afterAll's drain short.
-        testIntegration({ type: 'AWS_PROXY', uri: lambdaUri('slow'), timeoutInMillis: 1_000 }),
+        fnIntegration(lambdaUri('slow'), { timeoutInMillis: 1_000 }),
         testInvocationRequest({ signal: controller.signal }),
       ),
     );
     controller.abort();
-    expect(await pending).toMatchObject({ statusCode: 502 });
+    // 502 and this message, not the 504 the 1 s timeout would give.
+    expect(await pending).toMatchObject({
+      statusCode: 502,
+      message: expect.stringContaining('Client went away'),
+    });
+  });
+
+  it('answers 500, as API Gateway, when the integration method is not POST', async () => {
+    const err = await rejectionOf(
+      fn.invoke(fnIntegration(lambdaUri('bare'), { httpMethod: 'GET' }), testInvocationRequest()),
+    );
+    expect(err).toMatchObject({ statusCode: 500, responseType: 'API_CONFIGURATION_ERROR' });
+    expect((err as Error).message).toMatch(/invoked with POST/);
+  });
+
+  it('answers 502 for a runner reply that is not JSON or has no ok field', async () => {
+    const garbage = nc.subscribe(functionInvokeSubject('garbage'), {
+      callback: (_err, msg) => msg.respond(Buffer.from('<html>not json')),
+    });
+    const noOk = nc.subscribe(functionInvokeSubject('no-ok'), {
+      callback: (_err, msg) => msg.respond(Buffer.from('{"result":{"statusCode":200}}')),
+    });
+    await nc.flush();
+    try {
+      for (const name of ['garbage', 'no-ok']) {
+        const req = testInvocationRequest({ requestId: `bad-reply-${name}` });
+        const err = await rejectionOf(fn.invoke(fnIntegration(lambdaUri(name)), req));
+        expect(err).toMatchObject({ statusCode: 502, clientMessage: 'Internal server error' });
+        expect(logLines.some((l) => l.requestId === req.requestId)).toBe(true);
+      }
+    } finally {
+      garbage.unsubscribe();
+      noOk.unsubscribe();
+    }
+  });
+
+  it('answers 502 for a header the client must not receive (CR/LF from the function)', async () => {
+    const err = await rejectionOf(
+      fn.invoke(fnIntegration(lambdaUri('splitter')), testInvocationRequest()),
+    );
+    expect(err).toMatchObject({ statusCode: 502 });
+    expect((err as Error).message).toMatch(/X-Evil/);
   });
 });

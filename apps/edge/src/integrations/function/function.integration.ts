@@ -6,9 +6,10 @@ import {
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
 import { functionNameFromUri, type Integration } from '@portico/definitions';
-import type { PinoLogger } from '@portico/platform';
+import type { Logger as PinoLogger } from 'pino';
 import { ErrorCode, headers as natsHeaders, type Msg, type NatsConnection, NatsError } from 'nats';
 import { resolveStageVariables } from '../http/integration-uri';
+import { configurationError, integrationError, timeoutError } from '../integration-errors';
 import {
   IntegrationFailure,
   type InvocationRequest,
@@ -24,9 +25,6 @@ const UNAVAILABLE_CODES = new Set<string>([
   ErrorCode.Disconnect,
 ]);
 
-const internalError = (detail: string): IntegrationFailure =>
-  new IntegrationFailure('INTEGRATION_FAILURE', 502, detail, 'Internal server error');
-
 /**
  * AWS_PROXY: the Lambda proxy event goes to the named function over NATS request-reply (a
  * queue group of function runners); the reply must be a Lambda proxy response.
@@ -35,17 +33,20 @@ export class FunctionIntegration {
   constructor(
     private readonly nc: NatsConnection | null,
     private readonly logger: PinoLogger,
+    private readonly defaultAccountId: string,
   ) {}
 
   async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
     const uri = resolveStageVariables(integration.uri ?? '', req.stageVariables);
     const name = functionNameFromUri(uri);
     if (!name || !FUNCTION_NAME_PATTERN.test(name)) {
-      throw new IntegrationFailure(
-        'API_CONFIGURATION_ERROR',
-        500,
-        `Integration URI names no valid function: ${uri}`,
-        'Internal server error',
+      throw configurationError(`Integration URI names no valid function: ${uri}`);
+    }
+    const method = integration.httpMethod?.toUpperCase();
+    if (method !== undefined && method !== 'POST') {
+      // API Gateway invokes Lambda with POST only and fails any other integration method.
+      throw configurationError(
+        `AWS_PROXY integration uses ${method}; functions are invoked with POST`,
       );
     }
     if (!this.nc) {
@@ -57,7 +58,8 @@ export class FunctionIntegration {
       );
     }
     const body = req.body.empty ? undefined : await req.body.readAll();
-    const payload = Buffer.from(JSON.stringify(buildProxyEvent(req, body)));
+    const event = buildProxyEvent(req, body, req.accountId || this.defaultAccountId);
+    const payload = Buffer.from(JSON.stringify(event));
     const timeout = integration.timeoutInMillis;
     const h = natsHeaders();
     h.set(REQUEST_ID_HEADER, req.requestId);
@@ -78,26 +80,31 @@ export class FunctionIntegration {
     const log = { requestId: req.requestId, function: name };
     let parsed: FunctionInvokeReply;
     try {
-      parsed = JSON.parse(Buffer.from(reply.data).toString('utf8')) as FunctionInvokeReply;
+      parsed = JSON.parse(reply.string()) as FunctionInvokeReply;
     } catch (err) {
       this.logger.warn({ ...log, err }, 'Function runner reply is not JSON');
-      throw internalError(`Function ${name} sent a reply that is not JSON`);
+      throw integrationError(`Function ${name} sent a reply that is not JSON`);
     }
     if (parsed === null || typeof parsed !== 'object' || typeof parsed.ok !== 'boolean') {
       this.logger.warn(log, 'Function runner reply has no ok field');
-      throw internalError(`Function ${name} sent a malformed reply`);
+      throw integrationError(`Function ${name} sent a malformed reply`);
     }
     if (!parsed.ok) {
       this.logger.warn(
         { ...log, errorType: parsed.error?.errorType, errorMessage: parsed.error?.message },
         'Function failed',
       );
-      throw internalError(`Function ${name} failed: ${parsed.error?.message ?? 'unknown error'}`);
+      throw integrationError(
+        `Function ${name} failed: ${parsed.error?.message ?? 'unknown error'}`,
+      );
     }
-    const check = convertProxyResult(parsed.result);
+    const check = convertProxyResult(parsed.result, {
+      accept: req.headers.accept?.[0],
+      binaryMediaTypes: req.binaryMediaTypes,
+    });
     if (!check.ok) {
       this.logger.warn({ ...log, problem: check.problem }, 'Malformed Lambda proxy response');
-      throw internalError(`Malformed Lambda proxy response from ${name}: ${check.problem}`);
+      throw integrationError(`Malformed Lambda proxy response from ${name}: ${check.problem}`);
     }
     const { statusCode, headers, body: responseBody } = check.value;
     // AWS answers application/json when a proxy response names no content type.
@@ -130,15 +137,10 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function natsFailure(err: unknown, name: string, timeout: number): IntegrationFailure {
-  if (err instanceof ClientAborted) return internalError(`Client went away while ${name} ran`);
+  if (err instanceof ClientAborted) return integrationError(`Client went away while ${name} ran`);
   const code = err instanceof NatsError ? err.code : undefined;
   if (code === ErrorCode.Timeout) {
-    return new IntegrationFailure(
-      'INTEGRATION_TIMEOUT',
-      504,
-      `Function ${name} did not answer within ${timeout} ms`,
-      'Endpoint request timed out',
-    );
+    return timeoutError(`Function ${name} did not answer within ${timeout} ms`);
   }
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
     return new IntegrationFailure(
@@ -156,7 +158,7 @@ function natsFailure(err: unknown, name: string, timeout: number): IntegrationFa
       'Request Too Long',
     );
   }
-  return internalError(
+  return integrationError(
     `Invoking ${name} failed: ${err instanceof Error ? err.message : String(err)}`,
   );
 }

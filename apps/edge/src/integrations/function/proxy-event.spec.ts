@@ -28,6 +28,7 @@ describe('buildProxyEvent', () => {
     accountId: '123456789012',
     stage: 'prod',
     stageVariables: { backend: 'blue' },
+    deploymentId: 'dep123',
     body: '{"name":"Rex"}',
   });
 
@@ -96,13 +97,36 @@ describe('buildProxyEvent', () => {
         userArn: null,
         userAgent: 'curl/8.0',
         user: null,
-        apiKey: null,
-        apiKeyId: null,
-        clientCert: null,
       },
       domainName: 'a1b2c3d4e5.execute-api.localhost',
+      deploymentId: 'dep123',
       apiId: 'a1b2c3d4e5',
     });
+  });
+
+  it('spells header names as the client sent them when the raw headers are known', () => {
+    const req = testInvocationRequest({
+      headers: { 'content-type': ['application/json'], 'x-multi': ['one', 'two'], host: ['h'] },
+      rawHeaders: ['Content-Type', 'application/json', 'X-Multi', 'one', 'x-multi', 'two'],
+    });
+    const event = buildProxyEvent(req, undefined);
+    expect(event.headers).toEqual({
+      'Content-Type': 'application/json',
+      'X-Multi': 'two',
+      host: 'h',
+    });
+    expect(event.multiValueHeaders).toEqual({
+      'Content-Type': ['application/json'],
+      'X-Multi': ['one', 'two'],
+      host: ['h'],
+    });
+  });
+
+  it('fills in the account id it is given when the request has none', () => {
+    const req = testInvocationRequest({ accountId: '' });
+    expect(buildProxyEvent(req, undefined, '000011112222').requestContext.accountId).toBe(
+      '000011112222',
+    );
   });
 
   it('uses null, not {}, for absent maps and body, and the request id for a missing extended id', () => {

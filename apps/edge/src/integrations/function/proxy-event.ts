@@ -1,5 +1,5 @@
 import type { InvocationRequest } from '../integration.types';
-import { lastValues } from '../mapping/template-context';
+import { lastValues, spelledAsSent } from '../mapping/template-context';
 import { formatRequestTime } from '../mapping/request-time';
 import { mediaTypeOf } from '../mapping/template-selection';
 
@@ -34,6 +34,7 @@ export interface ProxyRequestContextV1 {
   requestId: string;
   identity: ProxyIdentityV1;
   domainName: string;
+  deploymentId: string;
   apiId: string;
 }
 
@@ -50,25 +51,28 @@ export interface ProxyIdentityV1 {
   userArn: null;
   userAgent: string | null;
   user: null;
-  apiKey: null;
-  apiKeyId: null;
-  clientCert: null;
 }
 
 /**
  * Builds the event a Lambda function receives from a REST API proxy integration. AWS gives
  * `null`, not `{}`, for absent query strings, path parameters, stage variables and headers,
- * and the single-value maps hold the last value of a repeated name.
+ * the single-value maps hold the last value of a repeated name, and header names are spelled
+ * as the client sent them. The identity carries apiKey/apiKeyId only with API keys (not yet).
  */
-export function buildProxyEvent(req: InvocationRequest, body: Buffer | undefined): ProxyEventV1 {
+export function buildProxyEvent(
+  req: InvocationRequest,
+  body: Buffer | undefined,
+  accountId = req.accountId,
+): ProxyEventV1 {
   const binary = isBinaryMediaType(req.headers['content-type']?.at(-1), req.binaryMediaTypes);
   const hasBody = body !== undefined && body.length > 0;
+  const multiValueHeaders = spelledAsSent(req.headers, req.rawHeaders);
   return {
     resource: req.resourcePath,
     path: req.path,
     httpMethod: req.httpMethod,
-    headers: nullIfEmpty(lastValues(req.headers)),
-    multiValueHeaders: nullIfEmpty(req.headers),
+    headers: nullIfEmpty(lastValues(multiValueHeaders)),
+    multiValueHeaders: nullIfEmpty(multiValueHeaders),
     queryStringParameters: nullIfEmpty(lastValues(req.query)),
     multiValueQueryStringParameters: nullIfEmpty(req.query),
     pathParameters: nullIfEmpty(req.pathParameters),
@@ -80,7 +84,7 @@ export function buildProxyEvent(req: InvocationRequest, body: Buffer | undefined
       extendedRequestId: req.extendedRequestId ?? req.requestId,
       requestTime: formatRequestTime(req.requestTimeEpoch),
       path: req.fullPath,
-      accountId: req.accountId,
+      accountId: req.accountId || accountId,
       protocol: req.protocol,
       stage: req.stage,
       domainPrefix: req.domainPrefix,
@@ -99,11 +103,9 @@ export function buildProxyEvent(req: InvocationRequest, body: Buffer | undefined
         userArn: null,
         userAgent: req.userAgent ?? null,
         user: null,
-        apiKey: null,
-        apiKeyId: null,
-        clientCert: null,
       },
       domainName: req.domainName,
+      deploymentId: req.deploymentId ?? '',
       apiId: req.apiId,
     },
     body: hasBody ? body.toString(binary ? 'base64' : 'utf8') : null,

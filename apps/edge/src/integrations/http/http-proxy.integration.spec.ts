@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import {
@@ -7,7 +7,12 @@ import {
   type InvocationBody,
   PayloadTooLargeError,
 } from '../integration.types';
-import { startTestUpstream, type TestUpstream } from '../testing/http-upstream.fixture';
+import {
+  startRawServer,
+  startTestUpstream,
+  testUpstreamClient,
+  type TestUpstream,
+} from '../testing/http-upstream.fixture';
 import {
   testBody,
   testIntegration,
@@ -15,7 +20,7 @@ import {
 } from '../testing/invocation-request.factory';
 import { bodyText, rejectionOf } from '../testing/read-response.fixture';
 import { HttpProxyIntegration } from './http-proxy.integration';
-import { UpstreamClient } from './upstream-client';
+import type { UpstreamClient } from './upstream-client';
 
 describe('HTTP_PROXY integration', () => {
   let client: UpstreamClient;
@@ -23,12 +28,8 @@ describe('HTTP_PROXY integration', () => {
   let upstream: TestUpstream;
 
   beforeAll(async () => {
-    client = new UpstreamClient({
-      connections: 8,
-      keepAliveTimeoutMs: 4_000,
-      connectTimeoutMs: 2_000,
-    });
-    proxy = new HttpProxyIntegration(client, 1024 * 1024);
+    client = testUpstreamClient();
+    proxy = new HttpProxyIntegration(client, 1024 * 1024, '123456789012');
     upstream = await startTestUpstream((req, res, body) => {
       if (req.url?.startsWith('/big')) {
         res.writeHead(200, { 'content-length': String(2 * 1024 * 1024) });
@@ -132,6 +133,26 @@ describe('HTTP_PROXY integration', () => {
     expect(seen?.headers['x-request-id']).toBe('c0ffee00-0000-4000-8000-000000000001');
   });
 
+  it('refuses a mapped header value with CR/LF from the client with 400, sending nothing', async () => {
+    const before = upstream.requests.length;
+    const err = await rejectionOf(
+      proxy.invoke(
+        testIntegration({
+          uri: `${upstream.url}/inject`,
+          requestParameters: {
+            'integration.request.header.x-user': 'method.request.querystring.user',
+          },
+        }),
+        testInvocationRequest({
+          rawQuery: 'user=a%0D%0AX-Admin:%20true',
+          query: { user: ['a\r\nX-Admin: true'] },
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ statusCode: 400, responseType: 'BAD_REQUEST_PARAMETERS' });
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('uses the integration method when it is not ANY', async () => {
     const res = await proxy.invoke(
       testIntegration({ uri: `${upstream.url}/m`, httpMethod: 'POST' }),
@@ -166,7 +187,7 @@ describe('HTTP_PROXY integration', () => {
   });
 
   it('answers 502 when the upstream resets the connection', async () => {
-    const reset = await startServer((req) => req.socket.destroy());
+    const reset = await startRawServer((req) => req.socket.destroy());
     try {
       const err = await rejectionOf(
         proxy.invoke(testIntegration({ uri: `${reset.url}/` }), testInvocationRequest()),
@@ -178,7 +199,7 @@ describe('HTTP_PROXY integration', () => {
   });
 
   it('answers 504 Endpoint request timed out when the upstream does not answer in time', async () => {
-    const silent = await startServer(() => undefined);
+    const silent = await startRawServer(() => undefined);
     try {
       const err = await rejectionOf(
         proxy.invoke(
@@ -218,7 +239,7 @@ describe('HTTP_PROXY integration', () => {
   it('streams the request body to the upstream before the client has finished sending it', async () => {
     let firstChunk!: () => void;
     const upstreamGotFirstChunk = new Promise<void>((resolve) => (firstChunk = resolve));
-    const echo = await startServer((req, res) => {
+    const echo = await startRawServer((req, res) => {
       const parts: string[] = [];
       req.on('data', (chunk: Buffer) => {
         parts.push(chunk.toString());
@@ -255,7 +276,7 @@ describe('HTTP_PROXY integration', () => {
   it('streams the response body back before the upstream has finished it', async () => {
     let finish!: () => void;
     const release = new Promise<void>((resolve) => (finish = resolve));
-    const slow = await startServer((_req, res) => {
+    const slow = await startRawServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('head;');
       void release.then(() => res.end('tail'));
@@ -284,7 +305,7 @@ describe('HTTP_PROXY integration', () => {
     const upstreamSawClose = new Promise<void>((resolve) => (closed = resolve));
     let arrived!: () => void;
     const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    const hanging = await startServer((req) => {
+    const hanging = await startRawServer((req) => {
       req.socket.on('close', () => closed());
       arrived();
     });
@@ -306,19 +327,3 @@ describe('HTTP_PROXY integration', () => {
     }
   });
 });
-
-async function startServer(
-  handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -1,22 +1,17 @@
-import type { IntegrationResponse } from '@portico/definitions';
 import { IntegrationFailure } from '../integration.types';
-import { startTestUpstream, type TestUpstream } from '../testing/http-upstream.fixture';
-import { testIntegration, testInvocationRequest } from '../testing/invocation-request.factory';
+import {
+  startTestUpstream,
+  testUpstreamClient,
+  type TestUpstream,
+} from '../testing/http-upstream.fixture';
+import {
+  testIntegration,
+  testIntegrationResponse as response,
+  testInvocationRequest,
+} from '../testing/invocation-request.factory';
 import { bodyText, rejectionOf } from '../testing/read-response.fixture';
 import { HttpIntegration } from './http.integration';
-import { UpstreamClient } from './upstream-client';
-
-const response = (
-  selectionPattern: string,
-  statusCode: string,
-  extra: Partial<IntegrationResponse> = {},
-): IntegrationResponse => ({
-  selectionPattern,
-  statusCode,
-  responseParameters: {},
-  responseTemplates: {},
-  ...extra,
-});
+import type { UpstreamClient } from './upstream-client';
 
 describe('HTTP (non-proxy) integration', () => {
   let client: UpstreamClient;
@@ -24,16 +19,23 @@ describe('HTTP (non-proxy) integration', () => {
   let upstream: TestUpstream;
 
   beforeAll(async () => {
-    client = new UpstreamClient({
-      connections: 4,
-      keepAliveTimeoutMs: 4_000,
-      connectTimeoutMs: 2_000,
-    });
-    http = new HttpIntegration(client, 64 * 1024);
+    client = testUpstreamClient();
+    http = new HttpIntegration(client, 64 * 1024, '123456789012');
     upstream = await startTestUpstream((req, res, body) => {
       const status = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
       if (req.url?.startsWith('/huge')) {
         res.end(Buffer.alloc(128 * 1024));
+        return;
+      }
+      if (req.url?.startsWith('/stall')) {
+        // Headers and a first chunk, then nothing: the body never completes.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+        return;
+      }
+      if (req.url?.startsWith('/split')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'p-1\r\nSet-Cookie: session=stolen' }));
         return;
       }
       res.writeHead(status, { 'content-type': 'application/json', 'x-backend-version': '3' });
@@ -193,6 +195,28 @@ describe('HTTP (non-proxy) integration', () => {
       ),
     );
     expect(err).toMatchObject({ statusCode: 500, responseType: 'API_CONFIGURATION_ERROR' });
+  });
+
+  it('answers 504 when the backend stalls in the middle of its body', async () => {
+    const err = await rejectionOf(
+      http.invoke(
+        { ...withUri('/stall'), timeoutInMillis: 200 },
+        testInvocationRequest({ body: '{}' }),
+      ),
+    );
+    expect(err).toMatchObject({
+      statusCode: 504,
+      responseType: 'INTEGRATION_TIMEOUT',
+      clientMessage: 'Endpoint request timed out',
+    });
+  });
+
+  it('answers 502 when a backend value mapped to a header holds CR/LF', async () => {
+    const err = await rejectionOf(
+      http.invoke(withUri('/split'), testInvocationRequest({ body: '{}' })),
+    );
+    expect(err).toMatchObject({ statusCode: 502, responseType: 'INTEGRATION_FAILURE' });
+    expect((err as Error).message).toMatch(/X-Pet-Id/);
   });
 
   it('refuses a backend response larger than the buffering limit with 502', async () => {

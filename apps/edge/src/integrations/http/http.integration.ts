@@ -4,10 +4,12 @@ import { applyIntegrationResponse, renderOrFail } from '../mapping/integration-r
 import { mappingsNeedRequestBody, mapRequestParameters } from '../mapping/parameter-mapping';
 import { buildTemplateContext, buildTemplateInput } from '../mapping/template-context';
 import { selectRequestTemplate } from '../mapping/template-selection';
-import { backendMethod } from './http-proxy.integration';
+import { backendMethod, forwardedBody, upstreamHeaders } from './http-proxy.integration';
 import { buildIntegrationUrl, mergeQuery } from './integration-uri';
 import { readLimited } from './read-body';
 import { upstreamFailure, type UpstreamClient, type UpstreamRequest } from './upstream-client';
+
+const NO_HEADERS: Record<string, string[]> = Object.freeze({});
 
 /**
  * HTTP (non-proxy): only mapped parameters reach the backend; the body goes through a request
@@ -18,10 +20,11 @@ export class HttpIntegration {
   constructor(
     private readonly client: UpstreamClient,
     private readonly maxResponseBytes: number,
+    private readonly defaultAccountId: string,
   ) {}
 
   async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
-    const context = buildTemplateContext(req);
+    const context = buildTemplateContext(req, req.accountId || this.defaultAccountId);
     const requestContentType = req.headers['content-type']?.at(-1);
     const choice = selectRequestTemplate(integration, requestContentType);
     const needsBody =
@@ -34,15 +37,15 @@ export class HttpIntegration {
       body: bodyText,
     });
 
-    const url = buildIntegrationUrl({
+    const target = buildIntegrationUrl({
       uri: integration.uri ?? '',
       stageVariables: req.stageVariables,
       pathValues: { ...req.pathParameters, ...mapped.path },
       resourcePath: req.resourcePath,
     });
-    mergeQuery(url, '', mapped.querystring);
+    target.path = mergeQuery(target.path, '', mapped.querystring);
 
-    const headers: UpstreamRequest['headers'] = {};
+    const headers = upstreamHeaders(NO_HEADERS, mapped.header);
     let body: UpstreamRequest['body'];
     if (choice.kind === 'template' && choice.template.trim() !== '') {
       body = renderOrFail(choice.template, {
@@ -50,19 +53,14 @@ export class HttpIntegration {
         stageVariables: req.stageVariables,
         input: buildTemplateInput(req, bodyText ?? ''),
       });
-      headers['content-type'] = choice.contentType;
+      headers['content-type'] ??= choice.contentType;
     } else {
-      body = buffered ?? (req.body.empty ? undefined : req.body.stream());
-      if (requestContentType) headers['content-type'] = requestContentType;
-      if (!buffered && req.body.length !== undefined)
-        headers['content-length'] = String(req.body.length);
-    }
-    for (const [name, values] of Object.entries(mapped.header)) {
-      headers[name] = values.length === 1 ? (values[0] as string) : values;
+      body = forwardedBody(req, buffered, headers);
+      if (requestContentType) headers['content-type'] ??= requestContentType;
     }
 
     const res = await this.client.request({
-      url,
+      target,
       method: backendMethod(integration, req),
       headers,
       body,
@@ -73,10 +71,11 @@ export class HttpIntegration {
     try {
       responseBody = await readLimited(res.body, this.maxResponseBytes);
     } catch (err) {
-      throw upstreamFailure(err, { timedOut: false, clientAborted: req.signal.aborted, url });
+      throw upstreamFailure(err, { timedOut: false, clientAborted: req.signal.aborted, target });
     }
     const backendHeaders: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
+    for (const name in res.headers) {
+      const value = res.headers[name] as string | string[];
       backendHeaders[name] = Array.isArray(value) ? value : [value];
     }
     const contentType = res.headers['content-type'];

@@ -1,6 +1,22 @@
 import { IntegrationFailure } from '../integration.types';
 import { buildIntegrationUrl, mergeQuery, resolveStageVariables } from './integration-uri';
 
+const build = (
+  uri: string,
+  stageVariables: Record<string, string> = {},
+  pathValues: Record<string, string> = {},
+  resourcePath = '/',
+) => buildIntegrationUrl({ uri, stageVariables, pathValues, resourcePath });
+
+function failureOf(fn: () => unknown): IntegrationFailure | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as IntegrationFailure;
+  }
+  return undefined;
+}
+
 describe('resolveStageVariables', () => {
   it('substitutes stage variables, empty when undefined', () => {
     expect(
@@ -14,83 +30,94 @@ describe('resolveStageVariables', () => {
 
 describe('buildIntegrationUrl', () => {
   it('fills placeholders, encoding each value as one segment', () => {
-    const url = buildIntegrationUrl({
-      uri: 'http://${stageVariables.host}/pets/{id}/owners/{owner}',
-      stageVariables: { host: 'backend:8080' },
-      pathValues: { id: 'a b/c', owner: 'é' },
-      resourcePath: '/pets/{id}/owners/{owner}',
-    });
-    expect(url.href).toBe('http://backend:8080/pets/a%20b%2Fc/owners/%C3%A9');
+    expect(
+      build(
+        'http://${stageVariables.host}/pets/{id}/owners/{owner}',
+        { host: 'backend:8080' },
+        { id: 'a b/c', owner: 'é' },
+        '/pets/{id}/owners/{owner}',
+      ),
+    ).toEqual({ origin: 'http://backend:8080', path: '/pets/a%20b%2Fc/owners/%C3%A9' });
   });
 
-  it('keeps the slashes of the greedy parameter', () => {
-    const url = buildIntegrationUrl({
-      uri: 'https://backend/files/{proxy}',
-      stageVariables: {},
-      pathValues: { proxy: 'a/b c/d.txt' },
-      resourcePath: '/files/{proxy+}',
-    });
-    expect(url.pathname).toBe('/files/a/b%20c/d.txt');
+  it('keeps the slashes of the greedy parameter and the query of the URI', () => {
+    expect(
+      build('https://backend/files/{proxy}?v=1', {}, { proxy: 'a/b c/d.txt' }, '/files/{proxy+}'),
+    ).toEqual({ origin: 'https://backend', path: '/files/a/b%20c/d.txt?v=1' });
   });
 
-  it('refuses dot segments that would climb out of the integration path', () => {
-    const build = (proxy: string): URL =>
-      buildIntegrationUrl({
-        uri: 'http://backend/files/{proxy}',
-        stageVariables: {},
-        pathValues: { proxy },
-        resourcePath: '/files/{proxy+}',
+  it('gives a root path to a URI that has none', () => {
+    expect(build('http://backend:81')).toEqual({ origin: 'http://backend:81', path: '/' });
+    expect(build('http://backend?x=1').path).toBe('/?x=1');
+  });
+
+  it('normalises what the operator wrote as URL parsing would (dot segments, spaces)', () => {
+    expect(build('http://backend/a/../b/./c').path).toBe('/b/c');
+    expect(build('http://backend/${stageVariables.p}/x', { p: 'with space' }).path).toBe(
+      '/with%20space/x',
+    );
+  });
+
+  it('refuses dot segments in parameters that would climb out of the integration path', () => {
+    const proxy = (value: string) =>
+      build('http://backend/files/{proxy}', {}, { proxy: value }, '/files/{proxy+}');
+    expect(failureOf(() => proxy('../../admin'))).toMatchObject({
+      statusCode: 400,
+      responseType: 'BAD_REQUEST_PARAMETERS',
+    });
+    expect(() => proxy('a/./b')).toThrow(IntegrationFailure);
+    expect(proxy('a/..b/c.').path).toBe('/files/a/..b/c.');
+  });
+
+  it('lets a stage variable in the host name a host and port, nothing more', () => {
+    const uri = 'http://${stageVariables.host}/api';
+    expect(build(uri, { host: '10.0.0.7:8080' })).toEqual({
+      origin: 'http://10.0.0.7:8080',
+      path: '/api',
+    });
+    expect(build(uri, { host: '[::1]:81' }).origin).toBe('http://[::1]:81');
+    for (const host of ['evil.example@backend', 'evil.example/x?', 'evil.example#', 'a b']) {
+      expect(failureOf(() => build(uri, { host }))).toMatchObject({
+        statusCode: 500,
+        responseType: 'API_CONFIGURATION_ERROR',
+        message: expect.stringContaining('Stage variable host'),
       });
-    expect(() => build('../../admin')).toThrow(expect.objectContaining({ statusCode: 400 }));
-    expect(() => build('a/./b')).toThrow(IntegrationFailure);
-    expect(build('a/..b/c.').pathname).toBe('/files/a/..b/c.');
+    }
+  });
+
+  it('lets a stage variable hold the whole origin, but never credentials', () => {
+    expect(build('${stageVariables.url}/pets', { url: 'https://api.example:8443' })).toEqual({
+      origin: 'https://api.example:8443',
+      path: '/pets',
+    });
+    expect(
+      failureOf(() => build('${stageVariables.url}/pets', { url: 'http://u:p@api.example' })),
+    ).toMatchObject({ statusCode: 500, message: expect.stringContaining('credentials') });
+    expect(() => build('http://user:secret@backend/x')).toThrow(/credentials/);
   });
 
   it('answers a configuration error for a missing value or a bad URL', () => {
-    const missing = (): URL =>
-      buildIntegrationUrl({
-        uri: 'http://b/{nope}',
-        stageVariables: {},
-        pathValues: {},
-        resourcePath: '/',
-      });
+    const missing = (): unknown => build('http://b/{nope}');
     expect(missing).toThrow(IntegrationFailure);
     expect(missing).toThrow(/\{nope\}/);
-    expect(() =>
-      buildIntegrationUrl({
-        uri: '${stageVariables.url}',
-        stageVariables: {},
-        pathValues: {},
-        resourcePath: '/',
-      }),
-    ).toThrow(/not a valid URL/);
-    expect(() =>
-      buildIntegrationUrl({
-        uri: 'file:///etc/passwd',
-        stageVariables: {},
-        pathValues: {},
-        resourcePath: '/',
-      }),
-    ).toThrow(/http or https/);
+    expect(() => build('${stageVariables.url}')).toThrow(/not a valid URL/);
+    expect(() => build('file:///etc/passwd')).toThrow(/http or https/);
   });
 });
 
 describe('mergeQuery', () => {
   it('appends the raw query to the URI query unchanged', () => {
-    const url = new URL('http://b/x?fixed=1');
-    mergeQuery(url, 'a=%2F&b=c+d', {});
-    expect(url.search).toBe('?fixed=1&a=%2F&b=c+d');
+    expect(mergeQuery('/x?fixed=1', 'a=%2F&b=c+d', {})).toBe('/x?fixed=1&a=%2F&b=c+d');
   });
 
   it('replaces mapped names and appends their values', () => {
-    const url = new URL('http://b/x');
-    mergeQuery(url, 'keep=1&swap=old&swap=older', { swap: ['new value'], extra: ['1', '2'] });
-    expect(url.search).toBe('?keep=1&swap=new%20value&extra=1&extra=2');
+    expect(
+      mergeQuery('/x', 'keep=1&swap=old&swap=older', { swap: ['new value'], extra: ['1', '2'] }),
+    ).toBe('/x?keep=1&swap=new%20value&extra=1&extra=2');
   });
 
   it('leaves no ? when there is no query', () => {
-    const url = new URL('http://b/x');
-    mergeQuery(url, '', {});
-    expect(url.href).toBe('http://b/x');
+    expect(mergeQuery('/x', '', {})).toBe('/x');
+    expect(mergeQuery('/x?', '', {})).toBe('/x');
   });
 });

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { IntegrationFailure } from '../integration.types';
+import { integrationError } from '../integration-errors';
 
 /**
  * Buffers a backend response that a mapping needs whole, refusing more than `limit` bytes so a
@@ -13,12 +13,7 @@ export async function readLimited(stream: Readable, limit: number): Promise<Buff
     size += buf.length;
     if (size > limit) {
       stream.destroy();
-      throw new IntegrationFailure(
-        'INTEGRATION_FAILURE',
-        502,
-        `Backend response exceeds ${limit} bytes`,
-        'Internal server error',
-      );
+      throw integrationError(`Backend response exceeds ${limit} bytes`);
     }
     chunks.push(buf);
   }

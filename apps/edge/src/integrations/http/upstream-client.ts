@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
+import { integrationError, timeoutError } from '../integration-errors';
 import { IntegrationFailure, PayloadTooLargeError } from '../integration.types';
+import type { UpstreamTarget } from './integration-uri';
 
 export interface UpstreamOptions {
   /** Keep-alive connections per origin. */
@@ -10,7 +12,7 @@ export interface UpstreamOptions {
 }
 
 export interface UpstreamRequest {
-  url: URL;
+  target: UpstreamTarget;
   method: string;
   /** Lower-cased names; hop-by-hop and `host` are dropped here whatever the caller passes. */
   headers: Record<string, string | string[]>;
@@ -93,8 +95,8 @@ export class UpstreamClient {
     const started = performance.now();
     try {
       const res = await this.agent.request({
-        origin: req.url.origin,
-        path: `${req.url.pathname}${req.url.search}`,
+        origin: req.target.origin,
+        path: req.target.path,
         method: req.method,
         headers: forwardableHeaders(req.headers),
         body: req.body,
@@ -112,7 +114,11 @@ export class UpstreamClient {
       };
     } catch (err) {
       done();
-      throw upstreamFailure(err, { timedOut, clientAborted: req.signal.aborted, url: req.url });
+      throw upstreamFailure(err, {
+        timedOut,
+        clientAborted: req.signal.aborted,
+        target: req.target,
+      });
     }
   }
 
@@ -125,8 +131,9 @@ function forwardableHeaders(
   headers: Record<string, string | string[]>,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!NOT_FORWARDED.has(name)) out[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !NOT_FORWARDED.has(name)) out[name] = value;
   }
   return out;
 }
@@ -136,16 +143,20 @@ export function responseHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
   const connection = headers.connection;
-  const named = new Set(
-    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Most responses name nothing beyond keep-alive: build the set only when there is something to read.
+  const named =
+    connection === undefined
+      ? undefined
+      : new Set(
+          (Array.isArray(connection) ? connection.join(',') : connection)
+            .split(',')
+            .map((token) => token.trim().toLowerCase()),
+        );
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || named.has(lower)) continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     out[lower] = value;
   }
   return out;
@@ -167,39 +178,27 @@ function findInChain<T>(
 
 export function upstreamFailure(
   err: unknown,
-  { timedOut, clientAborted, url }: { timedOut: boolean; clientAborted: boolean; url: URL },
+  {
+    timedOut,
+    clientAborted,
+    target: upstream,
+  }: { timedOut: boolean; clientAborted: boolean; target: UpstreamTarget },
 ): Error {
   const tooLarge = findInChain(err, (e) => (e instanceof PayloadTooLargeError ? e : undefined));
   if (tooLarge) return tooLarge;
   if (err instanceof IntegrationFailure) return err;
-  const target = `${url.origin}${url.pathname}`;
+  // Without the query: it may carry secrets, and this text reaches the log.
+  const question = upstream.path.indexOf('?');
+  const target = `${upstream.origin}${question === -1 ? upstream.path : upstream.path.slice(0, question)}`;
   const code = findInChain(err, (e) =>
     typeof e.code === 'string' && e.code !== 'UND_ERR' ? e.code : undefined,
   );
-  const detail =
-    `${target}: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`.trim();
+  const message = err instanceof Error ? err.message : String(err);
+  const detail = `${target}: ${code !== undefined && !message.includes(code) ? `${code} ` : ''}${message}`;
   const timerFired =
     findInChain(err, (e) => (e instanceof TimeoutReason ? true : undefined)) ?? false;
   if (timedOut || timerFired || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return new IntegrationFailure(
-      'INTEGRATION_TIMEOUT',
-      504,
-      `Upstream timed out: ${detail}`,
-      'Endpoint request timed out',
-    );
+    return timeoutError(`Upstream timed out: ${detail}`);
   }
-  if (clientAborted) {
-    return new IntegrationFailure(
-      'INTEGRATION_FAILURE',
-      502,
-      `Client went away: ${detail}`,
-      'Internal server error',
-    );
-  }
-  return new IntegrationFailure(
-    'INTEGRATION_FAILURE',
-    502,
-    `Upstream failed: ${detail}`,
-    'Internal server error',
-  );
+  return integrationError(`${clientAborted ? 'Client went away' : 'Upstream failed'}: ${detail}`);
 }

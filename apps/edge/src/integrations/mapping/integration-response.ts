@@ -1,5 +1,6 @@
 import type { IntegrationResponse } from '@portico/definitions';
-import { IntegrationFailure, type InvocationRequest } from '../integration.types';
+import { configurationError, isValidHeaderName, isValidHeaderValue } from '../integration-errors';
+import type { InvocationRequest } from '../integration.types';
 import { mapResponseParameters } from './parameter-mapping';
 import { buildTemplateInput } from './template-context';
 import {
@@ -21,20 +22,12 @@ export interface BackendResult {
   /** Lower-cased names. */
   headers: Record<string, string[]>;
   body: Buffer;
-  /** `$input.body` of the response templates. */
+  /**
+   * `$input.body` of the response templates: the text of `body` whenever `body` is not empty
+   * (MOCK, whose body is empty, shows the request body here).
+   */
   templateBody: string;
   contentType?: string;
-}
-
-function configurationError(detail: string, cause?: unknown): IntegrationFailure {
-  const failure = new IntegrationFailure(
-    'API_CONFIGURATION_ERROR',
-    500,
-    detail,
-    'Internal server error',
-  );
-  if (cause !== undefined) failure.cause = cause;
-  return failure;
 }
 
 /** Renders a mapping template, turning a broken one into the 500 AWS answers with. */
@@ -66,13 +59,14 @@ export function applyIntegrationResponse(
       `No match for output mapping and no default output mapping configured (backend status ${backend.selector ?? 'none'})`,
     );
   }
-  const statusCode = Number(response.statusCode);
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+  let statusCode = validStatus(response.statusCode);
+  if (statusCode === undefined) {
     throw configurationError(
       `Integration response has an invalid statusCode: ${response.statusCode}`,
     );
   }
-  const bodyText = backend.body.toString('utf8');
+  // A body-less backend (MOCK) has no text to decode; otherwise templateBody is the body's text.
+  const bodyText = backend.body.length === 0 ? '' : backend.templateBody;
   const headers = mapResponseParameters(response.responseParameters, {
     headers: backend.headers,
     body: bodyText,
@@ -83,12 +77,15 @@ export function applyIntegrationResponse(
   let body: Buffer | string;
   let contentType: string;
   if (chosen && chosen.template.trim() !== '') {
+    // `#set($context.responseOverride.status = 400)` and `.header.X = …`, as in API Gateway.
+    const override: ResponseOverride = { header: {} };
     body = renderOrFail(chosen.template, {
-      context,
+      context: { ...context, responseOverride: override },
       stageVariables: req.stageVariables,
       input: buildTemplateInput(req, backend.templateBody),
     });
     contentType = chosen.contentType;
+    statusCode = applyOverride(override, headers) ?? statusCode;
   } else {
     // An empty or absent template passes the backend body through unchanged.
     body = backend.body;
@@ -98,4 +95,41 @@ export function applyIntegrationResponse(
     headers['Content-Type'] = contentType;
   }
   return { statusCode, headers, body };
+}
+
+interface ResponseOverride {
+  status?: unknown;
+  header: Record<string, unknown>;
+}
+
+function validStatus(value: unknown): number | undefined {
+  const code = Number(value);
+  return Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
+}
+
+/** Applies what a response template set on `$context.responseOverride`; returns the new status. */
+function applyOverride(
+  override: ResponseOverride,
+  headers: Record<string, string>,
+): number | undefined {
+  for (const [name, value] of Object.entries(override.header ?? {})) {
+    if (value === undefined || value === null || typeof value === 'object') continue;
+    const text = String(value);
+    if (!isValidHeaderName(name) || !isValidHeaderValue(text)) {
+      throw configurationError(
+        `responseOverride set header ${JSON.stringify(name)} to a value a header cannot carry`,
+      );
+    }
+    headers[name] = text;
+  }
+  if (override.status === undefined || override.status === null || override.status === '') {
+    return undefined;
+  }
+  const status = validStatus(override.status);
+  if (status === undefined) {
+    throw configurationError(
+      `responseOverride.status is not an HTTP status: ${String(override.status)}`,
+    );
+  }
+  return status;
 }

@@ -103,6 +103,60 @@ describe('mapRequestParameters', () => {
   });
 });
 
+describe('mapped header values', () => {
+  const req = testInvocationRequest({
+    query: { q: ['a\r\nX-Admin: 1'] },
+    stageVariables: { bad: 'v\nw' },
+  });
+  const sources = { req, context: buildTemplateContext(req), body: '{"n":"x\\r\\ny"}' };
+  const failure = (mappings: Record<string, string>): unknown => {
+    try {
+      mapRequestParameters(mappings, sources);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('refuses CR/LF from the client with 400 and from the definition with 500', () => {
+    expect(
+      failure({ 'integration.request.header.x-q': 'method.request.querystring.q' }),
+    ).toMatchObject({
+      statusCode: 400,
+      responseType: 'BAD_REQUEST_PARAMETERS',
+    });
+    expect(failure({ 'integration.request.header.x-n': 'method.request.body.n' })).toMatchObject({
+      statusCode: 400,
+    });
+    expect(failure({ 'integration.request.header.x-s': 'stageVariables.bad' })).toMatchObject({
+      statusCode: 500,
+      responseType: 'API_CONFIGURATION_ERROR',
+    });
+    expect(failure({ 'integration.request.header.bad name': "'v'" })).toMatchObject({
+      statusCode: 500,
+      message: expect.stringContaining('Invalid header name'),
+    });
+  });
+
+  it('lets the same values through to the query string, where they are encoded', () => {
+    expect(
+      mapRequestParameters(
+        { 'integration.request.querystring.q': 'method.request.querystring.q' },
+        sources,
+      ).querystring,
+    ).toEqual({ q: ['a\r\nX-Admin: 1'] });
+  });
+
+  it('refuses CR/LF from the backend with 502', () => {
+    expect(() =>
+      mapResponseParameters(
+        { 'method.response.header.X-Id': 'integration.response.body.id' },
+        { headers: {}, body: '{"id":"a\\nb"}', stageVariables: {}, context: {} },
+      ),
+    ).toThrow(expect.objectContaining({ statusCode: 502, responseType: 'INTEGRATION_FAILURE' }));
+  });
+});
+
 describe('mapResponseParameters', () => {
   const sources = {
     headers: { 'x-backend': ['b1'], 'set-cookie': ['a=1', 'b=2'] },

@@ -1,4 +1,11 @@
-import { IntegrationFailure, type InvocationRequest } from '../integration.types';
+import {
+  badRequestParameters,
+  configurationError,
+  integrationError,
+  isValidHeaderName,
+  isValidHeaderValue,
+} from '../integration-errors';
+import type { InvocationRequest } from '../integration.types';
 import { evaluateJsonPath } from './json-path';
 
 /** What `requestParameters` produce for the integration request. */
@@ -26,11 +33,9 @@ export interface ResponseParameterSources {
 const REQUEST_TARGET =
   /^integration\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$/;
 const RESPONSE_TARGET = /^method\.response\.header\.(.+)$/;
-
-/** A definition that passed import but cannot be applied: AWS answers 500 for these. */
-function configurationError(detail: string): IntegrationFailure {
-  return new IntegrationFailure('API_CONFIGURATION_ERROR', 500, detail, 'Internal server error');
-}
+const METHOD_REQUEST_SOURCE =
+  /^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$/;
+const INTEGRATION_RESPONSE_SOURCE = /^integration\.response\.(header|multivalueheader)\.(.+)$/;
 
 export function mappingsNeedRequestBody(mappings: Record<string, string>): boolean {
   return Object.values(mappings).some(
@@ -54,8 +59,11 @@ export function mapRequestParameters(
     if (kind === 'path') out.path[name] = values[values.length - 1] as string;
     else if (kind === 'querystring') out.querystring[name] = values.slice(-1);
     else if (kind === 'multivaluequerystring') out.querystring[name] = values;
-    else if (kind === 'header') out.header[name.toLowerCase()] = values.slice(-1);
-    else out.header[name.toLowerCase()] = values;
+    else {
+      const headerValues = kind === 'header' ? values.slice(-1) : values;
+      checkHeader(name, headerValues, expression, 'method.request.');
+      out.header[name.toLowerCase()] = headerValues;
+    }
   }
   return out;
 }
@@ -66,10 +74,7 @@ function resolveRequestSource(
 ): string[] | undefined {
   const common = resolveCommonSource(expression, req.stageVariables, context);
   if (common !== NOT_COMMON) return common;
-  const [, kind, name] =
-    /^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)$/.exec(
-      expression,
-    ) ?? [];
+  const [, kind, name] = METHOD_REQUEST_SOURCE.exec(expression) ?? [];
   if (kind && name) {
     if (kind === 'path') return single(req.pathParameters[name]);
     if (kind === 'querystring') return lastOf(req.query[name]);
@@ -95,8 +100,11 @@ export function mapResponseParameters(
     const name = RESPONSE_TARGET.exec(target)?.[1];
     if (!name) throw configurationError(`Invalid response parameter target: ${target}`);
     const values = resolveResponseSource(expression, sources);
+    if (values === undefined || values.length === 0) continue;
     // A multi-valued source becomes one comma-separated header, as AWS joins them.
-    if (values !== undefined && values.length > 0) out[name] = values.join(',');
+    const value = values.join(',');
+    checkHeader(name, [value], expression, 'integration.response.');
+    out[name] = value;
   }
   return out;
 }
@@ -107,8 +115,7 @@ function resolveResponseSource(
 ): string[] | undefined {
   const common = resolveCommonSource(expression, sources.stageVariables, sources.context);
   if (common !== NOT_COMMON) return common;
-  const [, kind, name] =
-    /^integration\.response\.(header|multivalueheader)\.(.+)$/.exec(expression) ?? [];
+  const [, kind, name] = INTEGRATION_RESPONSE_SOURCE.exec(expression) ?? [];
   if (kind && name) {
     const values = sources.headers[name.toLowerCase()];
     return kind === 'header' ? lastOf(values) : values;
@@ -120,6 +127,26 @@ function resolveResponseSource(
     return bodySource(sources.body, expression.slice('integration.response.body'.length));
   }
   throw configurationError(`Invalid response parameter source: ${expression}`);
+}
+
+/**
+ * A mapped header must be writable as one header line. A bad name is a definition error; a value
+ * with CR/LF (a decoded query string, a JSON string in a body) is refused, never forwarded: from
+ * the client it is a 400, from the backend a 502, from the definition itself a 500.
+ */
+function checkHeader(
+  name: string,
+  values: string[],
+  expression: string,
+  untrustedPrefix: 'method.request.' | 'integration.response.',
+): void {
+  if (!isValidHeaderName(name)) throw configurationError(`Invalid header name in mapping: ${name}`);
+  if (values.every(isValidHeaderValue)) return;
+  const detail = `Mapped value for header ${name} (from ${expression}) has characters a header cannot carry`;
+  if (!expression.startsWith(untrustedPrefix)) throw configurationError(detail);
+  throw untrustedPrefix === 'method.request.'
+    ? badRequestParameters(detail)
+    : integrationError(detail);
 }
 
 const NOT_COMMON = Symbol('not-common');

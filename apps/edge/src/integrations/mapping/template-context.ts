@@ -2,11 +2,18 @@ import type { InvocationRequest } from '../integration.types';
 import { formatRequestTime } from './request-time';
 import type { TemplateInput, TemplateVariables } from './vtl';
 
-/** `$context` for mapping templates and `context.x` in parameter mappings, as AWS names the fields. */
-export function buildTemplateContext(req: InvocationRequest): Record<string, unknown> {
+/**
+ * `$context` for mapping templates and `context.x` in parameter mappings, as AWS names the fields.
+ * `accountId` stands in when the request carries none.
+ */
+export function buildTemplateContext(
+  req: InvocationRequest,
+  accountId = req.accountId,
+): Record<string, unknown> {
   return {
-    accountId: req.accountId,
+    accountId: req.accountId || accountId,
     apiId: req.apiId,
+    deploymentId: req.deploymentId ?? '',
     domainName: req.domainName,
     domainPrefix: req.domainPrefix,
     extendedRequestId: req.extendedRequestId ?? req.requestId,
@@ -42,13 +49,31 @@ export function lastValues(values: Record<string, string[]>): Record<string, str
   return out;
 }
 
+/** `$input` data; header names as the client spelled them, as `$input.params().header` shows them on AWS. */
 export function buildTemplateInput(req: InvocationRequest, body: string): TemplateInput {
   return {
     body,
     path: req.pathParameters,
     querystring: lastValues(req.query),
-    header: lastValues(req.headers),
+    header: lastValues(spelledAsSent(req.headers, req.rawHeaders)),
   };
+}
+
+/** The headers under the names as the client spelled them (`Content-Type`), when known. */
+export function spelledAsSent(
+  headers: Record<string, string[]>,
+  rawHeaders: readonly string[] | undefined,
+): Record<string, string[]> {
+  if (!rawHeaders || rawHeaders.length === 0) return headers;
+  const spelling = new Map<string, string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (!spelling.has(lower)) spelling.set(lower, name);
+  }
+  const out: Record<string, string[]> = {};
+  for (const name in headers) out[spelling.get(name) ?? name] = headers[name] as string[];
+  return out;
 }
 
 export function buildTemplateVariables(

@@ -1,22 +1,13 @@
-import type { IntegrationResponse } from '@portico/definitions';
-import { testIntegration, testInvocationRequest } from '../testing/invocation-request.factory';
+import {
+  testIntegration,
+  testIntegrationResponse as response,
+  testInvocationRequest,
+} from '../testing/invocation-request.factory';
 import { bodyText, rejectionOf } from '../testing/read-response.fixture';
 import { MockIntegration, statusCodeOf } from './mock.integration';
 
-const response = (
-  selectionPattern: string,
-  statusCode: string,
-  extra: Partial<IntegrationResponse> = {},
-): IntegrationResponse => ({
-  selectionPattern,
-  statusCode,
-  responseParameters: {},
-  responseTemplates: {},
-  ...extra,
-});
-
 describe('MOCK integration', () => {
-  const mock = new MockIntegration();
+  const mock = new MockIntegration('123456789012');
   const integration = testIntegration({
     type: 'MOCK',
     requestTemplates: {
@@ -64,6 +55,51 @@ describe('MOCK integration', () => {
     expect(JSON.parse(await bodyText(denied))).toEqual({
       message: 'The invoked method is not supported',
     });
+  });
+
+  it('shows header names in $input.params() as the client spelled them', async () => {
+    const res = await mock.invoke(
+      {
+        ...integration,
+        requestTemplates: {},
+        responses: [
+          response('default', '200', {
+            responseTemplates: {
+              'application/json': "$input.params().header.get('X-Trace')|$input.params('x-trace')",
+            },
+          }),
+        ],
+      },
+      testInvocationRequest({ headers: { 'x-trace': ['t-1'] }, rawHeaders: ['X-Trace', 't-1'] }),
+    );
+    expect(await bodyText(res)).toBe('t-1|t-1');
+  });
+
+  it('lets a response template override status and headers through $context.responseOverride', async () => {
+    const overriding = (template: string) => ({
+      ...integration,
+      requestTemplates: {},
+      responses: [
+        response('default', '200', { responseTemplates: { 'application/json': template } }),
+      ],
+    });
+    const res = await mock.invoke(
+      overriding(
+        '#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Tea = "earl grey")short and stout',
+      ),
+      testInvocationRequest(),
+    );
+    expect(res.statusCode).toBe(418);
+    expect(res.headers).toMatchObject({ 'X-Tea': 'earl grey' });
+    expect(await bodyText(res)).toBe('short and stout');
+
+    const bad = await rejectionOf(
+      mock.invoke(
+        overriding('#set($context.responseOverride.status = "teapot")'),
+        testInvocationRequest(),
+      ),
+    );
+    expect(bad).toMatchObject({ statusCode: 500, responseType: 'API_CONFIGURATION_ERROR' });
   });
 
   it('answers with the default response when there is no request template', async () => {

@@ -11,9 +11,11 @@ import { selectRequestTemplate } from '../mapping/template-selection';
  * body is empty.
  */
 export class MockIntegration {
+  constructor(private readonly defaultAccountId: string) {}
+
   async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
     const started = performance.now();
-    const context = buildTemplateContext(req);
+    const context = buildTemplateContext(req, req.accountId || this.defaultAccountId);
     const choice = selectRequestTemplate(integration, req.headers['content-type']?.at(-1));
     const requestBody = req.body.empty ? '' : (await req.body.readAll()).toString('utf8');
     let selector: string | undefined;

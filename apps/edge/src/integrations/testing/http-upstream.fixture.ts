@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UpstreamClient } from '../http/upstream-client';
 
 export interface RecordedRequest {
   method: string;
@@ -50,4 +51,31 @@ export async function startTestUpstream(handler: UpstreamHandler): Promise<TestU
         server.close(() => resolve());
       }),
   };
+}
+
+export interface RawServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A loopback server whose handler sees each request as it arrives (stalls, resets, streaming). */
+export async function startRawServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<RawServer> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The upstream client the HTTP integration specs share: small pools, short connect timeout. */
+export function testUpstreamClient(): UpstreamClient {
+  return new UpstreamClient({ connections: 8, keepAliveTimeoutMs: 4_000, connectTimeoutMs: 2_000 });
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Integration } from '@portico/definitions';
+import type { Integration, IntegrationResponse } from '@portico/definitions';
 import {
   type InvocationBody,
   type InvocationRequest,
@@ -105,4 +105,13 @@ export function testIntegration(overrides: Partial<Integration> = {}): Integrati
     responses: [],
     ...overrides,
   };
+}
+
+/** An integration response (`x-amazon-apigateway-integration.responses` entry). */
+export function testIntegrationResponse(
+  selectionPattern: string,
+  statusCode: string,
+  extra: Partial<IntegrationResponse> = {},
+): IntegrationResponse {
+  return { selectionPattern, statusCode, responseParameters: {}, responseTemplates: {}, ...extra };
 }
