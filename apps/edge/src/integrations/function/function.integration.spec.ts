@@ -206,6 +206,23 @@ describe('AWS_PROXY integration over NATS', () => {
     });
   });
 
+  it('answers 504 when the runner reports the timeout before the edge notices it', async () => {
+    const sub = nc.subscribe(functionInvokeSubject('expired'), {
+      callback: (_err, msg) =>
+        msg.respond(
+          JSON.stringify({
+            ok: false,
+            error: { code: 'FunctionTimeout', message: 'Task timed out' },
+          }),
+        ),
+    });
+    const err = await rejectionOf(
+      fn.invoke(fnIntegration(lambdaUri('expired')), testInvocationRequest()),
+    );
+    sub.unsubscribe();
+    expect(err).toMatchObject({ statusCode: 504, responseType: 'INTEGRATION_TIMEOUT' });
+  });
+
   it('answers 500 for a URI that names no function', async () => {
     const err = await rejectionOf(
       fn.invoke(fnIntegration('arn:aws:s3:::bucket'), testInvocationRequest()),

@@ -89,6 +89,12 @@ export class FunctionIntegration {
       this.logger.warn(log, 'Function runner reply has no ok field');
       throw integrationError(`Function ${name} sent a malformed reply`);
     }
+    if (!parsed.ok && parsed.error?.code === 'FunctionTimeout') {
+      // The runner gave up at the same deadline the edge waits for; its reply can win the race.
+      throw timeoutError(
+        `Function ${name} did not finish within ${integration.timeoutInMillis} ms`,
+      );
+    }
     if (!parsed.ok) {
       this.logger.warn(
         { ...log, errorType: parsed.error?.errorType, errorMessage: parsed.error?.message },
