@@ -7,8 +7,8 @@
 //   pnpm start [--no-build] [--raw-logs]
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
-// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), PORTICO_CONFIG
-// (demo/portico.yaml), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
+// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), FN_OPS_PORT (9090),
+// PORTICO_CONFIG (demo/portico.yaml), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +31,7 @@ const ports = {
   control: Number(env.CONTROL_PORT ?? 8081),
   controlOps: Number(env.CONTROL_OPS_PORT ?? 9081),
   upstream: Number(env.UPSTREAM_PORT ?? 3000),
+  fnOps: Number(env.FN_OPS_PORT ?? 9090),
 };
 const host = '127.0.0.1';
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
@@ -87,6 +88,7 @@ async function checkPorts() {
   ];
   if (demoConfig) {
     checks.push([ports.upstream, 'the demo upstream needs it (demo/portico.yaml points there)']);
+    checks.push([ports.fnOps, "the demo function runner's ops port: set FN_OPS_PORT"]);
   }
   for (const [port, what] of checks) await assertPortFree(host, port, what);
 }
@@ -180,16 +182,18 @@ async function main() {
         UPSTREAM_HOST: host,
         UPSTREAM_PORT: String(ports.upstream),
       });
-      run(
+      const fn = run(
         'fn-hello',
         ENTRIES.functions,
         [join(root, 'demo/functions/hello.mjs'), '--name', 'hello'],
-        {},
+        { FN_OPS_HOST: host, FN_OPS_PORT: String(ports.fnOps) },
       );
       await waitForHttp(`http://${host}:${ports.upstream}/health`, {
         timeoutMs: 10_000,
         entry: upstream,
       });
+      // Ready once it is subscribed to its NATS subject: the demo's /hello route then answers.
+      await waitForHttp(`http://${host}:${ports.fnOps}/readyz`, { timeoutMs: 30_000, entry: fn });
     }
     const control = run('control', ENTRIES.control, [], {
       CONTROL_HOST: host,

@@ -2,15 +2,19 @@
  * docker-compose.yml, proven without Docker: every compose service that runs Portico's code
  * (or the demo's) is started as a local process with its compose command, environment,
  * healthcheck and depends_on order — service host names mapped to loopback, image paths to the
- * repository, ports to free ones — and the demo API is called through the edge. NATS and Redis
- * come from the test harness; the load balancer is replaced by the edge address it proxies to.
+ * repository, ports to free ones — and the demo API is called through the edge. The edge runs
+ * as two replicas, as `docker compose up --scale edge=2` runs it, each with its own ports. NATS
+ * and Redis come from the test harness; the load balancer is replaced by the edge addresses it
+ * proxies to, and the test calls each replica itself.
  *
  * Needs `pnpm build` first (the services run from dist/, as in the image); `pnpm verify` builds
  * before it tests.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startInfra, type TestInfra } from '@portico/testing';
+import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
 import { readComposeFile, bindMountsOf, type ComposeFile } from './support/compose-file';
 import { localize, scriptsOf, type LocalPlan } from './support/compose-local';
@@ -18,6 +22,14 @@ import { startServices, stopServices, type LocalProcess } from './support/local-
 
 const repo = join(__dirname, '..');
 const STAGE_PATH = '/restapis/demo/prod/_user_request_';
+/** Replicas of the edge service, as `--scale edge=2`. */
+const EDGE_REPLICAS = 2;
+
+interface HelloBody {
+  message: string;
+  event: Record<string, unknown> & { stageVariables: Record<string, string> | null };
+  context: Record<string, unknown>;
+}
 
 jest.setTimeout(120_000);
 
@@ -26,17 +38,21 @@ describe('docker-compose.yml, run as local processes', () => {
   let compose: ComposeFile;
   let plan: LocalPlan;
   let running: Map<string, LocalProcess> | undefined;
+  /** Every edge replica's data-plane address, as the lb resolves the name it proxies to. */
+  let edges: string[];
+  /** The first replica: most tests call one, as a client of the lb reaches one per request. */
   let edge: string;
 
   async function call(
     path: string,
     init: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {},
+    via: string = edge,
   ): Promise<{
     status: number;
     headers: Record<string, string | string[] | undefined>;
     text: string;
   }> {
-    const res = await request(`http://${edge}${path}`, {
+    const res = await request(`http://${via}${path}`, {
       method: init.method ?? 'GET',
       body: init.body,
       headers: init.headers,
@@ -53,6 +69,7 @@ describe('docker-compose.yml, run as local processes', () => {
       natsUrl: infra.natsUrl,
       redisUrl: infra.redisUrl,
       extraEnv: { REDIS_KEY_PREFIX: infra.redisKeyPrefix, LOG_LEVEL: 'info' },
+      scale: { edge: EDGE_REPLICAS },
     });
     for (const service of plan.services) {
       for (const script of scriptsOf(service)) {
@@ -74,7 +91,8 @@ describe('docker-compose.yml, run as local processes', () => {
       throw new Error('Cannot find the edge address that the lb config proxies to');
     }
     // Throws when the lb points at a port the edge service does not listen on.
-    edge = plan.rewrite(target[2] as string);
+    edges = plan.resolve(target[2] as string);
+    edge = edges[0] as string;
     running = await startServices(plan.services, 60_000);
   });
 
@@ -88,12 +106,29 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(Object.values(plan.replaced).sort()).toEqual(['lb', 'nats', 'redis']);
     expect([...(running?.keys() ?? [])].sort()).toEqual([
       'control',
-      'edge',
+      'edge-1',
+      'edge-2',
       'fn-hello',
       'upstream',
     ]);
     expect(compose.services.edge?.build).toBeDefined();
-    expect(edge).toMatch(/^127\.0\.0\.1:\d+$/);
+    // Each was waited for through its compose healthcheck (its /readyz), not a log line.
+    for (const service of plan.services) {
+      expect({ [service.name]: service.healthcheck?.join(' ') }).toEqual({
+        [service.name]: expect.stringMatching(/\/readyz|\/health/),
+      });
+    }
+  });
+
+  it('lets the edge scale: no fixed container name or host port, a port of its own per replica', () => {
+    const service = compose.services.edge ?? {};
+    // Either would make a second replica collide with the first under `--scale edge=2`.
+    expect(service.container_name).toBeUndefined();
+    expect(service.ports).toBeUndefined();
+    expect(edges).toHaveLength(EDGE_REPLICAS);
+    expect(new Set(edges).size).toBe(EDGE_REPLICAS);
+    for (const address of edges) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(new Set(plan.addresses.get('edge:9080')).size).toBe(EDGE_REPLICAS);
   });
 
   it('proxies /pets to the demo upstream through the stage variable (http_proxy)', async () => {
@@ -149,11 +184,7 @@ describe('docker-compose.yml, run as local processes', () => {
     const res = await call(`${STAGE_PATH}/hello/compose?greeting=hi`);
     expect(res.status).toBe(200);
     expect(res.headers['x-demo-function']).toBe('hello');
-    const body = JSON.parse(res.text) as {
-      message: string;
-      event: Record<string, unknown>;
-      context: Record<string, unknown>;
-    };
+    const body = JSON.parse(res.text) as HelloBody;
     expect(body.message).toBe('Hello, compose!');
     expect(body.event).toMatchObject({
       resource: '/hello/{name}',
@@ -164,6 +195,61 @@ describe('docker-compose.yml, run as local processes', () => {
       stage: 'prod',
     });
     expect(body.context).toMatchObject({ functionName: 'hello' });
+
+    // The runner's ops port, as its compose healthcheck and a Prometheus scrape reach it.
+    const ops = plan.addresses.get('fn-hello:9090')?.[0];
+    expect(ops).toBeDefined();
+    expect((await request(`http://${ops}/readyz`)).statusCode).toBe(200);
+    const metrics = await (await request(`http://${ops}/metrics`)).body.text();
+    expect(metrics).toMatch(
+      /^portico_function_invocations_total\{[^}]*function="hello"[^}]*outcome="ok"[^}]*\} [1-9]/m,
+    );
+  });
+
+  it('serves the same stage from both edge replicas, and a stage change reaches both live', async () => {
+    const hello = async (via: string): Promise<HelloBody> => {
+      const res = await call(`${STAGE_PATH}/hello/replica`, {}, via);
+      expect(res.status).toBe(200);
+      return JSON.parse(res.text) as HelloBody;
+    };
+    for (const via of edges) {
+      const pets = await call(`${STAGE_PATH}/pets/1`, {}, via);
+      expect(pets.status).toBe(200);
+      expect(JSON.parse(pets.text)).toMatchObject({ id: 1, name: 'Rex' });
+      expect((await hello(via)).event.stageVariables).not.toHaveProperty('release');
+    }
+
+    // UpdateStage through the management API, with the AWS SDK as an operator would.
+    const control = plan.addresses.get('control:8081')?.[0];
+    const sdk = new APIGatewayClient({
+      endpoint: `http://${control}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    });
+    const release = `r-${randomUUID().slice(0, 8)}`;
+    try {
+      await sdk.send(
+        new UpdateStageCommand({
+          restApiId: 'demo',
+          stageName: 'prod',
+          patchOperations: [{ op: 'replace', path: '/variables/release', value: release }],
+        }),
+      );
+      const stage = await sdk.send(new GetStageCommand({ restApiId: 'demo', stageName: 'prod' }));
+      expect(stage.variables).toMatchObject({ release, upstream: expect.any(String) });
+    } finally {
+      sdk.destroy();
+    }
+
+    // Each running replica picks the change up from NATS; neither restarts.
+    for (const via of edges) {
+      await eventually(async () =>
+        expect((await hello(via)).event.stageVariables).toMatchObject({ release }),
+      );
+      // The variable the HTTP routes use is untouched.
+      expect((await call(`${STAGE_PATH}/pets/2`, {}, via)).status).toBe(200);
+    }
+    for (const name of ['edge-1', 'edge-2']) expect(running?.get(name)?.running).toBe(true);
   });
 
   it('answers the mock /health route from the gateway itself', async () => {
@@ -182,7 +268,7 @@ describe('docker-compose.yml, run as local processes', () => {
   });
 
   it('serves the management API on the published control port', async () => {
-    const control = plan.addresses.get('control:8081');
+    const control = plan.addresses.get('control:8081')?.[0];
     expect(control).toBeDefined();
     const res = await request(`http://${control}/restapis`);
     expect(res.statusCode).toBe(200);
@@ -196,7 +282,8 @@ describe('docker-compose.yml, run as local processes', () => {
     const results = await stopServices(running ?? new Map(), 25_000);
     running = undefined;
     expect(results).toEqual({
-      edge: { code: 0, signal: null },
+      'edge-1': { code: 0, signal: null },
+      'edge-2': { code: 0, signal: null },
       control: { code: 0, signal: null },
       'fn-hello': { code: 0, signal: null },
       upstream: { code: 0, signal: null },

@@ -10,6 +10,9 @@ export interface ComposeService {
   environment?: Record<string, string | number | boolean | null> | string[];
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
   working_dir?: string;
+  container_name?: string;
+  /** Published ports; the test checks that a scaled service has none. */
+  ports?: Array<string | number | Record<string, unknown>>;
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
 }

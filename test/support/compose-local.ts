@@ -40,7 +40,10 @@ const REPLACED_IMAGES: Array<[RegExp, 'nats' | 'redis' | 'lb']> = [
 ];
 
 export interface LocalService {
+  /** The process's name: the compose service's, or `<service>-<n>` for a scaled one. */
   name: string;
+  /** The compose service it runs. */
+  service: string;
   argv: string[];
   cwd: string;
   env: Record<string, string>;
@@ -53,9 +56,17 @@ export interface LocalPlan {
   /** Services to run, in an order that starts dependencies first. */
   services: LocalService[];
   replaced: Record<string, 'nats' | 'redis' | 'lb'>;
-  /** `service:containerPort` → `host:port` on this machine. */
-  addresses: Map<string, string>;
-  /** Rewrites service addresses in a string (`http://upstream:3000` → `http://127.0.0.1:41234`). */
+  /** `service:containerPort` → `host:port` on this machine, one per replica. */
+  addresses: Map<string, string[]>;
+  /**
+   * `service:containerPort` → every replica's `host:port`, as Docker's DNS answers a service
+   * name with one address per replica. Throws when the service does not listen on that port.
+   */
+  resolve(address: string): string[];
+  /**
+   * Rewrites service addresses in a string (`http://upstream:3000` → `http://127.0.0.1:41234`);
+   * a scaled service's address becomes its first replica's.
+   */
   rewrite(text: string): string;
   dispose(): void;
 }
@@ -67,6 +78,8 @@ export interface LocalizeOptions {
   redisUrl: string;
   /** Added to every service's environment (REDIS_KEY_PREFIX, say). */
   extraEnv: Record<string, string>;
+  /** Replicas per service, as `docker compose up --scale edge=2` runs them; default 1. */
+  scale?: Record<string, number>;
 }
 
 const ADDRESS = /\b([A-Za-z0-9][A-Za-z0-9_.-]*):(\d{2,5})\b/g;
@@ -75,10 +88,16 @@ const REWRITTEN_FILES = /\.(ya?ml|json|conf)$/;
 export async function localize(opts: LocalizeOptions): Promise<LocalPlan> {
   const { repo, compose } = opts;
   const replaced: LocalPlan['replaced'] = {};
-  const addresses = new Map<string, string>();
+  const addresses = new Map<string, string[]>();
+  /** Per process: container port → its `host:port` here. */
   const ownPorts = new Map<string, Map<string, string>>();
+  const instances = new Map<string, string[]>();
   const temp: string[] = [];
 
+  for (const [name, count] of Object.entries(opts.scale ?? {})) {
+    if (!(name in compose.services)) throw new Error(`Cannot scale ${name}: no such service`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`Bad scale for ${name}: ${count}`);
+  }
   for (const [name, service] of Object.entries(compose.services)) {
     const role = REPLACED_IMAGES.find(([pattern]) => pattern.test(service.image ?? ''))?.[1];
     if (role) {
@@ -86,22 +105,42 @@ export async function localize(opts: LocalizeOptions): Promise<LocalPlan> {
       continue;
     }
     if (!commandOf(service)) throw new Error(`Service ${name} has no command to run locally`);
-    // Every *_PORT variable is a port the service listens on: give it a free one here.
-    const own = new Map<string, string>();
-    for (const [variable, value] of Object.entries(environmentOf(service))) {
-      if (!/_PORT$/.test(variable) || !/^\d+$/.test(value)) continue;
-      const local = `127.0.0.1:${await freePort()}`;
-      addresses.set(`${name}:${value}`, local);
-      own.set(value, local);
+    const count = opts.scale?.[name] ?? 1;
+    const names =
+      count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+    instances.set(name, names);
+    for (const instance of names) {
+      // Every *_PORT variable is a port the service listens on: each replica gets a free one
+      // here, where containers would each have their own address and the same port.
+      const own = new Map<string, string>();
+      for (const [variable, value] of Object.entries(environmentOf(service))) {
+        if (!/_PORT$/.test(variable) || !/^\d+$/.test(value)) continue;
+        const local = `127.0.0.1:${await freePort()}`;
+        const key = `${name}:${value}`;
+        addresses.set(key, [...(addresses.get(key) ?? []), local]);
+        own.set(value, local);
+      }
+      ownPorts.set(instance, own);
     }
-    ownPorts.set(name, own);
   }
   for (const [name, role] of Object.entries(replaced)) {
     if (role === 'lb') continue;
     const url = new URL(role === 'nats' ? opts.natsUrl : opts.redisUrl);
-    addresses.set(`${name}:${role === 'nats' ? 4222 : 6379}`, `${url.hostname}:${url.port}`);
+    addresses.set(`${name}:${role === 'nats' ? 4222 : 6379}`, [`${url.hostname}:${url.port}`]);
   }
 
+  const resolve = (address: string): string[] => {
+    const local = addresses.get(address);
+    if (!local) {
+      const host = address.split(':')[0] ?? address;
+      throw new Error(
+        host in compose.services
+          ? `${address} is not a port that service ${host} listens on`
+          : `${address}: no such service`,
+      );
+    }
+    return local;
+  };
   const rewriteFor =
     (self?: string) =>
     (text: string): string =>
@@ -110,16 +149,26 @@ export async function localize(opts: LocalizeOptions): Promise<LocalPlan> {
           return ownPorts.get(self)?.get(port) ?? match;
         }
         if (!(host in compose.services)) return match;
-        const local = addresses.get(`${host}:${port}`);
-        if (!local) throw new Error(`${match} is not a port that service ${host} listens on`);
-        return local;
+        return resolve(`${host}:${port}`)[0] as string;
       });
   const rewrite = rewriteFor();
 
   const services: LocalService[] = [];
   for (const [name, service] of Object.entries(compose.services)) {
     if (replaced[name]) continue;
+    // Replicas share the image and the bind mounts, as containers of one service do.
     const mounts = mountsFor(name, service, repo, rewrite, temp);
+    for (const instance of instances.get(name) ?? []) {
+      services.push(localService(instance, name, service, mounts));
+    }
+  }
+
+  function localService(
+    instance: string,
+    name: string,
+    service: ComposeService,
+    mounts: Mounts,
+  ): LocalService {
     const toHost = (value: string): string => {
       for (const [target, source] of [...mounts].sort((a, b) => b[0].length - a[0].length)) {
         if (value === target || value.startsWith(`${target}/`)) {
@@ -131,7 +180,7 @@ export async function localize(opts: LocalizeOptions): Promise<LocalPlan> {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
     Object.assign(env, mounts.imageEnv);
     for (const [variable, value] of Object.entries(environmentOf(service))) {
-      const port = /_PORT$/.test(variable) ? ownPorts.get(name)?.get(value) : undefined;
+      const port = /_PORT$/.test(variable) ? ownPorts.get(instance)?.get(value) : undefined;
       // Listen on loopback here, where a container would listen on every interface.
       env[variable] = port
         ? (port.split(':')[1] as string)
@@ -141,21 +190,23 @@ export async function localize(opts: LocalizeOptions): Promise<LocalPlan> {
     }
     Object.assign(env, opts.extraEnv);
     const [command = '', ...args] = commandOf(service) ?? [];
-    const healthcheck = healthcheckOf(service)?.map(rewriteFor(name));
-    services.push({
-      name,
+    const healthcheck = healthcheckOf(service)?.map(rewriteFor(instance));
+    return {
+      name: instance,
+      service: name,
       argv: [nodeOr(command), ...args.map(toHost)],
       cwd: mounts.cwd,
       env,
       healthcheck: healthcheck && [nodeOr(healthcheck[0] ?? ''), ...healthcheck.slice(1)],
       dependsOn: dependenciesOf(service),
-    });
+    };
   }
 
   return {
     services: startOrder(services),
     replaced,
     addresses,
+    resolve,
     rewrite,
     dispose: () => temp.forEach((dir) => rmSync(dir, { recursive: true, force: true })),
   };
@@ -233,15 +284,15 @@ function withRewrittenConfig(
 }
 
 function startOrder(services: LocalService[]): LocalService[] {
-  const byName = new Map(services.map((s) => [s.name, s]));
   const ordered: LocalService[] = [];
   const visit = (service: LocalService, path: string[]): void => {
     if (ordered.includes(service)) return;
-    if (path.includes(service.name))
-      throw new Error(`Dependency cycle: ${[...path, service.name].join(' → ')}`);
+    if (path.includes(service.service))
+      throw new Error(`Dependency cycle: ${[...path, service.service].join(' → ')}`);
     for (const dep of service.dependsOn) {
-      const next = byName.get(dep.name);
-      if (next) visit(next, [...path, service.name]);
+      for (const next of services.filter((s) => s.service === dep.name)) {
+        visit(next, [...path, service.service]);
+      }
     }
     ordered.push(service);
   };

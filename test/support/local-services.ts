@@ -41,10 +41,6 @@ export class LocalProcess {
     return this.lines.slice(-60).join('\n');
   }
 
-  hasLogged(pattern: RegExp): boolean {
-    return this.lines.some((line) => pattern.test(line));
-  }
-
   /** SIGTERM, as `docker compose stop` sends; SIGKILL after `graceMs`. */
   async stop(graceMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.running) {
@@ -72,8 +68,9 @@ function runOnce(argv: string[], cwd: string, env: Record<string, string>): Prom
 }
 
 /**
- * Waits until the service is healthy: its compose healthcheck passes, or — for a service with
- * none — it logs that it is ready. Fails as soon as the process exits.
+ * Waits until the service is healthy: its compose healthcheck passes, as Docker runs it. A
+ * service with none counts once it runs, as compose's `service_started` does. Fails as soon as
+ * the process exits.
  */
 export async function waitUntilHealthy(proc: LocalProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -82,10 +79,7 @@ export async function waitUntilHealthy(proc: LocalProcess, timeoutMs: number): P
     if (!proc.running) {
       throw new Error(`${proc.name} exited before it was healthy:\n${proc.output()}`);
     }
-    const healthy = healthcheck
-      ? await runOnce(healthcheck, cwd, env)
-      : proc.hasLogged(/"msg":"[^"]*\bready\b/i);
-    if (healthy) return;
+    if (!healthcheck || (await runOnce(healthcheck, cwd, env))) return;
     if (Date.now() > deadline) {
       throw new Error(`${proc.name} was not healthy after ${timeoutMs} ms:\n${proc.output()}`);
     }
@@ -93,7 +87,11 @@ export async function waitUntilHealthy(proc: LocalProcess, timeoutMs: number): P
   }
 }
 
-/** Starts services in order, honouring `depends_on` conditions as compose does. */
+/**
+ * Starts services in order, honouring `depends_on` conditions as compose does: a dependency on a
+ * scaled service waits for every replica. Processes are keyed by name (`edge-1`, `edge-2` for a
+ * scaled service).
+ */
 export async function startServices(
   services: LocalService[],
   timeoutMs: number,
@@ -103,15 +101,16 @@ export async function startServices(
   try {
     for (const service of services) {
       for (const dep of service.dependsOn) {
-        const proc = running.get(dep.name);
-        if (!proc) continue; // replaced by the test's NATS, Redis or direct edge address
-        if (dep.condition === 'service_healthy') {
+        // None when replaced by the test's NATS, Redis or direct edge addresses.
+        const replicas = [...running.values()].filter((p) => p.service.service === dep.name);
+        if (dep.condition !== 'service_healthy') continue;
+        for (const proc of replicas) {
           if (!proc.service.healthcheck) {
             throw new Error(
               `${service.name} waits for ${dep.name} to be healthy, but it has no healthcheck`,
             );
           }
-          await healthy.get(dep.name);
+          await healthy.get(proc.name);
         }
       }
       const proc = new LocalProcess(service);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { createPinoLogger } from '@portico/platform';
 import { parseCliArgs, USAGE, UsageError } from './cli-args';
-import { loadFunctionRunnerConfig } from './config';
-import { startFunctionRunner } from './function-runner';
+import { DEFAULT_FN_OPS_PORT, loadFunctionRunnerConfig } from './config';
+import { startFunctionService } from './function-service';
 import { loadHandler } from './handler-loader';
 import { installProcessGuards } from './process-guards';
 
@@ -11,7 +11,8 @@ export async function main(argv: string[]): Promise<void> {
   const args = parseCliArgs(argv);
   if (args.help) {
     process.stdout.write(
-      `${USAGE}\nEnvironment: NATS_URL (default nats://127.0.0.1:4222), LOG_LEVEL, SHUTDOWN_TIMEOUT_MS\n`,
+      `${USAGE}\nEnvironment: NATS_URL (default nats://127.0.0.1:4222), LOG_LEVEL, SHUTDOWN_TIMEOUT_MS,\n` +
+        `  FN_OPS_PORT (default ${DEFAULT_FN_OPS_PORT}; /healthz, /readyz, /metrics), FN_OPS_HOST (default 0.0.0.0)\n`,
     );
     return;
   }
@@ -20,12 +21,14 @@ export async function main(argv: string[]): Promise<void> {
   // Before the handler module loads: its top-level code may already leave a stray rejection.
   installProcessGuards(logger);
   const handler = await loadHandler(args.module, args.handler);
-  const runner = await startFunctionRunner({
+  const service = await startFunctionService({
     natsUrl: config.NATS_URL,
     name: args.name,
     handler,
     concurrency: args.concurrency,
     logger,
+    opsHost: config.FN_OPS_HOST,
+    opsPort: config.FN_OPS_PORT,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -42,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    runner.close().then(
+    service.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'Drain failed');

@@ -7,10 +7,12 @@ import {
   type FunctionInvokeReply,
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
-import { connectNats, createPinoLogger } from '@portico/platform';
+import { connectNats, createPinoLogger, natsIsReady } from '@portico/platform';
 import type { Logger as PinoLogger } from 'pino';
-import type { Msg, NatsConnection, NatsError, Subscription } from 'nats';
-import { encodeReply, invokeHandler } from './invoke-handler';
+import { Events, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
+import type { Registry } from 'prom-client';
+import { FunctionMetrics, outcomeOf } from './function-metrics';
+import { invokeHandler, serializeReply } from './invoke-handler';
 import { createLambdaContext, type FunctionIdentity, newLogStreamName } from './lambda-context';
 import type { LambdaHandler } from './lambda.types';
 
@@ -30,6 +32,16 @@ export interface FunctionRunnerOptions<TEvent = unknown, TResult = unknown> {
   memoryLimitInMB?: number;
   /** Budget of an invocation that carries no deadline header; default 29 s, API Gateway's maximum. */
   defaultTimeoutMs?: number;
+  /** Where to count invocations (portico_function_* metrics); none when absent. */
+  registry?: Registry;
+}
+
+/** What readiness is made of. */
+export interface FunctionRunnerStatus {
+  /** Connected to a NATS server now (false while reconnecting, draining or closed). */
+  natsConnected: boolean;
+  /** Subscribed in the queue group and not closing: invocations can reach this runner. */
+  subscribed: boolean;
 }
 
 export interface FunctionRunner {
@@ -37,6 +49,7 @@ export interface FunctionRunner {
   close(): Promise<void>;
   /** Invocations running now and accepted ones waiting for a slot. */
   stats(): { running: number; queued: number };
+  status(): FunctionRunnerStatus;
 }
 
 export const DEFAULT_CONCURRENCY = 32;
@@ -71,8 +84,13 @@ export async function startFunctionRunner<TEvent = unknown, TResult = unknown>(
   const runner = new Runner(nc, options, concurrency, concurrency + maxQueued, logger);
   runner.grant();
   await nc.flush(); // the subscription is live on the server before the caller sends work
+  runner.subscribed = true;
   logger.info({ function: options.name, concurrency, maxQueued }, 'Function runner ready');
-  return { close: () => runner.close(), stats: () => runner.stats() };
+  return {
+    close: () => runner.close(),
+    stats: () => runner.stats(),
+    status: () => runner.status(),
+  };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -89,6 +107,11 @@ class Runner<TEvent, TResult> {
   private readonly waiting: Msg[] = [];
   private closing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
+  /** Set once the first subscription reached the server. */
+  subscribed = false;
+  private connected = true;
+  private readonly metrics: FunctionMetrics | undefined;
+  private readonly untrack: (() => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -104,6 +127,26 @@ class Runner<TEvent, TResult> {
       accountId: options.accountId ?? '000000000000',
       memoryLimitInMB: options.memoryLimitInMB ?? 128,
       logStreamName: newLogStreamName(),
+    };
+    if (options.registry) {
+      this.metrics = FunctionMetrics.for(options.registry);
+      this.untrack = this.metrics.track(options.name, () => this.stats());
+    }
+    void this.watchConnection();
+  }
+
+  /** nats.js keeps `info` while it reconnects, so the connection state comes from its events. */
+  private async watchConnection(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === Events.Disconnect) this.connected = false;
+      else if (s.type === Events.Reconnect) this.connected = true;
+    }
+  }
+
+  status(): FunctionRunnerStatus {
+    return {
+      natsConnected: this.connected && natsIsReady(this.nc),
+      subscribed: this.subscribed && !this.closing,
     };
   }
 
@@ -158,7 +201,11 @@ class Runner<TEvent, TResult> {
         ? Math.min(deadlineHeader, now + MAX_TIMEOUT_MS)
         : now + (this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     const log = { function: this.options.name, awsRequestId };
-    const reply = await this.run(msg, awsRequestId, deadline, log);
+    const started = performance.now();
+    const { reply, bytes } = this.fitReply(
+      serializeReply(await this.run(msg, awsRequestId, deadline, log)),
+    );
+    this.metrics?.observe(this.options.name, outcomeOf(reply), performance.now() - started);
     if (!reply.ok) {
       this.logger.warn(
         { ...log, errorType: reply.error.errorType, errorMessage: reply.error.message },
@@ -167,7 +214,7 @@ class Runner<TEvent, TResult> {
     }
     if (!msg.reply) return; // published, not requested: nobody waits for the outcome
     try {
-      msg.respond(this.fitReply(encodeReply(reply), log));
+      msg.respond(bytes);
     } catch (err) {
       this.logger.warn({ ...log, err }, 'Could not send the invocation reply');
     }
@@ -209,15 +256,19 @@ class Runner<TEvent, TResult> {
    * wait out its whole timeout: it gets a small error reply at once instead (502 at the edge,
    * as Lambda's Function.ResponseSizeTooLarge gives on AWS).
    */
-  private fitReply(bytes: Uint8Array, log: Record<string, unknown>): Uint8Array {
+  private fitReply(sent: { reply: FunctionInvokeReply; bytes: Uint8Array }): {
+    reply: FunctionInvokeReply;
+    bytes: Uint8Array;
+  } {
     const limit = this.nc.info?.max_payload;
-    if (limit === undefined || bytes.length <= limit) return bytes;
-    this.logger.warn({ ...log, bytes: bytes.length, limit }, 'Function result too large to send');
-    return encodeReply({
+    const size = sent.bytes.length;
+    if (limit === undefined || size <= limit) return sent;
+    // Logged with the other failures, by handle().
+    return serializeReply({
       ok: false,
       error: {
         code: 'FunctionError',
-        message: `Function result of ${bytes.length} bytes exceeds the ${limit}-byte message limit`,
+        message: `Function result of ${size} bytes exceeds the ${limit}-byte message limit`,
         errorType: 'Function.ResponseSizeTooLarge',
       },
     });
@@ -245,6 +296,7 @@ class Runner<TEvent, TResult> {
       });
     }
     if (!this.nc.isClosed()) await this.nc.drain();
+    this.untrack?.();
     this.logger.info({ function: this.options.name }, 'Function runner stopped');
   }
 }

@@ -4,5 +4,11 @@ export {
   DEFAULT_CONCURRENCY,
   type FunctionRunner,
   type FunctionRunnerOptions,
+  type FunctionRunnerStatus,
 } from './function-runner';
+export {
+  startFunctionService,
+  type FunctionService,
+  type FunctionServiceOptions,
+} from './function-service';
 export { loadHandler, HandlerLoadError } from './handler-loader';

@@ -78,17 +78,22 @@ export function invokeHandler<TEvent, TResult>(
   });
 }
 
-/** The reply bytes; a result JSON cannot carry (cycles, BigInt) becomes a function error. */
-export function encodeReply(reply: FunctionInvokeReply): Uint8Array {
+/**
+ * The reply as it is sent, and its bytes: a result JSON cannot carry (cycles, BigInt) becomes a
+ * function error (Lambda's Runtime.MarshalError).
+ */
+export function serializeReply(reply: FunctionInvokeReply): {
+  reply: FunctionInvokeReply;
+  bytes: Uint8Array;
+} {
   try {
-    return Buffer.from(JSON.stringify(reply));
+    return { reply, bytes: Buffer.from(JSON.stringify(reply)) };
   } catch (err) {
     const message = `Function result is not JSON-serialisable: ${err instanceof Error ? err.message : String(err)}`;
-    return Buffer.from(
-      JSON.stringify({
-        ok: false,
-        error: { code: 'FunctionError', message, errorType: 'Runtime.MarshalError' },
-      }),
-    );
+    const marshal: FunctionInvokeReply = {
+      ok: false,
+      error: { code: 'FunctionError', message, errorType: 'Runtime.MarshalError' },
+    };
+    return { reply: marshal, bytes: Buffer.from(JSON.stringify(marshal)) };
   }
 }
