@@ -14,6 +14,7 @@ module.exports = {
     '^@portico/(edge|control)$': '<rootDir>/apps/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   maxWorkers: 2,
   testTimeout: 30000,
 };
