@@ -1,29 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, type RunningService } from '@portico/platform';
-import { eventually, freePort } from '@portico/testing';
-import { request } from 'undici';
+import { eventually } from '@portico/testing';
+import { Client, request } from 'undici';
 import { bootstrap } from './bootstrap';
-import { seedStandardApis } from './testing/edge-fixtures';
-import {
-  type EdgeHarness,
-  startEdgeHarness,
-  startUpstream,
-  type Upstream,
-} from './testing/edge-harness';
+import { type StandardHarness, startStandardHarness } from './testing/edge-harness';
 
 describe('edge bootstrap', () => {
-  let h: EdgeHarness;
-  let upstream: Upstream;
+  let h: StandardHarness;
 
   beforeAll(async () => {
-    h = await startEdgeHarness();
-    upstream = await startUpstream();
-    await seedStandardApis(h.store, upstream.url, `http://127.0.0.1:${await freePort()}`);
+    h = await startStandardHarness();
   });
 
   afterAll(async () => {
     await h?.close();
-    await upstream?.close();
   });
 
   it.each([
@@ -99,7 +89,7 @@ describe('edge bootstrap', () => {
   it('finishes an in-flight request after close() starts, and takes no new connections', async () => {
     const edge = await bootstrap(h.env({ SHUTDOWN_TIMEOUT_MS: '120000' }));
     let release: (() => void) | undefined;
-    upstream.on('/slow', (_req: IncomingMessage, res: ServerResponse) => {
+    h.upstream.on('/slow', (_req: IncomingMessage, res: ServerResponse) => {
       release = () => res.end('finally');
     });
     const inFlight = request(
@@ -124,5 +114,46 @@ describe('edge bootstrap', () => {
     expect(await res.body.text()).toBe('finally');
     // The drain must end because the work ended, not at its (long) deadline.
     await closing;
+  });
+
+  it('closes keep-alive connections on close(): idle ones at once, busy ones after their response', async () => {
+    const edge = await bootstrap(h.env({ SHUTDOWN_TIMEOUT_MS: '120000' }));
+    const origin = `http://127.0.0.1:${edge.port}`;
+    const idle = new Client(origin);
+    const busy = new Client(origin);
+    const disconnected = new Set<string>();
+    idle.on('disconnect', () => disconnected.add('idle'));
+    busy.on('disconnect', () => disconnected.add('busy'));
+    try {
+      const first = await idle.request({
+        path: '/restapis/api1/prod/_user_request_/pets',
+        method: 'GET',
+      });
+      await first.body.dump();
+      expect(first.headers['connection']).not.toBe('close');
+      let release: (() => void) | undefined;
+      h.upstream.on('/hold', (_req: IncomingMessage, res: ServerResponse) => {
+        release = () => res.end('held');
+      });
+      const held = busy.request({
+        path: '/restapis/api1/prod/_user_request_/up/hold',
+        method: 'GET',
+      });
+      await eventually(() => expect(release).toBeDefined());
+
+      const closing = edge.close();
+      await eventually(() => expect(disconnected.has('idle')).toBe(true));
+      expect(disconnected.has('busy')).toBe(false);
+      release!();
+      const res = await held;
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['connection']).toBe('close');
+      expect(await res.body.text()).toBe('held');
+      await eventually(() => expect(disconnected.has('busy')).toBe(true));
+      // Ends because the connections ended, not at the two-minute deadline (jest would time out).
+      await closing;
+    } finally {
+      await Promise.all([idle.destroy(), busy.destroy()]);
+    }
   });
 });

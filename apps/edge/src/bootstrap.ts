@@ -2,7 +2,7 @@ import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { createRuntime, type RunningService, startService } from '@portico/platform';
 import { EdgeModule } from './app.module';
 import { loadEdgeConfig } from './config';
-import { dataPlaneServerOptions, registerDataPlane } from './pipeline/data-plane';
+import { DataPlane } from './pipeline/data-plane';
 import { RequestPipeline } from './pipeline/request-pipeline.service';
 import { StageRegistry } from './stages/stage-registry.service';
 
@@ -17,6 +17,7 @@ export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService
   // Without `env`, config.ts reads process.env (the only place that does).
   const config = loadEdgeConfig(env);
   const runtime = await createRuntime('edge', config, { nats: true, redis: true });
+  const dataPlane = new DataPlane(config, runtime.logger);
   return startService({
     runtime,
     module: EdgeModule.forRoot(config, runtime),
@@ -25,7 +26,7 @@ export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService
     opsHost: config.OPS_HOST,
     opsPort: config.EDGE_OPS_PORT,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    fastify: dataPlaneServerOptions(config, runtime.logger),
+    fastify: dataPlane.fastifyOptions(),
     configure: async (app) => {
       // Change events: no queue group, so every edge gets every event.
       const events = app.connectMicroservice<MicroserviceOptions>({
@@ -43,11 +44,11 @@ export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService
         if (status === 'disconnected' || status === 'reconnecting') disconnected = true;
         else if (status === 'connected' && disconnected) {
           disconnected = false;
-          void registry.resyncAll('nats reconnect');
+          registry.requestResync('nats reconnect');
         }
       });
       await app.startAllMicroservices();
-      registerDataPlane(app.getHttpAdapter().getInstance(), app.get(RequestPipeline));
+      dataPlane.attach(app.get(RequestPipeline));
     },
   });
 }

@@ -24,6 +24,13 @@ export interface InvocationRequest {
   resourceId: string;
   /** Decoded path parameters; `{proxy+}` yields `proxy` with the rest of the path (no leading slash). */
   pathParameters: Record<string, string>;
+  /**
+   * The same parameters as they stand in the forwarded `path`: every segment canonically
+   * percent-encoded, `/` only between the segments of a greedy value (a `%2F` inside a segment
+   * stays `%2F`). What goes into an upstream URI, so the path matched is the path forwarded.
+   * Set by the request pipeline; absent on requests built elsewhere (tests, WebSocket routes).
+   */
+  rawPathParameters?: Record<string, string>;
   /** Decoded query parameters, every value in order. */
   query: Record<string, string[]>;
   /** The raw query string without `?` (still encoded), for proxying unchanged. */

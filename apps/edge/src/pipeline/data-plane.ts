@@ -1,71 +1,83 @@
-import { METHODS, type Server } from 'node:http';
-import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FastifyHttpOptions } from 'fastify';
 import type { PinoLogger } from '@portico/platform';
 import type { EdgeConfig } from '../config';
-import { createClientErrorHandler } from './client-errors';
-import { REQUEST_TARGET, type TargetCarrier } from './edge-request';
-import type { RequestPipeline } from './request-pipeline.service';
+import { createClientErrorHandler, createConnectHandler } from './client-errors';
+import { writeGatewayResponse } from './response-writer';
 
-/** The one route every request reaches; see dataPlaneServerOptions. */
-const CATCH_ALL = '/';
-
-/**
- * Fastify settings for the data port. The pipeline parses request targets itself (one
- * normaliser, API Gateway's rules), so every URL is rewritten to the single catch-all route
- * before Fastify's router looks at it: nothing is decoded twice, and targets Fastify would refuse
- * (bad escapes, absolute-form) still get API Gateway's answers. The original target is kept
- * under a symbol (`originalUrl` is rewritten by Nest's middleware engine). Draining requests are
- * served (with `Connection: close`), not refused.
- */
-export function dataPlaneServerOptions(
-  config: EdgeConfig,
-  logger: PinoLogger,
-): FastifyHttpOptions<Server> {
-  return {
-    rewriteUrl: (req) => {
-      (req as TargetCarrier)[REQUEST_TARGET] = req.url;
-      return CATCH_ALL;
-    },
-    return503OnClosing: false,
-    http: { maxHeaderSize: config.MAX_HEADER_BYTES },
-    clientErrorHandler: createClientErrorHandler(logger, config.MAX_HEADER_BYTES),
-  };
+/** What serves data-plane requests: the request pipeline. */
+export interface DataPlaneHandler {
+  handle(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /**
- * Registers the catch-all route on the Nest app's Fastify instance, outside Nest's controllers,
- * pipes and interceptors. Bodies are not parsed: the '*' parser hands the raw stream over
- * untouched and the integration reads or streams it.
+ * Idle keep-alive connections stay open longer than the 60 s idle timeout load balancers
+ * commonly use, so the balancer, not the edge, closes them (no race on a reused connection).
  */
-export function registerDataPlane(fastify: FastifyInstance, pipeline: RequestPipeline): void {
-  // Every method Node parses reaches the pipeline (and gets API Gateway's answer), not a Fastify 404.
-  for (const method of METHODS) {
-    if (method !== 'CONNECT' && !fastify.supportedMethods.includes(method)) {
-      fastify.addHttpMethod(method, { hasBody: true });
-    }
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * The data port's HTTP server. Fastify (through Nest) still listens and closes it, but requests
+ * go from Node's parser straight to the pipeline: Fastify's router, hooks and reply objects would
+ * only add work to a catch-all route whose handler takes the raw request and response anyway, and
+ * Fastify would refuse some requests (unparseable Content-Type, …) with answers that are not API
+ * Gateway's. The pipeline parses request targets itself (one normaliser, API Gateway's rules).
+ */
+export class DataPlane {
+  private handler?: DataPlaneHandler;
+
+  constructor(
+    private readonly config: EdgeConfig,
+    private readonly logger: PinoLogger,
+  ) {}
+
+  /** Fastify settings: the server comes from here. */
+  fastifyOptions(): FastifyHttpOptions<Server> {
+    return {
+      serverFactory: () => this.createServer(),
+      // Fastify attaches it to the server's 'clientError' event.
+      clientErrorHandler: createClientErrorHandler(this.logger, this.config.MAX_HEADER_BYTES),
+    };
   }
-  const methods = fastify.supportedMethods.filter((m) => m !== 'CONNECT');
-  // An encapsulated context, so the parsers Nest registers on the root do not apply here.
-  void fastify.register((instance, _opts, done) => {
-    instance.removeAllContentTypeParsers();
-    instance.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
-    instance.setErrorHandler((err, request, reply) => {
-      reply.hijack();
-      pipeline.handleFrameworkError(
-        err instanceof Error ? err : new Error(String(err)),
-        request.raw,
-        reply.raw,
-      );
-    });
-    instance.route({
-      method: methods,
-      url: CATCH_ALL,
-      exposeHeadRoute: false,
-      handler: (request, reply) => {
-        reply.hijack();
-        pipeline.handle(request.raw, reply.raw);
+
+  /** From now on requests reach `handler` (called before the server listens). */
+  attach(handler: DataPlaneHandler): void {
+    this.handler = handler;
+  }
+
+  private createServer(): Server {
+    const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+      if (this.handler) this.handler.handle(req, res);
+      else notReady(res);
+    };
+    const server = createServer(
+      {
+        maxHeaderSize: this.config.MAX_HEADER_BYTES,
+        // Node would answer a missing Host itself, without a request id; the pipeline does.
+        requireHostHeader: false,
       },
-    });
-    done();
-  });
+      dispatch,
+    );
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    // `Expect: 100-continue` reaches the pipeline unanswered: it sends 100 Continue only when an
+    // integration reads the body, so a 413 or 403 never makes the client upload it first.
+    server.on('checkContinue', dispatch);
+    // Other expectations are ignored, as by most servers, rather than answered 417 by Node
+    // without a request id.
+    server.on('checkExpectation', dispatch);
+    server.on('connect', createConnectHandler(this.logger));
+    return server;
+  }
+}
+
+function notReady(res: ServerResponse): void {
+  writeGatewayResponse(
+    res,
+    503,
+    ['content-type', 'application/json'],
+    '{"message":"Service Unavailable"}',
+    randomUUID(),
+    true,
+  );
 }

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { EdgeRequest, parseQuery, REQUEST_TARGET } from './edge-request';
+import { joinPath } from '../routing/path-normalizer';
+import { RouteTable } from '../routing/route-table';
+import { resource } from '../testing/api-factory';
+import { EdgeRequest, parseQuery } from './edge-request';
 import { TrustedProxies } from './forwarded-headers';
 
 describe('parseQuery', () => {
@@ -32,7 +35,7 @@ describe('parseQuery', () => {
 
 describe('EdgeRequest', () => {
   const settings = { proxies: new TrustedProxies([]), maxBodyBytes: 10, accountId: '123456789012' };
-  const raw = (over: Partial<IncomingMessage> & { [REQUEST_TARGET]?: string } = {}) =>
+  const raw = (over: Partial<IncomingMessage> = {}) =>
     ({
       method: 'POST',
       httpVersion: '1.1',
@@ -51,7 +54,7 @@ describe('EdgeRequest', () => {
     }) as unknown as IncomingMessage;
 
   it('describes the request before routing: a UUID, the method, the protocol, the target', () => {
-    const r = new EdgeRequest(raw({ [REQUEST_TARGET]: '/a/b?token=secret' }), settings);
+    const r = new EdgeRequest(raw({ url: '/a/b?token=secret' }), settings);
     expect(r.requestId).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
@@ -70,6 +73,27 @@ describe('EdgeRequest', () => {
     expect(r.headers['x-forwarded-for']).toEqual(['192.0.2.4']);
     expect(r.headers['connection']).toBeUndefined();
     expect(r.userAgent).toBe('spec/1');
+  });
+
+  it('takes the client IP from the socket without building headers when no proxy is trusted', () => {
+    const r = new EdgeRequest(raw(), settings);
+    expect(r.sourceIp).toBe('192.0.2.4');
+    // The spoofed X-Forwarded-For was never consulted, and the header view is still unbuilt.
+    expect((r as unknown as { headerView?: unknown }).headerView).toBeUndefined();
+    const trusting = { ...settings, proxies: new TrustedProxies(['192.0.2.0/24']) };
+    expect(new EdgeRequest(raw(), trusting).sourceIp).toBe('6.6.6.6');
+  });
+
+  it('hands integrations the raw header names and the encoded path parameters of its route', () => {
+    const r = new EdgeRequest(raw(), settings);
+    expect(r.rawHeaders).toContain('X-Forwarded-For');
+    expect({ ...r.rawPathParameters }).toEqual({});
+    const table = RouteTable.compile([resource('/files/{proxy+}', ['GET'])]);
+    const segments = ['files', 'a/b', 'c'];
+    r.setRoute(table.match('GET', joinPath(segments), segments)!, segments);
+    expect(r.pathParameters['proxy']).toBe('a/b/c');
+    expect({ ...r.rawPathParameters }).toEqual({ proxy: 'a%2Fb/c' });
+    expect(r.resourcePath).toBe('/files/{proxy+}');
   });
 
   it('aborts its signal when the client goes away, also if the signal is asked for afterwards', () => {

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { InvocationRequest } from '../integrations';
-import type { RouteEntry } from '../routing/route-table';
+import { encodePathParameters, type RouteEntry, type RouteMatch } from '../routing/route-table';
 import type { CompiledStage } from '../stages/compiled-stage';
 import {
   applyForwardedHeaders,
   collectRequestHeaders,
   type TrustedProxies,
+  unmapIpv4,
 } from './forwarded-headers';
 import { RequestBody } from './request-body';
 
@@ -17,10 +18,6 @@ export interface RequestSettings {
   readonly maxBodyBytes: number;
   readonly accountId: string;
 }
-
-/** Where the data plane keeps the request target as the client sent it (see dataPlaneServerOptions). */
-export const REQUEST_TARGET = Symbol('portico.requestTarget');
-export type TargetCarrier = IncomingMessage & { [REQUEST_TARGET]?: string };
 
 const NO_PARAMS: Record<string, string> = Object.freeze(
   Object.create(null) as Record<string, string>,
@@ -53,6 +50,7 @@ export class EdgeRequest implements InvocationRequest {
   rawQuery = '';
   apiId = '';
   stage = '';
+  deploymentId?: string;
   stageVariables: Record<string, string> = NO_VARIABLES;
   binaryMediaTypes: string[] = NO_TYPES;
 
@@ -66,6 +64,9 @@ export class EdgeRequest implements InvocationRequest {
   integrationLatencyMs?: number;
   errorMessage?: string;
 
+  /** Decoded segments below the stage, as routed. */
+  private routeSegments: readonly string[] = [];
+  private encodedParameters?: Record<string, string>;
   private headerView?: Record<string, string[]>;
   private clientIp = '';
   private parsedQuery?: Record<string, string[]>;
@@ -76,11 +77,13 @@ export class EdgeRequest implements InvocationRequest {
   constructor(
     readonly raw: IncomingMessage,
     private readonly settings: RequestSettings,
+    /** Sends `100 Continue` to a client waiting for one (see body). */
+    private readonly sendContinue?: () => void,
   ) {
     this.httpMethod = raw.method ?? 'GET';
     this.protocol = `HTTP/${raw.httpVersion}`;
     this.accountId = settings.accountId;
-    this.target = (raw as TargetCarrier)[REQUEST_TARGET] ?? raw.url ?? '/';
+    this.target = raw.url ?? '/';
     const question = this.target.indexOf('?');
     // Until the path is parsed, the log shows the target without its query (it may hold secrets).
     this.fullPath = question === -1 ? this.target : this.target.slice(0, question);
@@ -106,8 +109,37 @@ export class EdgeRequest implements InvocationRequest {
   }
 
   get sourceIp(): string {
-    if (!this.headerView) void this.headers;
+    if (this.headerView) return this.clientIp;
+    // Nobody's X-Forwarded-For is believed: the peer is the client, no header view needed
+    // (the access log asks for every request, most integrations never look at headers).
+    if (this.settings.proxies.none) return unmapIpv4(this.raw.socket.remoteAddress ?? '');
+    void this.headers;
     return this.clientIp;
+  }
+
+  /** Records the route that answers: resource, method and path parameters. */
+  setRoute(match: RouteMatch, segments: readonly string[]): void {
+    this.route = match.entry;
+    this.resourcePath = match.entry.resourcePath;
+    this.resourceId = match.entry.resourceId;
+    this.pathParameters = match.pathParameters;
+    this.routeSegments = segments;
+    this.encodedParameters = undefined;
+  }
+
+  /** Path parameters encoded as in the forwarded path (see encodePathParameters); built on first use. */
+  get rawPathParameters(): Record<string, string> {
+    if (!this.encodedParameters) {
+      this.encodedParameters = this.route
+        ? encodePathParameters(this.route, this.routeSegments)
+        : NO_PARAMS;
+    }
+    return this.encodedParameters;
+  }
+
+  /** Header names as the client spelled them (the Lambda proxy event shows them so). */
+  get rawHeaders(): readonly string[] {
+    return this.raw.rawHeaders;
   }
 
   get userAgent(): string | undefined {
@@ -118,8 +150,17 @@ export class EdgeRequest implements InvocationRequest {
     return (this.parsedQuery ??= parseQuery(this.rawQuery));
   }
 
+  /**
+   * The body, read only when an integration asks. A client that sent `Expect: 100-continue`
+   * is told to go on at that moment, so a request answered without its body (413, 403, a mock)
+   * never makes the client upload it.
+   */
   get body(): RequestBody {
-    return (this.requestBody ??= new RequestBody(this.raw, this.settings.maxBodyBytes));
+    return (this.requestBody ??= new RequestBody(
+      this.raw,
+      this.settings.maxBodyBytes,
+      this.sendContinue,
+    ));
   }
 
   /** True when the body limit tripped while an integration read the body. */

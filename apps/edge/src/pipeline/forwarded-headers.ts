@@ -1,19 +1,18 @@
 import { BlockList, isIP } from 'node:net';
+import { HOP_BY_HOP_HEADERS } from './hop-by-hop';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) never reach an integration. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-/** Headers an untrusted client could use to pose as someone else; only trusted proxies keep them. */
-const CLIENT_CLAIMS = ['forwarded', 'x-real-ip'];
+/**
+ * Headers an untrusted client could use to pose as someone else (client IP, scheme, host,
+ * prefix); only trusted proxies keep them. Every `x-forwarded-*` is a claim too.
+ */
+const CLIENT_CLAIMS = [
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+];
+const FORWARDED_PREFIX = 'x-forwarded-';
 
 /**
  * The request's headers as integrations see them: lower-cased names, every value in order, hop-by-hop
@@ -26,7 +25,7 @@ export function collectRequestHeaders(rawHeaders: readonly string[]): Record<str
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
     const value = rawHeaders[i + 1]!;
-    if (HOP_BY_HOP.has(name)) {
+    if (HOP_BY_HOP_HEADERS.has(name)) {
       if (name === 'connection') (connection ??= []).push(value);
       continue;
     }
@@ -90,12 +89,12 @@ export function applyForwardedHeaders(
   const peerIp = unmapIpv4(peer.ip);
   const host = headers['host']?.[0];
   if (!proxies.trusts(peerIp)) {
+    for (const name in headers) if (name.startsWith(FORWARDED_PREFIX)) delete headers[name];
+    for (const name of CLIENT_CLAIMS) delete headers[name];
     headers['x-forwarded-for'] = [peerIp];
     headers['x-forwarded-proto'] = [peer.encrypted ? 'https' : 'http'];
     headers['x-forwarded-port'] = [String(peer.localPort)];
     if (host !== undefined) headers['x-forwarded-host'] = [host];
-    else delete headers['x-forwarded-host'];
-    for (const name of CLIENT_CLAIMS) delete headers[name];
     return peerIp;
   }
   const chain = parseForwardedFor(headers['x-forwarded-for']);

@@ -1,14 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { RunningService } from '@portico/platform';
-import { eventually, freePort } from '@portico/testing';
+import { eventually } from '@portico/testing';
 import { Client } from 'undici';
-import { type EchoBody, seedStandardApis } from '../testing/edge-fixtures';
-import {
-  type EdgeHarness,
-  startEdgeHarness,
-  startUpstream,
-  type Upstream,
-} from '../testing/edge-harness';
+import type { EchoBody } from '../testing/edge-fixtures';
+import { type StandardHarness, startStandardHarness, type Upstream } from '../testing/edge-harness';
 import { rawRequest } from '../testing/raw-http';
 
 interface Seen {
@@ -17,16 +12,15 @@ interface Seen {
 }
 
 describe('forwarding to integrations', () => {
-  let h: EdgeHarness;
+  let h: StandardHarness;
   let upstream: Upstream;
   let plain: RunningService;
   let behindProxy: RunningService;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    h = await startEdgeHarness();
-    upstream = await startUpstream();
-    await seedStandardApis(h.store, upstream.url, `http://127.0.0.1:${await freePort()}`);
+    h = await startStandardHarness();
+    upstream = h.upstream;
     plain = await h.startEdge();
     behindProxy = await h.startEdge({ TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1' });
   });
@@ -34,7 +28,6 @@ describe('forwarding to integrations', () => {
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await h?.close();
-    await upstream?.close();
   });
 
   async function call(edge: RunningService, path: string, headers: Record<string, string> = {}) {

@@ -72,6 +72,22 @@ describe('RequestBody', () => {
     expect(req.destroyed).toBe(false);
   });
 
+  it('says when the body is first read (and only then), for Expect: 100-continue', async () => {
+    const calls: string[] = [];
+    const req = incoming({ 'content-length': '2' });
+    const body = new RequestBody(req, 10, () => calls.push('read'));
+    expect(calls).toEqual([]);
+    const all = body.readAll();
+    req.end('hi');
+    await all;
+    await drain(body.stream());
+    expect(calls).toEqual(['read']);
+    // Nothing to ask for when there is no body.
+    const none = new RequestBody(incoming({}), 10, () => calls.push('empty'));
+    await none.readAll();
+    expect(calls).toEqual(['read']);
+  });
+
   it('passes a client that goes away mid-body on to the reader', async () => {
     const req = incoming({ 'transfer-encoding': 'chunked' });
     const all = new RequestBody(req, 100).readAll();

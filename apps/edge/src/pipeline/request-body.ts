@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, Readable, Transform, type TransformCallback } from 'node:stream';
 import { type InvocationBody, PayloadTooLargeError } from '../integrations';
 
@@ -23,12 +23,12 @@ export class RequestBody implements InvocationBody {
   constructor(
     private readonly req: IncomingMessage,
     private readonly limit: number,
+    /** Called once, when the body is first read (the pipeline answers `Expect: 100-continue`). */
+    private readonly onFirstRead?: () => void,
   ) {
     const declared = req.headers['content-length'];
     this.length = declared === undefined ? undefined : Number(declared);
-    this.empty =
-      req.headers['transfer-encoding'] === undefined &&
-      !(this.length !== undefined && this.length > 0);
+    this.empty = !declaresBody(req);
   }
 
   stream(): Readable {
@@ -46,6 +46,7 @@ export class RequestBody implements InvocationBody {
     if (this.taken) throw new Error('The request body was already taken as a stream');
     this.taken = true;
     if (this.empty) return Readable.from([]);
+    this.onFirstRead?.();
     const counter = new LimitStream(this.limit, () => (this.exceeded = true));
     // Whoever reads handles the error; this listener only ensures an error nobody listens for
     // (a reader that destroyed the stream and left) cannot take the process down.
@@ -57,6 +58,34 @@ export class RequestBody implements InvocationBody {
     });
     return counter;
   }
+}
+
+/** The request has a body: chunked, or a Content-Length above zero. */
+export function declaresBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const declared = req.headers['content-length'];
+  return declared !== undefined && Number(declared) > 0;
+}
+
+/**
+ * Reads and discards what is left of a body nobody reads any more, so the connection can carry
+ * the next request, up to `limit` bytes: past that the connection is closed instead. (Node would
+ * otherwise read such a body to its end, however long; or, when an integration stopped reading
+ * mid-body, leave the connection stalled on it.)
+ */
+export function discardRestOfBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  if (req.complete || !declaresBody(req)) return;
+  let seen = 0;
+  const onData = (chunk: Buffer): void => {
+    seen += chunk.length;
+    if (seen <= limit) return;
+    req.off('data', onData);
+    // The answer goes out whole first; then the connection is dropped.
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  };
+  req.on('data', onData);
+  req.resume();
 }
 
 class LimitStream extends Transform {

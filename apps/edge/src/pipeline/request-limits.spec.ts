@@ -1,32 +1,21 @@
 import type { RunningService } from '@portico/platform';
-import { freePort } from '@portico/testing';
-import { seedStandardApis } from '../testing/edge-fixtures';
-import {
-  type EdgeHarness,
-  startEdgeHarness,
-  startUpstream,
-  type Upstream,
-} from '../testing/edge-harness';
+import { type StandardHarness, startStandardHarness } from '../testing/edge-harness';
 import { chunkedRequest, rawRequest } from '../testing/raw-http';
 
 const UUID = /^[0-9a-f-]{36}$/;
 const LIMIT = 1024;
 
 describe('request limits', () => {
-  let h: EdgeHarness;
-  let upstream: Upstream;
+  let h: StandardHarness;
   let edge: RunningService;
 
   beforeAll(async () => {
-    h = await startEdgeHarness();
-    upstream = await startUpstream();
-    await seedStandardApis(h.store, upstream.url, `http://127.0.0.1:${await freePort()}`);
+    h = await startStandardHarness();
     edge = await h.startEdge({ MAX_BODY_BYTES: String(LIMIT), MAX_HEADER_BYTES: '2048' });
   });
 
   afterAll(async () => {
     await h?.close();
-    await upstream?.close();
   });
 
   const raw = (lines: string[], body = '') =>
@@ -136,18 +125,25 @@ describe('request limits', () => {
       expect(asterisk.headers['x-amzn-requestid']).toMatch(UUID);
     });
 
-    it('answers 415 for a Content-Type that does not parse', async () => {
+    it('does not judge a Content-Type it cannot parse: the integration decides, as on AWS', async () => {
       const res = await raw(
         [
           'POST /restapis/api1/prod/_user_request_/pets HTTP/1.1',
           'Host: localhost',
           'Content-Type: ;;;',
           'Content-Length: 2',
+          'Connection: close',
         ],
         '{}',
       );
-      expect(res.status).toBe(415);
-      expect(JSON.parse(res.body)).toEqual({ message: 'Unsupported Media Type' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ label: 'prod-post' });
+    });
+
+    it('answers CONNECT (no tunnels here) with 400 and a request id instead of dropping it', async () => {
+      const res = await raw(['CONNECT example.com:443 HTTP/1.1', 'Host: example.com:443']);
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toEqual({ message: 'Bad Request' });
       expect(res.headers['x-amzn-requestid']).toMatch(UUID);
     });
   });

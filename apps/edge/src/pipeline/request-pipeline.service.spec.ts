@@ -20,6 +20,7 @@ import { EdgeMetrics } from '../observability/edge-metrics';
 import { compileStage } from '../stages/compiled-stage';
 import type { StageRegistry } from '../stages/stage-registry.service';
 import { activeStage, resource } from '../testing/api-factory';
+import { rawRequest } from '../testing/raw-http';
 import { RequestPipeline } from './request-pipeline.service';
 
 /**
@@ -30,7 +31,14 @@ describe('RequestPipeline failure handling', () => {
   const stage = compileStage(
     activeStage({ apiId: 'api', stageName: 'prod', resources: [resource('/r', ['ANY'])] }),
   );
-  const registry = { stage: () => stage, domain: () => undefined } as unknown as StageRegistry;
+  const directory = { loaded: true, known: true };
+  const registry = {
+    stage: () => (directory.known ? stage : undefined),
+    domain: () => undefined,
+    get isLoaded() {
+      return directory.loaded;
+    },
+  } as unknown as StageRegistry;
   const lines: Record<string, unknown>[] = [];
   const logger = pino(
     { level: 'info' },
@@ -45,6 +53,7 @@ describe('RequestPipeline failure handling', () => {
   const invoker: Invoker = { invoke: (_i: Integration, req: InvocationRequest) => script(req) };
   let server: Server;
   let base: string;
+  let port: number;
 
   beforeAll(async () => {
     const config = {
@@ -64,7 +73,8 @@ describe('RequestPipeline failure handling', () => {
     );
     server = createServer((req, res) => pipeline.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/restapis/api/prod/_user_request_/r`;
+    port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}/restapis/api/prod/_user_request_/r`;
   });
 
   afterAll(async () => {
@@ -72,7 +82,11 @@ describe('RequestPipeline failure handling', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  beforeEach(() => (lines.length = 0));
+  beforeEach(() => {
+    lines.length = 0;
+    directory.loaded = true;
+    directory.known = true;
+  });
 
   const answered = async (init?: Parameters<typeof request>[1]) => {
     const res = await request(base, init);
@@ -98,6 +112,19 @@ describe('RequestPipeline failure handling', () => {
       stage: 'prod',
     });
     expect(access?.['errorMessage']).toContain('boom');
+  });
+
+  it('answers 503, not Forbidden, while no stage has ever loaded', async () => {
+    directory.known = false;
+    directory.loaded = false;
+    const early = await answered();
+    expect(early.status).toBe(503);
+    expect(JSON.parse(early.text)).toEqual({ message: 'Service Unavailable' });
+    expect(early.headers['x-amzn-requestid']).toBeDefined();
+    directory.loaded = true;
+    const loaded = await answered();
+    expect(loaded.status).toBe(403);
+    expect(JSON.parse(loaded.text)).toEqual({ message: 'Forbidden' });
   });
 
   it('answers with the status and message an IntegrationFailure carries', async () => {
@@ -169,6 +196,18 @@ describe('RequestPipeline failure handling', () => {
     await eventually(() =>
       expect(lines.find((l) => l['msg'] === 'Response stream failed')).toBeDefined(),
     );
+  });
+
+  it('drops the connection once an unread body goes past the limit after the answer', async () => {
+    script = async () => ({ statusCode: 200, headers: {}, body: 'early', integrationLatencyMs: 1 });
+    // rawRequest resolves only once the server closes the connection; the limit here is 8 bytes.
+    const res = await rawRequest(
+      port,
+      'POST /restapis/api/prod/_user_request_/r HTTP/1.1\r\nHost: localhost\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('early');
   });
 
   it('records the outcome in metrics and the access log once per request', async () => {

@@ -12,20 +12,13 @@ import {
 } from '../integrations';
 import { AccessLog } from '../observability/access-log';
 import { EdgeMetrics } from '../observability/edge-metrics';
-import { badRequest, forbidden, GatewayError, internalError } from '../responses/gateway-error';
+import { GatewayError, internalError } from '../responses/gateway-error';
 import { GatewayResponses } from '../responses/gateway-responses';
-import { domainPrefixOf, normalizeHost, resolveTarget } from '../routing/invocation-target';
-import {
-  BadPathError,
-  joinPath,
-  resolveDotSegments,
-  type SplitPath,
-  splitPath,
-  splitTarget,
-} from '../routing/path-normalizer';
 import { StageRegistry } from '../stages/stage-registry.service';
 import { EdgeRequest, type RequestSettings } from './edge-request';
 import { TrustedProxies } from './forwarded-headers';
+import { locateRequest } from './locate-request';
+import { discardRestOfBody } from './request-body';
 import {
   ResponseStreamError,
   writeGatewayResponse,
@@ -68,77 +61,33 @@ export class RequestPipeline {
     this.process(r, res).catch((err: unknown) => this.fail(r, res, err));
   }
 
-  /** Fastify refused the request before the handler ran (an unparseable Content-Type, …). */
-  handleFrameworkError(
-    err: Error & { code?: string; statusCode?: number },
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
-    const r = this.begin(req, res);
-    const status = err.statusCode ?? 500;
-    const error =
-      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? GatewayError.of('UNSUPPORTED_MEDIA_TYPE', err.message)
-        : status >= 400 && status < 500
-          ? new GatewayError(
-              'DEFAULT_4XX',
-              status,
-              'Bad Request',
-              `${err.code ?? 'error'}: ${err.message}`,
-            )
-          : internalError(`${err.code ?? 'error'}: ${err.message}`);
-    if (error.statusCode >= 500)
-      this.logger.error({ requestId: r.requestId, err }, 'Request failed before the pipeline');
-    this.reject(r, res, error, true);
-  }
-
   private begin(req: IncomingMessage, res: ServerResponse): EdgeRequest {
-    const r = new EdgeRequest(req, this.settings);
+    const r = new EdgeRequest(req, this.settings, () => {
+      if (!res.headersSent && expectsContinue(req)) res.writeContinue();
+    });
     res.once('close', () => this.finish(r, res));
     return r;
   }
 
   private async process(r: EdgeRequest, res: ServerResponse): Promise<void> {
-    const req = r.raw;
-    let split: SplitPath;
-    try {
-      const { rawPath, rawQuery } = splitTarget(r.target);
-      r.fullPath = rawPath;
-      r.rawQuery = rawQuery;
-      split = splitPath(rawPath);
-    } catch (err) {
-      if (err instanceof BadPathError) return this.reject(r, res, badRequest(err.message));
-      throw err;
+    const located = locateRequest(r, this.stages, this.executeApiSuffix);
+    if (located instanceof GatewayError) {
+      // Before the first load every API is unknown: say so, rather than Forbidden.
+      const error = this.stages.isLoaded ? located : notLoaded(located.message);
+      return this.reject(r, res, error);
     }
+    const { stage, segments, matchPath } = located;
 
-    const host = normalizeHost(req.headers.host);
-    r.domainName = host;
-    r.domainPrefix = domainPrefixOf(host);
-    const target = resolveTarget(host, split.segments, this.stages, this.executeApiSuffix);
-    if (typeof target === 'string') return this.reject(r, res, forbidden(target));
-    const stage = target.stage;
-    r.compiledStage = stage;
-    r.apiId = stage.apiId;
-    r.stage = stage.stageName;
-    r.stageVariables = stage.variables;
-    r.binaryMediaTypes = stage.binaryMediaTypes as string[];
-
-    const rest = resolveDotSegments(split.segments, target.offset);
-    const matchPath = joinPath(rest);
-    r.path = split.trailingSlash && rest.length > 0 ? matchPath + '/' : matchPath;
-    r.fullPath = target.fullPathPrefix + r.path;
-
-    const declared = req.headers['content-length'];
+    const declared = r.raw.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.maxBodyBytes) {
       return this.reject(
         r,
         res,
         GatewayError.of('REQUEST_TOO_LARGE', `Content-Length ${declared} over the limit`),
-        true,
       );
     }
 
-    const match = stage.routes.match(r.httpMethod, matchPath, rest);
+    const match = stage.routes.match(r.httpMethod, matchPath, segments);
     if (!match) {
       return this.reject(
         r,
@@ -146,16 +95,12 @@ export class RequestPipeline {
         GatewayError.of('MISSING_AUTHENTICATION_TOKEN', `No route for ${r.httpMethod} ${r.path}`),
       );
     }
-    const { entry } = match;
-    r.route = entry;
-    r.resourcePath = entry.resourcePath;
-    r.resourceId = entry.resourceId;
-    r.pathParameters = match.pathParameters;
+    r.setRoute(match, segments);
 
     const started = performance.now();
     let response: InvocationResponse;
     try {
-      response = await this.invoker.invoke(entry.method.integration, r);
+      response = await this.invoker.invoke(match.entry.method.integration, r);
     } finally {
       // A failed call still waited on the backend; a successful one reports its own figure.
       r.integrationLatencyMs = performance.now() - started;
@@ -166,16 +111,24 @@ export class RequestPipeline {
       return;
     }
     r.status = response.statusCode;
-    await writeInvocationResponse(res, response, r.requestId, this.health.isDraining(), r);
+    await writeInvocationResponse(res, response, r.requestId, this.closeAfterResponse(r, res), r);
+  }
+
+  /**
+   * Called as a response starts. A body still on its way is discarded (within the body limit,
+   * else the connection closes: see discardRestOfBody); the connection closes after the response
+   * when the edge is draining or the body is known to be over the limit.
+   */
+  private closeAfterResponse(r: EdgeRequest, res: ServerResponse, tooLarge = false): boolean {
+    const close = tooLarge || this.health.isDraining();
+    // Closing anyway: whatever still comes is read and dropped until the socket ends.
+    if (close) r.raw.resume();
+    else discardRestOfBody(r.raw, res, this.maxBodyBytes);
+    return close;
   }
 
   /** Answers with a gateway response: the stage's overrides once the stage is known, else AWS's defaults. */
-  private reject(
-    r: EdgeRequest,
-    res: ServerResponse,
-    error: GatewayError,
-    closeConnection = false,
-  ): void {
+  private reject(r: EdgeRequest, res: ServerResponse, error: GatewayError): void {
     r.errorMessage = error.message;
     if (res.headersSent || res.destroyed) return;
     const stage = r.compiledStage;
@@ -183,27 +136,14 @@ export class RequestPipeline {
       error,
       stage ? r : undefined,
     );
-    if (rendered.renderError) {
-      this.logger.warn(
-        {
-          requestId: r.requestId,
-          apiId: r.apiId,
-          responseType: error.responseType,
-          err: rendered.renderError,
-        },
-        'Gateway response template failed; sent the default body',
-      );
-    }
     r.status = rendered.statusCode;
-    // A body we will not read any further is discarded while the answer goes out.
-    if (closeConnection) r.raw.resume();
     r.responseLength = writeGatewayResponse(
       res,
       rendered.statusCode,
       rendered.headers,
       rendered.body,
       r.requestId,
-      closeConnection || this.health.isDraining(),
+      this.closeAfterResponse(r, res, error.responseType === 'REQUEST_TOO_LARGE'),
     );
   }
 
@@ -236,14 +176,14 @@ export class RequestPipeline {
       }
       const known = this.toGatewayError(r, err);
       if (known) {
-        this.reject(r, res, known, known.responseType === 'REQUEST_TOO_LARGE');
+        this.reject(r, res, known);
         return;
       }
       this.logger.error(
         { requestId: r.requestId, apiId: r.apiId, stage: r.stage, err },
         'Unexpected error in the request pipeline',
       );
-      this.reject(r, res, internalError(`Unexpected error: ${errorText(err)}`), true);
+      this.reject(r, res, internalError(`Unexpected error: ${errorText(err)}`));
     } catch (fatal) {
       this.logger.error(
         { requestId: r.requestId, err: fatal },
@@ -282,6 +222,22 @@ export class RequestPipeline {
       this.logger.error({ requestId: r.requestId, err }, 'Could not record a finished request');
     }
   }
+}
+
+/** Node hands such requests over without answering them (see DataPlane): the body waits for us. */
+function expectsContinue(req: IncomingMessage): boolean {
+  const expect = req.headers.expect;
+  return expect !== undefined && expect.toLowerCase() === '100-continue';
+}
+
+/** The stages have never loaded (Redis unreachable since start): no API is known yet. */
+function notLoaded(detail: string): GatewayError {
+  return new GatewayError(
+    'DEFAULT_5XX',
+    503,
+    'Service Unavailable',
+    `stages not loaded: ${detail}`,
+  );
 }
 
 function errorText(err: unknown): string {

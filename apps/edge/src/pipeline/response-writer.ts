@@ -1,20 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { InvocationResponse } from '../integrations';
+import { HOP_BY_HOP_HEADERS } from './hop-by-hop';
 
 export const REQUEST_ID_HEADER = 'x-amzn-RequestId';
-
-/** Response headers that describe one hop, not the message; Node sets its own. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /** A streamed response body broke after the headers went out; `side` says who broke it. */
 export class ResponseStreamError extends Error {
@@ -53,7 +42,7 @@ export async function writeInvocationResponse(
   const flat: string[] = [];
   for (const name in response.headers) {
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'x-amzn-requestid') continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || lower === 'x-amzn-requestid') continue;
     if (lower === 'content-length' && !streamed) continue;
     const value = response.headers[name];
     if (Array.isArray(value)) for (const v of value) flat.push(name, v);

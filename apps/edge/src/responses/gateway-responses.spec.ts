@@ -32,15 +32,27 @@ const headerMap = (flat: string[]): Record<string, string> => {
 };
 
 describe('GatewayResponses', () => {
+  // Statuses from AWS's table of gateway response types ("Default status code").
   it.each([
-    ['MISSING_AUTHENTICATION_TOKEN', 403, 'Missing Authentication Token'],
     ['ACCESS_DENIED', 403, 'Forbidden'],
-    ['REQUEST_TOO_LARGE', 413, 'Request Entity Too Large'],
+    ['API_CONFIGURATION_ERROR', 500, 'Internal server error'],
+    ['AUTHORIZER_CONFIGURATION_ERROR', 500, 'Internal server error'],
+    ['AUTHORIZER_FAILURE', 500, 'Internal server error'],
+    ['BAD_REQUEST_PARAMETERS', 400, 'Bad Request'],
+    ['BAD_REQUEST_BODY', 400, 'Invalid request body'],
+    ['EXPIRED_TOKEN', 403, 'The security token included in the request is expired'],
     ['INTEGRATION_FAILURE', 504, 'Internal server error'],
     ['INTEGRATION_TIMEOUT', 504, 'Endpoint request timed out'],
-    ['UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported Media Type'],
+    ['INVALID_API_KEY', 403, 'Forbidden'],
+    ['INVALID_SIGNATURE', 403, 'Invalid request signature'],
+    ['MISSING_AUTHENTICATION_TOKEN', 403, 'Missing Authentication Token'],
+    ['QUOTA_EXCEEDED', 429, 'Limit Exceeded'],
+    ['REQUEST_TOO_LARGE', 413, 'Request Entity Too Large'],
+    ['RESOURCE_NOT_FOUND', 404, 'Not Found'],
     ['THROTTLED', 429, 'Too Many Requests'],
     ['UNAUTHORIZED', 401, 'Unauthorized'],
+    ['UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported Media Type'],
+    ['WAF_FILTERED', 403, 'Forbidden'],
   ] as const)('answers %s with AWS default %i {"message":"%s"}', (type, status, message) => {
     const out = GatewayResponses.DEFAULTS.render(GatewayError.of(type), req);
     expect(out.statusCode).toBe(status);
@@ -159,14 +171,73 @@ describe('GatewayResponses', () => {
     expect(out.body).toBe('{"message":"Forbidden"}');
   });
 
-  it('falls back to the default body when the template is broken, and says why', () => {
+  it('substitutes variables only: templates are not VTL (AWS: "simple variable substitution")', () => {
     const responses = new GatewayResponses({
-      DEFAULT_4XX: override({ responseTemplates: { 'application/json': '#if(' } }),
+      DEFAULT_4XX: override({
+        responseTemplates: {
+          'application/json':
+            '#if($x) {"m":$context.error.messageString,"s":"${stageVariables.env}","u":"$util.escapeJavaScript(1)","q":\'static\',"n":"$context.nope.deeper","i":"$input.params(\'q\')"} #end',
+        },
+      }),
     });
     const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
     expect(out.statusCode).toBe(403);
-    expect(out.body).toBe('{"message":"Missing Authentication Token"}');
-    expect(out.renderError).toBeDefined();
+    expect(out.body).toBe(
+      '#if($x) {"m":"Missing Authentication Token","s":"staging","u":"$util.escapeJavaScript(1)","q":\'static\',"n":"","i":"$input.params(\'q\')"} #end',
+    );
+  });
+
+  it('quotes and escapes $context.error.messageString as a JSON string', () => {
+    const responses = new GatewayResponses({
+      DEFAULT_4XX: override({
+        responseTemplates: { 'application/json': '{"m":$context.error.messageString}' },
+      }),
+    });
+    const out = responses.render(new GatewayError('DEFAULT_4XX', 400, 'say "hi"\\n'), req);
+    expect(JSON.parse(out.body)).toEqual({ m: 'say "hi"\\n' });
+  });
+
+  it('joins every value of multi-value sources and takes the last of single-value ones', () => {
+    const multi = testInvocationRequest({
+      headers: { 'x-multi': ['one', 'two'] },
+      query: { tag: ['a', 'b'] },
+    });
+    const responses = new GatewayResponses({
+      ACCESS_DENIED: override({
+        responseType: 'ACCESS_DENIED',
+        responseParameters: {
+          'gatewayresponse.header.X-All': 'method.request.multivalueheader.X-Multi',
+          'gatewayresponse.header.X-Last': 'method.request.header.X-Multi',
+          'gatewayresponse.header.X-Tags': 'method.request.multivaluequerystring.tag',
+          'gatewayresponse.header.X-Tag': 'method.request.querystring.tag',
+        },
+      }),
+    });
+    expect(headerMap(responses.render(GatewayError.of('ACCESS_DENIED'), multi).headers)).toEqual({
+      'X-All': 'one,two',
+      'X-Last': 'two',
+      'X-Tags': 'a,b',
+      'X-Tag': 'b',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('never lets a header parameter reframe the response, and lets it set Content-Type', () => {
+    const responses = new GatewayResponses({
+      DEFAULT_4XX: override({
+        responseParameters: {
+          'gatewayresponse.header.Content-Length': "'0'",
+          'gatewayresponse.header.Transfer-Encoding': "'chunked'",
+          'gatewayresponse.header.Connection': "'keep-alive'",
+          'gatewayresponse.header.x-amzn-RequestId': "'forged'",
+          'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        },
+        responseTemplates: { 'application/json': '{"t":"$context.error.responseType"}' },
+      }),
+    });
+    const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
+    expect(out.headers).toEqual(['Content-Type', 'application/problem+json']);
+    expect(JSON.parse(out.body)).toEqual({ t: 'MISSING_AUTHENTICATION_TOKEN' });
   });
 
   it('ignores header parameters it cannot send and status codes that are not statuses', () => {

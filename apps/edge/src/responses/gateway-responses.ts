@@ -1,15 +1,14 @@
 import type { GatewayResponse, GatewayResponseType } from '@portico/definitions';
-import { buildTemplateContext, type InvocationRequest, renderTemplate } from '../integrations';
-import { buildTemplateVariables } from '../integrations/mapping/template-context';
+import { buildTemplateContext, type InvocationRequest } from '../integrations';
+import { HOP_BY_HOP_HEADERS } from '../pipeline/hop-by-hop';
 import type { GatewayError } from './gateway-error';
+import { GatewayTemplate, lookup, textOf } from './gateway-template';
 
 export interface RenderedGatewayResponse {
   statusCode: number;
   /** Flat `[name, value, name, value, …]` as `writeHead` takes them. */
   headers: string[];
   body: string;
-  /** Set when an override's template failed; the default body was sent instead. */
-  renderError?: string;
 }
 
 type ValueSource = (
@@ -20,17 +19,24 @@ type ValueSource = (
 interface CompiledOverride {
   statusCode?: number;
   headers: { name: string; value: ValueSource }[];
-  template?: { contentType: string; text: string };
+  /** A header parameter sets Content-Type: it replaces the template's. */
+  setsContentType: boolean;
+  template?: { contentType: string; body: GatewayTemplate };
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const JSON_TYPE = 'application/json';
+/** Headers the edge frames the response with; a second copy would make it ambiguous. */
+const RESERVED = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'x-amzn-requestid']);
+const METHOD_REQUEST =
+  /^method\.request\.(header|multivalueheader|querystring|multivaluequerystring|path)\.(.+)$/;
 
 /**
  * An API's gateway responses: AWS's defaults, overridden per type by the definition's
- * `gatewayResponses`, falling back to its DEFAULT_4XX / DEFAULT_5XX by status class. Compiled
- * once per stage; the common case (no override) renders without touching VTL.
+ * `gatewayResponses`, falling back to its DEFAULT_4XX / DEFAULT_5XX by status class (whose status
+ * code, when set, then applies to the whole class, as AWS documents). Compiled once per stage;
+ * the common case (no override) renders without building any context.
  */
 export class GatewayResponses {
   static readonly DEFAULTS = new GatewayResponses({});
@@ -59,26 +65,11 @@ export class GatewayResponses {
       if (value !== undefined && HEADER_VALUE.test(value)) headers.push(h.name, value);
     }
     const statusCode = override.statusCode ?? error.statusCode;
-    if (!override.template) {
-      headers.push('content-type', JSON_TYPE);
-      return { statusCode, headers, body: defaultBody(error.clientMessage) };
-    }
-    try {
-      const body = renderTemplate(
-        override.template.text,
-        buildTemplateVariables(req, '', getContext()),
-      );
-      headers.push('content-type', override.template.contentType);
-      return { statusCode, headers, body };
-    } catch (err) {
-      headers.push('content-type', JSON_TYPE);
-      return {
-        statusCode,
-        headers,
-        body: defaultBody(error.clientMessage),
-        renderError: err instanceof Error ? err.message : String(err),
-      };
-    }
+    const template = override.template;
+    if (!override.setsContentType) headers.push('content-type', template?.contentType ?? JSON_TYPE);
+    if (!template) return { statusCode, headers, body: defaultBody(error.clientMessage) };
+    const body = template.body.render({ context: getContext, stageVariables: req.stageVariables });
+    return { statusCode, headers, body };
   }
 }
 
@@ -102,7 +93,9 @@ function compileOverride(def: GatewayResponse): CompiledOverride {
     if (!key.toLowerCase().startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     const value = compileSource(expr);
-    if (HEADER_NAME.test(name) && value) headers.push({ name, value });
+    if (HEADER_NAME.test(name) && !RESERVED.has(name.toLowerCase()) && value) {
+      headers.push({ name, value });
+    }
   }
   const types = Object.keys(def.responseTemplates);
   const contentType = types.includes(JSON_TYPE) ? JSON_TYPE : types[0];
@@ -112,30 +105,45 @@ function compileOverride(def: GatewayResponse): CompiledOverride {
         ? status
         : undefined,
     headers,
+    setsContentType: headers.some((h) => h.name.toLowerCase() === 'content-type'),
     template:
       contentType !== undefined && HEADER_VALUE.test(contentType)
-        ? { contentType, text: def.responseTemplates[contentType] ?? '' }
+        ? {
+            contentType,
+            body: new GatewayTemplate(def.responseTemplates[contentType] ?? ''),
+          }
         : undefined,
   };
 }
 
-/** `'literal'`, `method.request.{header|querystring|path}.X`, `stageVariables.x`, `context.a.b`. */
+/**
+ * API Gateway's mapping sources: `'literal'`, `method.request.{header|querystring|path}.X` (the
+ * last value of a repeated one), `method.request.multivalue{header|querystring}.X` (all values,
+ * comma-joined), `stageVariables.x`, `context.a.b`.
+ */
 function compileSource(expr: string): ValueSource | undefined {
   const trimmed = expr.trim();
   if (trimmed.length >= 2 && trimmed.startsWith("'") && trimmed.endsWith("'")) {
     const literal = trimmed.slice(1, -1);
     return () => literal;
   }
-  const request = /^method\.request\.(header|querystring|path)\.(.+)$/.exec(trimmed);
+  const request = METHOD_REQUEST.exec(trimmed);
   if (request) {
     const where = request[1]!;
     const name = request[2]!;
-    if (where === 'header') {
-      const lower = name.toLowerCase();
-      return (req) => lastOf(req.headers[lower]);
+    const lower = name.toLowerCase();
+    switch (where) {
+      case 'header':
+        return (req) => lastOf(req.headers[lower]);
+      case 'multivalueheader':
+        return (req) => req.headers[lower]?.join(',');
+      case 'querystring':
+        return (req) => lastOf(req.query[name]);
+      case 'multivaluequerystring':
+        return (req) => req.query[name]?.join(',');
+      default:
+        return (req) => req.pathParameters[name];
     }
-    if (where === 'querystring') return (req) => lastOf(req.query[name]);
-    return (req) => req.pathParameters[name];
   }
   const stageVariable = /^stageVariables\.(.+)$/.exec(trimmed);
   if (stageVariable) {
@@ -146,14 +154,8 @@ function compileSource(expr: string): ValueSource | undefined {
   if (context) {
     const path = context[1]!.split('.');
     return (_req, getContext) => {
-      let value: unknown = getContext();
-      for (const key of path) {
-        value =
-          value !== null && typeof value === 'object'
-            ? (value as Record<string, unknown>)[key]
-            : undefined;
-      }
-      return value === undefined || value === null ? undefined : String(value);
+      const value = lookup(getContext(), path);
+      return value === undefined || value === null ? undefined : textOf(value);
     };
   }
   return undefined;
@@ -165,6 +167,7 @@ function buildContext(error: GatewayError, req: InvocationRequest): Record<strin
     ...buildTemplateContext(req),
     error: {
       message: error.clientMessage,
+      // AWS: "the quoted value of $context.error.message", i.e. a JSON string, escapes and all.
       messageString: JSON.stringify(error.clientMessage),
       responseType: error.responseType,
       validationErrorString: '',

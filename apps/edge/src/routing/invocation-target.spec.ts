@@ -71,14 +71,14 @@ describe('resolveTarget', () => {
     });
 
     it('answers Forbidden for an unknown API, an unknown stage or no stage', () => {
-      expect(typeof resolve('nope.execute-api.localhost', '/prod/pets')).toBe('string');
-      expect(typeof resolve('abc123.execute-api.localhost', '/staging/pets')).toBe('string');
-      expect(typeof resolve('abc123.execute-api.localhost', '/')).toBe('string');
+      expect(resolve('nope.execute-api.localhost', '/prod/pets')).toBe('unknown API or stage');
+      expect(resolve('abc123.execute-api.localhost', '/staging/pets')).toBe('unknown API or stage');
+      expect(resolve('abc123.execute-api.localhost', '/')).toBe('no stage in path');
     });
 
     it('does not take a multi-label prefix as an API id', () => {
-      expect(typeof resolve('x.abc123.execute-api.localhost', '/prod')).toBe('string');
-      expect(typeof resolve('.execute-api.localhost', '/prod')).toBe('string');
+      expect(resolve('x.abc123.execute-api.localhost', '/prod')).toBe('unknown host');
+      expect(resolve('.execute-api.localhost', '/prod')).toBe('unknown host');
     });
 
     it('honours disableExecuteApiEndpoint', () => {
@@ -89,7 +89,7 @@ describe('resolveTarget', () => {
 
     it('never lets a stage name be a dot segment', () => {
       // ".." is kept by splitPath only for resolution below the stage.
-      expect(typeof resolve('abc123.execute-api.localhost', '/../prod/x')).toBe('string');
+      expect(resolve('abc123.execute-api.localhost', '/../prod/x')).toBe('unknown API or stage');
     });
   });
 
@@ -111,10 +111,12 @@ describe('resolveTarget', () => {
     });
 
     it('answers Forbidden for an unknown API or stage and honours disableExecuteApiEndpoint', () => {
-      expect(typeof resolve('localhost', '/restapis/abc123/nostage/_user_request_/')).toBe(
-        'string',
+      expect(resolve('localhost', '/restapis/abc123/nostage/_user_request_/')).toBe(
+        'unknown API or stage',
       );
-      expect(typeof resolve('localhost', '/restapis/nope/prod/_user_request_/')).toBe('string');
+      expect(resolve('localhost', '/restapis/nope/prod/_user_request_/')).toBe(
+        'unknown API or stage',
+      );
       expect(resolve('localhost', '/restapis/closed1/prod/_user_request_/x')).toBe(
         'execute-api endpoint is disabled',
       );
@@ -122,6 +124,20 @@ describe('resolveTarget', () => {
 
     it('is only path-style with the _user_request_ marker', () => {
       expect(resolve('localhost', '/restapis/abc123/prod/pets')).toBe('unknown host');
+    });
+  });
+
+  describe('a host that is both an execute-api host and a custom domain', () => {
+    const both = directory([prod, other], {
+      'abc123.execute-api.localhost': [{ basePath: '(none)', restApiId: 'zzz999', stage: 'live' }],
+    });
+    it('is read as the execute-api host: the API id in it wins', () => {
+      expect(
+        resolveTarget('abc123.execute-api.localhost', ['prod', 'x'], both, SUFFIX),
+      ).toMatchObject({
+        stage: prod,
+        form: 'execute-api',
+      });
     });
   });
 
@@ -158,7 +174,9 @@ describe('resolveTarget', () => {
 
     it('answers Forbidden when no mapping matches or the mapped stage is not deployed', () => {
       expect(resolve('nomap.example.com', '/')).toBe('no base path mapping matches');
-      expect(typeof resolve('api.example.com', '/broken/x')).toBe('string');
+      expect(resolve('api.example.com', '/broken/x')).toBe(
+        'base path mapping points at a stage that is not deployed',
+      );
     });
 
     it('serves custom domains even when the execute-api endpoint is disabled', () => {

@@ -19,12 +19,20 @@ describe('splitTarget', () => {
     expect(splitTarget('/a?x=1#frag')).toEqual({ rawPath: '/a', rawQuery: 'x=1' });
   });
 
-  it('accepts absolute-form targets (proxies send them)', () => {
+  it('accepts absolute-form targets (proxies send them) and reports their authority', () => {
     expect(splitTarget('http://example.com:8080/p/q?z')).toEqual({
       rawPath: '/p/q',
       rawQuery: 'z',
+      authority: 'example.com:8080',
     });
-    expect(splitTarget('HTTPS://example.com')).toEqual({ rawPath: '/', rawQuery: '' });
+    expect(splitTarget('HTTPS://example.com')).toEqual({
+      rawPath: '/',
+      rawQuery: '',
+      authority: 'example.com',
+    });
+    // Userinfo is not part of the host.
+    expect(splitTarget('http://user:pw@api.example.com/x').authority).toBe('api.example.com');
+    expect(splitTarget('/x')).not.toHaveProperty('authority');
   });
 
   it('rejects targets that are not paths (asterisk-form, authority-form)', () => {
@@ -81,6 +89,12 @@ describe('splitPath', () => {
     ['/a/%FF', 'invalid UTF-8 byte'],
     ['/a/%00', 'NUL'],
     ['/a/b%00c', 'NUL inside a segment'],
+    ['/a/%C0%AE%C0%AE', 'overlong UTF-8 for ..'],
+    ['/a/%C0%AF', 'overlong UTF-8 for /'],
+    ['/a/%E0%80%AE', 'three-byte overlong .'],
+    ['/a/%ED%A0%80', 'UTF-16 surrogate'],
+    ['/a/%F4%90%80%80', 'beyond U+10FFFF'],
+    ['/a/%2', 'escape cut short at the end'],
   ])('rejects %s (%s)', (path) => {
     expect(() => splitPath(path)).toThrow(BadPathError);
   });
@@ -89,6 +103,12 @@ describe('splitPath', () => {
     const raw = Buffer.from('/café', 'utf8').toString('latin1');
     expect(splitPath(raw).segments).toEqual(['café']);
     expect(() => splitPath('/caf\u00e9')).toThrow(BadPathError); // a lone 0xE9 byte
+  });
+
+  it('keeps an encoded backslash as data and never takes it for a separator', () => {
+    expect(splitPath('/a/..%5C..%5Cetc').segments).toEqual(['a', '..\\..\\etc']);
+    expect(splitPath('/a\\b').segments).toEqual(['a\\b']);
+    expect(joinPath(splitPath('/a/%5C/b').segments)).toBe('/a/%5C/b');
   });
 
   it('leaves sub-delimiters and a literal + alone', () => {

@@ -24,6 +24,11 @@ export interface RequestTarget {
   rawPath: string;
   /** The query string without `?`, still encoded; '' when there is none. */
   rawQuery: string;
+  /**
+   * The host (and port) of an absolute-form target (`http://host:port/path`), without any
+   * userinfo; undefined for origin-form. RFC 9112 §3.2.2: it, not the Host header, names the host.
+   */
+  authority?: string;
 }
 
 export interface SplitPath {
@@ -34,23 +39,29 @@ export interface SplitPath {
 }
 
 const SLASH = 47;
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)/i;
 
 /** Splits an origin-form (`/a?b`) or absolute-form (`http://h/a?b`) request target. */
 export function splitTarget(url: string): RequestTarget {
   let start = 0;
+  let authority: string | undefined;
   if (url.charCodeAt(0) !== SLASH) {
-    const scheme = /^https?:\/\/[^/?#]*/i.exec(url);
-    if (!scheme) throw new BadPathError('request target is not a path');
-    start = scheme[0].length;
+    const absolute = ABSOLUTE_FORM.exec(url);
+    if (!absolute) throw new BadPathError('request target is not a path');
+    start = absolute[0].length;
+    const hostPort = absolute[1]!;
+    authority = hostPort.slice(hostPort.lastIndexOf('@') + 1);
   }
   let end = url.length;
   const hash = url.indexOf('#', start);
   if (hash !== -1) end = hash;
   const question = url.indexOf('?', start);
-  if (question !== -1 && question < end) {
-    return { rawPath: pathOrRoot(url, start, question), rawQuery: url.slice(question + 1, end) };
-  }
-  return { rawPath: pathOrRoot(url, start, end), rawQuery: '' };
+  const target: RequestTarget =
+    question !== -1 && question < end
+      ? { rawPath: pathOrRoot(url, start, question), rawQuery: url.slice(question + 1, end) }
+      : { rawPath: pathOrRoot(url, start, end), rawQuery: '' };
+  if (authority !== undefined) target.authority = authority;
+  return target;
 }
 
 function pathOrRoot(url: string, start: number, end: number): string {

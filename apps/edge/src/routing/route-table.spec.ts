@@ -1,6 +1,6 @@
 import { method, mockIntegration, resource } from '../testing/api-factory';
 import { joinPath, splitPath } from './path-normalizer';
-import { RouteCompileError, RouteTable } from './route-table';
+import { encodePathParameters, RouteCompileError, RouteTable } from './route-table';
 
 function lookup(table: RouteTable, httpMethod: string, rawPath: string) {
   const { segments } = splitPath(rawPath);
@@ -161,6 +161,28 @@ describe('RouteTable', () => {
     expect(() =>
       RouteTable.compile([resource('/a/{id}', ['GET']), resource('/a/{other}', ['GET'])]),
     ).toThrow(RouteCompileError);
+  });
+
+  it('encodes parameters as they stand in the forwarded path', () => {
+    const at = (rawPath: string) => {
+      const { segments } = splitPath(rawPath);
+      const found = table.match('GET', joinPath(segments), segments)!;
+      return {
+        decoded: { ...found.pathParameters },
+        raw: { ...encodePathParameters(found.entry, segments) },
+        path: joinPath(segments),
+      };
+    };
+    // An encoded slash stays inside its segment; only real separators are slashes.
+    expect(at('/files/a%2Fb/c%20d/%252F')).toEqual({
+      decoded: { proxy: 'a/b/c d/%2F' },
+      raw: { proxy: 'a%2Fb/c%20d/%252F' },
+      path: '/files/a%2Fb/c%20d/%252F',
+    });
+    expect(at('/pets/x%2F..%2Fadmin').raw).toEqual({ petId: 'x%2F..%2Fadmin' });
+    // The raw value is exactly the part of the forwarded path the parameter covers.
+    const { raw, path } = at('/files/caf%C3%A9/a:b@c');
+    expect(path).toBe(`/files/${raw['proxy']}`);
   });
 
   it('stays correct with 10,000 routes', () => {

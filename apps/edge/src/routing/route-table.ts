@@ -1,5 +1,6 @@
 import Router, { type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
 import { HTTP_METHODS, type Method, type Resource } from '@portico/definitions';
+import { encodeSegment } from './path-normalizer';
 
 export class RouteCompileError extends Error {
   constructor(message: string) {
@@ -110,6 +111,30 @@ export class RouteTable {
     }
     return { entry, pathParameters };
   }
+}
+
+/**
+ * The matched path parameters as they stand in the forwarded path: each segment canonically
+ * percent-encoded (the same encoding as the path itself), so a `%2F` inside a segment stays
+ * `%2F` and a greedy value keeps its real separators. Integrations substitute these into
+ * upstream URIs; the decoded values would turn an encoded slash into a separator.
+ */
+export function encodePathParameters(
+  entry: RouteEntry,
+  segments: readonly string[],
+): Record<string, string> {
+  const encoded = Object.create(null) as Record<string, string>;
+  for (const p of entry.params) {
+    if (p.index >= segments.length) continue;
+    if (!p.greedy) encoded[p.name] = encodeSegment(segments[p.index]!);
+    else {
+      let value = encodeSegment(segments[p.index]!);
+      for (let i = p.index + 1; i < segments.length; i++)
+        value += '/' + encodeSegment(segments[i]!);
+      encoded[p.name] = value;
+    }
+  }
+  return encoded;
 }
 
 /** `/pets/{id}/{proxy+}` → find-my-way's `/pets/:p1/*` plus where each parameter sits. */

@@ -163,6 +163,54 @@ describe('StageRegistry', () => {
     await expect(registry.applyDomainEvent('x')).resolves.toBeUndefined();
   });
 
+  it('keeps serving when a domain record cannot be read: the others load, that one keeps its last version', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.put(stage('a', 'd1'));
+    store.domains.set(
+      'good.test',
+      domainName('good.test', [{ basePath: '(none)', restApiId: 'a', stage: 'prod' }]),
+    );
+    await registry.resyncAll('test');
+    const before = registry.domain('good.test');
+    expect(before).toBeDefined();
+    // Both records go bad (say, written by a newer control): neither may take the registry down.
+    const broken = {
+      domainName: 'good.test',
+      basePathMappings: undefined,
+    } as unknown as DomainName;
+    store.domains.set('good.test', broken);
+    store.domains.set('new.test', { domainName: 'new.test' } as unknown as DomainName);
+    await expect(registry.resyncAll('test')).resolves.toBeUndefined();
+    await expect(
+      registry.applyDomainEvent({ domainName: 'good.test', change: 'updated' }),
+    ).resolves.toBeUndefined();
+    expect(registry.domain('good.test')).toBe(before);
+    expect(registry.domain('new.test')).toBeUndefined();
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+    expect(errors).toHaveBeenCalled();
+  });
+
+  it('skips a malformed stage record and loads the rest', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.put(stage('a', 'd1'));
+    store.stages.set('bad/prod', { stage: undefined } as unknown as ActiveStage);
+    await registry.resyncAll('test');
+    expect(registry.isLoaded).toBe(true);
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+    expect(errors).toHaveBeenCalledWith(expect.anything(), 'Skipping a malformed stage record');
+  });
+
+  it('never rejects a resync nobody waits for (timers, NATS reconnects)', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    // A store answer the registry cannot iterate: loadAll itself fails.
+    store.listDomains = async () => null as unknown as DomainName[];
+    await expect(registry.requestResync('nats reconnect')).resolves.toBeUndefined();
+    expect(errors).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'nats reconnect' }),
+      'Resync failed; keeping what is loaded',
+    );
+  });
+
   it('loads domains with the longest base path first, keyed case-insensitively', async () => {
     store.domains.set(
       'api.example.test',

@@ -5,8 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { DomainChangedEvent, StageChangedEvent } from '@portico/contracts';
-import { type ActiveStage, DefinitionStore } from '@portico/definitions';
+import { type ActiveStage, DefinitionStore, type DomainName } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { StageDirectory } from '../routing/invocation-target';
@@ -17,6 +16,7 @@ import {
   compileStage,
   stageFingerprint,
 } from './compiled-stage';
+import { isDomainChanged, isStageChanged } from './stage-event.guards';
 
 /** How soon a failed first load is retried (readiness stays 503 until one succeeds). */
 const FIRST_LOAD_RETRY_MS = 1000;
@@ -104,6 +104,13 @@ export class StageRegistry
     return this.enqueue(() => this.loadAll(reason));
   }
 
+  /** A resync nobody waits for (timers, reconnects): whatever goes wrong is logged, never thrown. */
+  requestResync(reason: string): Promise<void> {
+    return this.resyncAll(reason).catch((err: unknown) =>
+      this.logger.error({ reason, err: errorText(err) }, 'Resync failed; keeping what is loaded'),
+    );
+  }
+
   private enqueue(task: () => Promise<void>): Promise<void> {
     const next = this.queue.then(task);
     this.queue = next.catch(() => undefined);
@@ -114,7 +121,7 @@ export class StageRegistry
     if (this.stopped) return;
     const delay = this.loaded ? this.config.STAGE_RESYNC_INTERVAL_MS : FIRST_LOAD_RETRY_MS;
     this.timer = setTimeout(() => {
-      void this.resyncAll('periodic').finally(() => this.schedule());
+      void this.requestResync('periodic').then(() => this.schedule());
     }, delay);
     this.timer.unref();
   }
@@ -137,6 +144,12 @@ export class StageRegistry
     let compiled = 0;
     let failed = 0;
     for (const active of actives) {
+      if (typeof active?.stage?.restApiId !== 'string' || !active.deployment) {
+        // Unreadable record: skipped (and said), the rest of the load goes on.
+        this.logger.error({ reason, stage: active?.stage }, 'Skipping a malformed stage record');
+        failed++;
+        continue;
+      }
       const { restApiId, stageName } = active.stage;
       const previous = this.stage(restApiId, stageName);
       let entry = previous;
@@ -158,7 +171,8 @@ export class StageRegistry
     }
     const nextDomains = new Map<string, CompiledDomain>();
     for (const d of domains) {
-      const entry = compileDomain(d);
+      const entry = this.compileDomainOrKeep(d);
+      if (!entry) continue;
       const previous = this.domains.get(entry.domainName);
       nextDomains.set(
         entry.domainName,
@@ -245,28 +259,29 @@ export class StageRegistry
       if (this.domains.delete(key)) this.logger.log({ domainName }, 'Domain removed');
       return;
     }
-    this.domains.set(key, compileDomain(domain));
-    this.logger.log({ domainName, mappings: domain.basePathMappings.length }, 'Domain updated');
+    const compiled = this.compileDomainOrKeep(domain);
+    if (!compiled) return;
+    this.domains.set(key, compiled);
+    this.logger.log({ domainName, mappings: compiled.mappings.length }, 'Domain updated');
+  }
+
+  /** A domain record that cannot be read is logged; the previous version (if any) stays. */
+  private compileDomainOrKeep(domain: DomainName): CompiledDomain | undefined {
+    try {
+      return compileDomain(domain);
+    } catch (err) {
+      const name = typeof domain?.domainName === 'string' ? domain.domainName.toLowerCase() : '';
+      this.logger.error(
+        { domainName: name, err: errorText(err) },
+        'Domain failed to compile; keeping its previous version',
+      );
+      return this.domains.get(name);
+    }
   }
 }
 
 function failKey(restApiId: string, stageName: string): string {
   return `${restApiId}\u0000${stageName}`;
-}
-
-function isStageChanged(e: unknown): e is StageChangedEvent {
-  const v = e as Partial<StageChangedEvent> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.restApiId === 'string' &&
-    typeof v.stageName === 'string'
-  );
-}
-
-function isDomainChanged(e: unknown): e is DomainChangedEvent {
-  const v = e as Partial<DomainChangedEvent> | null;
-  return typeof v === 'object' && v !== null && typeof v.domainName === 'string';
 }
 
 function errorText(err: unknown): string {

@@ -160,7 +160,16 @@ describe('stage updates on running edges', () => {
   it('ignores malformed events and keeps serving', async () => {
     await h.emitStageChanged({ restApiId: 42 } as never);
     await h.emitDomainChanged({} as never);
-    expect((await get(a, '/restapis/live/prod/_user_request_/pets')).status).toBe(200);
+    await h.emitStageChanged('junk' as never);
+    // Events apply in order: once a later, valid one is visible, the malformed ones were handled.
+    await version('after-junk', 'prod', 'j0');
+    await h.emitStageChanged({ restApiId: 'after-junk', stageName: 'prod', change: 'updated' });
+    for (const edge of [a, b]) {
+      await eventually(async () =>
+        expect((await get(edge, '/restapis/after-junk/prod/_user_request_/pets')).label).toBe('j0'),
+      );
+      expect((await get(edge, '/restapis/live/prod/_user_request_/pets')).status).toBe(200);
+    }
   });
 
   it('applies custom domain changes', async () => {

@@ -9,10 +9,11 @@ import {
 } from '@portico/contracts';
 import { DefinitionStore } from '@portico/definitions';
 import type { RunningService } from '@portico/platform';
-import { startInfra, type TestInfra } from '@portico/testing';
+import { freePort, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { bootstrap } from '../bootstrap';
+import { seedStandardApis } from './edge-fixtures';
 
 /** Real NATS and Redis, a DefinitionStore writing as control does, and a publisher of its events. */
 export interface EdgeHarness {
@@ -68,6 +69,34 @@ export async function startEdgeHarness(): Promise<EdgeHarness> {
       await publisher.close();
       redis.disconnect();
       await infra.stop();
+    },
+  };
+}
+
+/** A harness with the standard APIs (see seedStandardApis) proxying to a recording upstream. */
+export interface StandardHarness extends EdgeHarness {
+  upstream: Upstream;
+}
+
+export async function startStandardHarness(): Promise<StandardHarness> {
+  const h = await startEdgeHarness();
+  const upstream = await startUpstream().catch(async (err: unknown) => {
+    await h.close();
+    throw err;
+  });
+  try {
+    // A port nothing listens on: the `/dead` route's upstream.
+    await seedStandardApis(h.store, upstream.url, `http://127.0.0.1:${await freePort()}`);
+  } catch (err) {
+    await Promise.allSettled([h.close(), upstream.close()]);
+    throw err;
+  }
+  return {
+    ...h,
+    upstream,
+    close: async () => {
+      await h.close();
+      await upstream.close();
     },
   };
 }

@@ -10,8 +10,9 @@ export interface RedisOptions {
 }
 
 /**
- * No command waits past `commandTimeoutMs`, and none queues while disconnected, so a frozen or
- * dead Redis turns into fast errors rather than hanging requests.
+ * No command waits past `commandTimeoutMs`: the timer starts when the command is issued, also
+ * for one queued while the client reconnects, so a frozen or dead Redis turns into errors
+ * within that bound rather than hanging requests.
  */
 export async function connectRedis(opts: RedisOptions, logger: PinoLogger): Promise<Redis> {
   const redis = new Redis(opts.url, {
