@@ -16,7 +16,13 @@ import { StageRegistry } from './stages/stage-registry.service';
 export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService> {
   // Without `env`, config.ts reads process.env (the only place that does).
   const config = loadEdgeConfig(env);
-  const runtime = await createRuntime('edge', config, { nats: true, redis: true });
+  // The edge routes from its in-memory stages through a NATS or Redis outage; leaving rotation
+  // then would turn a dependency outage into a total one. /readyz still reports both.
+  const runtime = await createRuntime('edge', config, {
+    nats: true,
+    redis: true,
+    readinessNeedsConnections: false,
+  });
   const dataPlane = new DataPlane(config, runtime.logger);
   return startService({
     runtime,

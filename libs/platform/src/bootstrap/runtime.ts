@@ -23,8 +23,14 @@ export interface ServiceRuntime {
 export async function createRuntime(
   service: string,
   env: CommonEnv,
-  needs: { nats: boolean; redis: boolean },
+  needs: {
+    nats: boolean;
+    redis: boolean;
+    /** False when the service keeps working from memory while NATS or Redis is away. */
+    readinessNeedsConnections?: boolean;
+  },
 ): Promise<ServiceRuntime> {
+  const gating = needs.readinessNeedsConnections ?? true;
   const logger = createPinoLogger(service, env.LOG_LEVEL);
   const health = new HealthService();
   const runtime: ServiceRuntime = {
@@ -37,7 +43,7 @@ export async function createRuntime(
     if (needs.nats) {
       const nc = await connectNats(env.NATS_URL, service, logger);
       runtime.nats = nc;
-      health.register('nats', () => natsIsReady(nc));
+      health.register('nats', () => natsIsReady(nc), { gating });
     }
     if (needs.redis) {
       const redis = await connectRedis(
@@ -45,7 +51,7 @@ export async function createRuntime(
         logger,
       );
       runtime.redis = redis;
-      health.register('redis', () => redisIsReady(redis));
+      health.register('redis', () => redisIsReady(redis), { gating });
     }
   } catch (err) {
     await closeConnections(runtime);

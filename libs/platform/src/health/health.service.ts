@@ -8,11 +8,12 @@ export type ReadinessCheck = () => boolean | Promise<boolean>;
  */
 @Injectable()
 export class HealthService {
-  private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly checks = new Map<string, { check: ReadinessCheck; gating: boolean }>();
   private draining = false;
 
-  register(name: string, check: ReadinessCheck): void {
-    this.checks.set(name, check);
+  /** A non-gating check is reported by /readyz but does not make the service unready. */
+  register(name: string, check: ReadinessCheck, opts: { gating?: boolean } = {}): void {
+    this.checks.set(name, { check, gating: opts.gating ?? true });
   }
 
   startDraining(): void {
@@ -25,14 +26,16 @@ export class HealthService {
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
     const checks: Record<string, boolean> = {};
-    for (const [name, check] of this.checks) {
+    let ready = !this.draining;
+    for (const [name, { check, gating }] of this.checks) {
       try {
         checks[name] = await check();
       } catch {
         checks[name] = false;
       }
+      if (gating && !checks[name]) ready = false;
     }
     checks['notDraining'] = !this.draining;
-    return { ready: Object.values(checks).every(Boolean), checks };
+    return { ready, checks };
   }
 }
