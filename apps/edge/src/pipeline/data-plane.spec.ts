@@ -248,5 +248,15 @@ describe('data plane', () => {
       expect(res.status).toBe(200);
       expect(json<{ url: string }>(res.text).url).toBe('/a/c/d?x=1&x=2');
     });
+
+    it('forwards path parameters byte for byte as they were matched', async () => {
+      // An encoded slash stays inside its segment; sub-delimiters the client left plain stay plain.
+      expect(
+        json<{ url: string }>((await call(pathStyle('api1', 'prod', '/up/a%2Fb/c?x=1'))).text).url,
+      ).toBe('/a%2Fb/c?x=1');
+      expect(
+        json<{ url: string }>((await call(pathStyle('api1', 'prod', '/up/a:b@c,d=e/f'))).text).url,
+      ).toBe('/a:b@c,d=e/f');
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
@@ -107,6 +107,48 @@ describe('HTTP_PROXY integration', () => {
       }),
     );
     expect(JSON.parse(await bodyText(res)).url).toBe('/files/docs/a%20b.txt?from=gw&x=1');
+  });
+
+  it('forwards path parameters as the pipeline encoded them, with or without a mapping', async () => {
+    const encoded = {
+      resourcePath: '/up/{id}/{proxy+}',
+      pathParameters: { id: 'a/b', proxy: 'a:b@c,d=e/f' },
+      rawPathParameters: { id: 'a%2Fb', proxy: 'a:b@c,d=e/f' },
+      rawQuery: 'x=1',
+    };
+    const unmapped = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/{id}/{proxy}` }),
+      testInvocationRequest(encoded),
+    );
+    expect(JSON.parse(await bodyText(unmapped)).url).toBe('/a%2Fb/a:b@c,d=e/f?x=1');
+    const mapped = await proxy.invoke(
+      testIntegration({
+        uri: `${upstream.url}/{first}/{proxy}`,
+        requestParameters: {
+          'integration.request.path.first': 'method.request.path.id',
+          'integration.request.path.proxy': 'method.request.path.proxy',
+        },
+      }),
+      testInvocationRequest(encoded),
+    );
+    expect(JSON.parse(await bodyText(mapped)).url).toBe('/a%2Fb/a:b@c,d=e/f?x=1');
+  });
+
+  it('encodes a path parameter a mapping sets from another source, as before', async () => {
+    const res = await proxy.invoke(
+      testIntegration({
+        uri: `${upstream.url}/{id}/{proxy}`,
+        requestParameters: { 'integration.request.path.id': 'method.request.header.x-id' },
+      }),
+      testInvocationRequest({
+        resourcePath: '/up/{id}/{proxy+}',
+        headers: { 'x-id': ['h:1/2'] },
+        pathParameters: { id: 'a/b', proxy: 'c:d/e' },
+        rawPathParameters: { id: 'a%2Fb', proxy: 'c:d/e' },
+      }),
+    );
+    // The header value replaces id and is encoded afresh; proxy keeps its encoded form.
+    expect(JSON.parse(await bodyText(res)).url).toBe('/h%3A1%2F2/c:d/e');
   });
 
   it('applies requestParameters to path, query string and headers', async () => {
@@ -298,6 +340,32 @@ describe('HTTP_PROXY integration', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('leaves no listener on the client signal once an exchange is over', async () => {
+    const controller = new AbortController();
+    const res = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/listeners` }),
+      testInvocationRequest({ signal: controller.signal }),
+    );
+    // While the body is open the exchange listens for the client going away.
+    expect(getEventListeners(controller.signal, 'abort').length).toBeGreaterThan(0);
+    await bodyText(res);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+
+    const failed = new AbortController();
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const { port } = dead.address() as AddressInfo;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    await rejectionOf(
+      proxy.invoke(
+        testIntegration({ uri: `http://127.0.0.1:${port}/` }),
+        testInvocationRequest({ signal: failed.signal }),
+      ),
+    );
+    expect(getEventListeners(failed.signal, 'abort')).toHaveLength(0);
   });
 
   it('aborts the upstream exchange when the client goes away', async () => {

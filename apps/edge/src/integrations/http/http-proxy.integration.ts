@@ -6,12 +6,13 @@ import {
   mapRequestParameters,
   type MappedRequestParameters,
 } from '../mapping/parameter-mapping';
-import { buildTemplateContext } from '../mapping/template-context';
+import { lazyTemplateContext } from '../mapping/template-context';
 import { buildIntegrationUrl, mergeQuery } from './integration-uri';
-import type { UpstreamClient, UpstreamRequest } from './upstream-client';
+import { isForwardable, type UpstreamClient, type UpstreamRequest } from './upstream-client';
 
 const NO_MAPPINGS: MappedRequestParameters = Object.freeze({
   path: {},
+  rawPath: {},
   querystring: {},
   header: {},
 });
@@ -41,7 +42,7 @@ export class HttpProxyIntegration {
     const mapped = hasMappings
       ? mapRequestParameters(integration.requestParameters, {
           req,
-          context: buildTemplateContext(req, req.accountId || this.defaultAccountId),
+          context: lazyTemplateContext(req, req.accountId || this.defaultAccountId),
           body: buffered?.toString('utf8'),
         })
       : NO_MAPPINGS;
@@ -50,6 +51,7 @@ export class HttpProxyIntegration {
       uri: integration.uri ?? '',
       stageVariables: req.stageVariables,
       pathValues: hasMappings ? { ...req.pathParameters, ...mapped.path } : req.pathParameters,
+      rawPathValues: hasMappings ? forwardedPathValues(req, mapped) : req.rawPathParameters,
       resourcePath: req.resourcePath,
     });
     target.path = mergeQuery(target.path, req.rawQuery, mapped.querystring);
@@ -81,8 +83,29 @@ export class HttpProxyIntegration {
 }
 
 /**
+ * Placeholder values as they stand in the forwarded path: the request's own, except names a
+ * mapping sets. One mapped straight from a method path parameter keeps that parameter's encoded
+ * form; any other (a literal, a header, a stage variable) is left out, to be encoded from its
+ * decoded value as before.
+ */
+export function forwardedPathValues(
+  req: InvocationRequest,
+  mapped: MappedRequestParameters,
+): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const name in mapped.path) {
+    out ??= { ...(req.rawPathParameters ?? {}) };
+    const raw = mapped.rawPath[name];
+    if (raw !== undefined) out[name] = raw;
+    else delete out[name];
+  }
+  return out ?? req.rawPathParameters;
+}
+
+/**
  * The headers for the backend in one pass: `base` (the client's, for HTTP_PROXY) with mapped
- * headers replacing names they share; single values as strings, as undici takes them.
+ * headers replacing names they share; single values as strings, as undici takes them. The
+ * client's `host` and the like are left out here, so the upstream client need not copy again.
  */
 export function upstreamHeaders(
   base: Record<string, string[]>,
@@ -90,7 +113,7 @@ export function upstreamHeaders(
 ): UpstreamRequest['headers'] {
   const out: UpstreamRequest['headers'] = {};
   for (const name in base) {
-    if (Object.hasOwn(mapped, name)) continue;
+    if (Object.hasOwn(mapped, name) || !isForwardable(name)) continue;
     const values = base[name] as string[];
     out[name] = values.length === 1 ? (values[0] as string) : values;
   }

@@ -121,6 +121,27 @@ describe('HTTP (non-proxy) integration', () => {
     });
   });
 
+  it('forwards mapped path parameters as the pipeline encoded them', async () => {
+    await http.invoke(
+      {
+        ...withUri('/pets/{petId}/{owner}/{rest}'),
+        requestParameters: {
+          'integration.request.path.petId': 'method.request.path.id',
+          'integration.request.path.owner': 'method.request.header.x-owner',
+          'integration.request.path.rest': 'method.request.path.proxy',
+        },
+      },
+      testInvocationRequest({
+        resourcePath: '/pets/{id}/{proxy+}',
+        headers: { 'content-type': ['application/json'], 'x-owner': ['o/1'] },
+        pathParameters: { id: 'a/b', proxy: 'x:y/z' },
+        rawPathParameters: { id: 'a%2Fb', proxy: 'x:y/z' },
+        body: '{"name":"Rex"}',
+      }),
+    );
+    expect(upstream.requests.at(-1)?.url).toBe('/pets/a%2Fb/o%2F1/x:y/z');
+  });
+
   it('selects the integration response whose pattern matches the backend status', async () => {
     const res = await http.invoke(
       withUri('/pets'),

@@ -2,9 +2,14 @@ import type { Integration } from '@portico/definitions';
 import type { InvocationRequest, InvocationResponse } from '../integration.types';
 import { applyIntegrationResponse, renderOrFail } from '../mapping/integration-response';
 import { mappingsNeedRequestBody, mapRequestParameters } from '../mapping/parameter-mapping';
-import { buildTemplateContext, buildTemplateInput } from '../mapping/template-context';
+import { buildTemplateInput, lazyTemplateContext } from '../mapping/template-context';
 import { selectRequestTemplate } from '../mapping/template-selection';
-import { backendMethod, forwardedBody, upstreamHeaders } from './http-proxy.integration';
+import {
+  backendMethod,
+  forwardedBody,
+  forwardedPathValues,
+  upstreamHeaders,
+} from './http-proxy.integration';
 import { buildIntegrationUrl, mergeQuery } from './integration-uri';
 import { readLimited } from './read-body';
 import { upstreamFailure, type UpstreamClient, type UpstreamRequest } from './upstream-client';
@@ -24,7 +29,7 @@ export class HttpIntegration {
   ) {}
 
   async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
-    const context = buildTemplateContext(req, req.accountId || this.defaultAccountId);
+    const context = lazyTemplateContext(req, req.accountId || this.defaultAccountId);
     const requestContentType = req.headers['content-type']?.at(-1);
     const choice = selectRequestTemplate(integration, requestContentType);
     const needsBody =
@@ -41,6 +46,7 @@ export class HttpIntegration {
       uri: integration.uri ?? '',
       stageVariables: req.stageVariables,
       pathValues: { ...req.pathParameters, ...mapped.path },
+      rawPathValues: forwardedPathValues(req, mapped),
       resourcePath: req.resourcePath,
     });
     target.path = mergeQuery(target.path, '', mapped.querystring);
@@ -48,11 +54,11 @@ export class HttpIntegration {
     const headers = upstreamHeaders(NO_HEADERS, mapped.header);
     let body: UpstreamRequest['body'];
     if (choice.kind === 'template' && choice.template.trim() !== '') {
-      body = renderOrFail(choice.template, {
-        context,
+      body = renderOrFail(choice.template, () => ({
+        context: context(),
         stageVariables: req.stageVariables,
         input: buildTemplateInput(req, bodyText ?? ''),
-      });
+      }));
       headers['content-type'] ??= choice.contentType;
     } else {
       body = forwardedBody(req, buffered, headers);

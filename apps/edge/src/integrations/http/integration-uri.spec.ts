@@ -69,6 +69,56 @@ describe('buildIntegrationUrl', () => {
     expect(proxy('a/..b/c.').path).toBe('/files/a/..b/c.');
   });
 
+  it('inserts encoded path values unchanged, so the path matched is the path forwarded', () => {
+    const raw = (uri: string, pathValues: Record<string, string>, rawPathValues: object) =>
+      buildIntegrationUrl({
+        uri,
+        stageVariables: { host: 'backend' },
+        pathValues,
+        rawPathValues: rawPathValues as Record<string, string>,
+        resourcePath: '/up/{id}/{proxy+}',
+      }).path;
+    // A %2F stays inside its segment; characters the client left plain stay plain.
+    expect(
+      raw(
+        'http://backend/x/{id}/{proxy}?v=1',
+        { id: 'a/b', proxy: 'a:b@c,d=e/f' },
+        { id: 'a%2Fb', proxy: 'a:b@c,d=e/f' },
+      ),
+    ).toBe('/x/a%2Fb/a:b@c,d=e/f?v=1');
+    // The same through the path that is not worked out in advance (a stage variable origin).
+    expect(
+      raw(
+        'http://${stageVariables.host}/x/{id}/{proxy}',
+        { id: 'a/b', proxy: 'a:b@c/f' },
+        { id: 'a%2Fb', proxy: 'a:b@c/f' },
+      ),
+    ).toBe('/x/a%2Fb/a:b@c/f');
+    // A name with no encoded value is encoded from its decoded one, as before.
+    expect(raw('http://backend/{id}/{other}', { id: 'a/b', other: 'c d' }, { id: 'a%2Fb' })).toBe(
+      '/a%2Fb/c%20d',
+    );
+  });
+
+  it('re-encodes an encoded value that could add a query or a dot segment', () => {
+    const raw = (rawValue: unknown, decoded: string) =>
+      buildIntegrationUrl({
+        uri: 'http://backend/files/{proxy}',
+        stageVariables: {},
+        pathValues: { proxy: decoded },
+        rawPathValues: { proxy: rawValue } as Record<string, string>,
+        resourcePath: '/files/{proxy+}',
+      }).path;
+    expect(raw('a?admin=1', 'a?admin=1')).toBe('/files/a%3Fadmin%3D1');
+    expect(raw('a#b', 'a#b')).toBe('/files/a%23b');
+    expect(raw(42, 'n')).toBe('/files/n');
+    expect(raw('a/%2e%2e/b', 'a/%2e%2e/b')).toBe('/files/a/%252e%252e/b');
+    expect(failureOf(() => raw('a/../b', 'a/../b'))).toMatchObject({
+      statusCode: 400,
+      responseType: 'BAD_REQUEST_PARAMETERS',
+    });
+  });
+
   it('lets a stage variable in the host name a host and port, nothing more', () => {
     const uri = 'http://${stageVariables.host}/api';
     expect(build(uri, { host: '10.0.0.7:8080' })).toEqual({

@@ -9,6 +9,10 @@ const HOST_VALUE = /^[A-Za-z0-9._\-:[\]]*$/;
 const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 /** A `.`/`..` segment, plain or percent-encoded, that URL normalisation would resolve. */
 const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+/** What an already-encoded path value may hold: path characters, `/` only between segments. */
+const RAW_VALUE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%]*(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*$/;
+/** A whole `.`/`..` segment in an encoded value. */
+const RAW_DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 /** Where an HTTP integration sends the request: `http://host:port` and `/path?query`. */
 export interface UpstreamTarget {
@@ -21,6 +25,12 @@ export interface UriParts {
   stageVariables: Record<string, string>;
   /** Values for `{name}` placeholders: mapped `integration.request.path.*` over method path parameters. */
   pathValues: Record<string, string>;
+  /**
+   * The same values already encoded as in the forwarded path (InvocationRequest.rawPathParameters),
+   * inserted unchanged so the backend sees the path that was matched; a name missing here is
+   * encoded from `pathValues`.
+   */
+  rawPathValues?: Record<string, string>;
   /** The matched resource path, to tell which parameter is greedy (`{proxy+}`). */
   resourcePath: string;
 }
@@ -66,19 +76,14 @@ export function resolveStageVariables(
  * move the request to another host or smuggle in a path. A stage variable may still hold the
  * whole origin (`${stageVariables.url}/pets`); an integration URI never carries credentials.
  */
-export function buildIntegrationUrl({
-  uri,
-  stageVariables,
-  pathValues,
-  resourcePath,
-}: UriParts): UpstreamTarget {
+export function buildIntegrationUrl(parts: UriParts): UpstreamTarget {
+  const { uri, stageVariables } = parts;
   const compiled = compileUri(uri);
   if (compiled.parts !== undefined && compiled.origin !== undefined) {
     // The common case, worked out in advance: a fixed origin and a plain path around placeholders.
     let path = '';
     for (const part of compiled.parts) {
-      path +=
-        typeof part === 'string' ? part : placeholderValue(part, pathValues, resourcePath, uri);
+      path += typeof part === 'string' ? part : placeholderValue(part, parts);
     }
     return { origin: compiled.origin, path };
   }
@@ -89,7 +94,7 @@ export function buildIntegrationUrl({
     : uri;
   if (compiled.hasPlaceholders) {
     text = text.replace(PLACEHOLDER, (_m, name: string, plus: string) =>
-      placeholderValue({ name, plus: plus === '+' }, pathValues, resourcePath, uri),
+      placeholderValue({ name, plus: plus === '+' }, parts),
     );
   }
   if (compiled.origin !== undefined) {
@@ -104,10 +109,12 @@ export function buildIntegrationUrl({
 
 function placeholderValue(
   placeholder: Placeholder,
-  pathValues: Record<string, string>,
-  resourcePath: string,
-  uri: string,
+  { uri, pathValues, rawPathValues, resourcePath }: UriParts,
 ): string {
+  const raw = rawPathValues?.[placeholder.name];
+  // Checked although the pipeline encodes it: a value that could inject a query or climb out of
+  // the integration path is encoded afresh from the decoded value instead.
+  if (typeof raw === 'string' && RAW_VALUE.test(raw) && !RAW_DOT_SEGMENT.test(raw)) return raw;
   const value = pathValues[placeholder.name];
   if (value === undefined) {
     throw configurationError(

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
+import { HOP_BY_HOP_HEADERS } from '../../pipeline/hop-by-hop';
 import { integrationError, timeoutError } from '../integration-errors';
 import { IntegrationFailure, PayloadTooLargeError } from '../integration.types';
 import type { UpstreamTarget } from './integration-uri';
@@ -38,19 +39,13 @@ export interface UpstreamResponse {
  */
 const MAX_ORIGINS = 1024;
 
-/** RFC 9110 §7.6.1 connection-specific headers, plus those undici refuses to forward. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'expect']);
+/** Connection-specific headers, plus those undici sets itself or refuses to forward. */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'expect']);
+
+/** Whether a request header (lower-cased name) may go to the backend; others are dropped here. */
+export function isForwardable(name: string): boolean {
+  return !NOT_FORWARDED.has(name);
+}
 
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
@@ -60,6 +55,45 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 class TimeoutReason extends Error {}
+
+/**
+ * The timer and abort wiring of one exchange, kept to one timer and one listener on the
+ * client's signal (this object itself, as an EventListener): the controller aborts the undici
+ * request on a timeout or when the client goes away; `done` runs once the response body closes.
+ */
+class Exchange {
+  readonly controller = new AbortController();
+  timedOut = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly clientSignal: AbortSignal,
+    private readonly timeoutMs: number,
+  ) {
+    this.timer = setTimeout(fireTimeout, timeoutMs, this);
+    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+    else clientSignal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The client's signal aborted. */
+  handleEvent(): void {
+    this.controller.abort(this.clientSignal.reason);
+  }
+
+  timeout(): void {
+    this.timedOut = true;
+    this.controller.abort(new TimeoutReason(`Upstream did not answer within ${this.timeoutMs} ms`));
+  }
+
+  readonly done = (): void => {
+    clearTimeout(this.timer);
+    this.clientSignal.removeEventListener('abort', this);
+  };
+}
+
+function fireTimeout(exchange: Exchange): void {
+  exchange.timeout();
+}
 
 /** The HTTP transport of HTTP and HTTP_PROXY integrations: one keep-alive pool per origin. */
 export class UpstreamClient {
@@ -78,20 +112,7 @@ export class UpstreamClient {
   }
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new TimeoutReason(`Upstream did not answer within ${req.timeoutMs} ms`));
-    }, req.timeoutMs);
-    const onClientAbort = (): void => controller.abort(req.signal.reason);
-    if (req.signal.aborted) onClientAbort();
-    else req.signal.addEventListener('abort', onClientAbort, { once: true });
-    const done = (): void => {
-      clearTimeout(timer);
-      req.signal.removeEventListener('abort', onClientAbort);
-    };
-
+    const exchange = new Exchange(req.signal, req.timeoutMs);
     const started = performance.now();
     try {
       const res = await this.agent.request({
@@ -100,12 +121,11 @@ export class UpstreamClient {
         method: req.method,
         headers: forwardableHeaders(req.headers),
         body: req.body,
-        signal: controller.signal,
+        signal: exchange.controller.signal,
       });
       const latencyMs = performance.now() - started;
-      res.body.once('close', done);
-      res.body.once('error', done);
-      res.body.once('end', done);
+      // A response body always closes, after its end or an error (autoDestroy): one listener.
+      res.body.once('close', exchange.done);
       return {
         statusCode: res.statusCode,
         headers: responseHeaders(res.headers),
@@ -113,9 +133,9 @@ export class UpstreamClient {
         latencyMs,
       };
     } catch (err) {
-      done();
+      exchange.done();
       throw upstreamFailure(err, {
-        timedOut,
+        timedOut: exchange.timedOut,
         clientAborted: req.signal.aborted,
         target: req.target,
       });
@@ -127,9 +147,18 @@ export class UpstreamClient {
   }
 }
 
+/** The headers as given when none needs dropping (callers usually leave those out already). */
 function forwardableHeaders(
   headers: Record<string, string | string[]>,
 ): Record<string, string | string[]> {
+  let clean = true;
+  for (const name in headers) {
+    if (headers[name] === undefined || NOT_FORWARDED.has(name)) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return headers;
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
@@ -156,7 +185,7 @@ export function responseHeaders(
   for (const name in headers) {
     const value = headers[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(lower) || named?.has(lower)) continue;
     out[lower] = value;
   }
   return out;

@@ -2,7 +2,7 @@ import type { IntegrationResponse } from '@portico/definitions';
 import { configurationError, isValidHeaderName, isValidHeaderValue } from '../integration-errors';
 import type { InvocationRequest } from '../integration.types';
 import { mapResponseParameters } from './parameter-mapping';
-import { buildTemplateInput } from './template-context';
+import { buildTemplateInput, type ContextSource, resolveContext } from './template-context';
 import {
   DEFAULT_MEDIA_TYPE,
   selectIntegrationResponse,
@@ -30,8 +30,14 @@ export interface BackendResult {
   contentType?: string;
 }
 
-/** Renders a mapping template, turning a broken one into the 500 AWS answers with. */
-export function renderOrFail(template: string, vars: TemplateVariables): string {
+/**
+ * Renders a mapping template, turning a broken one into the 500 AWS answers with. `vars` may be a
+ * function, called only when the template is not static.
+ */
+export function renderOrFail(
+  template: string,
+  vars: TemplateVariables | (() => TemplateVariables),
+): string {
   try {
     return renderTemplate(template, vars);
   } catch (err) {
@@ -48,7 +54,7 @@ export function applyIntegrationResponse(
   responses: IntegrationResponse[],
   backend: BackendResult,
   req: InvocationRequest,
-  context: Record<string, unknown>,
+  context: ContextSource,
 ): MappedResponse {
   const response =
     backend.selector === undefined
@@ -79,11 +85,11 @@ export function applyIntegrationResponse(
   if (chosen && chosen.template.trim() !== '') {
     // `#set($context.responseOverride.status = 400)` and `.header.X = …`, as in API Gateway.
     const override: ResponseOverride = { header: {} };
-    body = renderOrFail(chosen.template, {
-      context: { ...context, responseOverride: override },
+    body = renderOrFail(chosen.template, () => ({
+      context: { ...resolveContext(context), responseOverride: override },
       stageVariables: req.stageVariables,
       input: buildTemplateInput(req, backend.templateBody),
-    });
+    }));
     contentType = chosen.contentType;
     statusCode = applyOverride(override, headers) ?? statusCode;
   } else {

@@ -31,6 +31,8 @@ describe('mapRequestParameters', () => {
     );
     expect(mapped).toEqual({
       path: { petId: '42' },
+      // No rawPathParameters on this request: nothing encoded to carry over.
+      rawPath: {},
       querystring: { tag: ['b'], tags: ['a', 'b'] },
       header: { 'x-tenant-id': ['t1'], 'x-accept-all': ['text/html', 'application/json'] },
     });
@@ -63,7 +65,7 @@ describe('mapRequestParameters', () => {
       },
       sources,
     );
-    expect(mapped).toEqual({ path: {}, querystring: {}, header: {} });
+    expect(mapped).toEqual({ path: {}, rawPath: {}, querystring: {}, header: {} });
   });
 
   it('reads the body and JSON paths in it when asked', () => {
@@ -80,6 +82,53 @@ describe('mapRequestParameters', () => {
       'x-name': ['Rex'],
       'x-tags': ['[1,2]'],
     });
+  });
+
+  it('carries the encoded form of a path parameter mapped straight to a path target', () => {
+    const encoded = testInvocationRequest({
+      pathParameters: { id: 'a/b', proxy: 'x:y/z w' },
+      rawPathParameters: { id: 'a%2Fb', proxy: 'x:y/z%20w' },
+      headers: { 'x-seg': ['h/1'] },
+      stageVariables: { seg: 's/v' },
+    });
+    const mapped = mapRequestParameters(
+      {
+        'integration.request.path.petId': 'method.request.path.id',
+        'integration.request.path.rest': 'method.request.path.proxy',
+        'integration.request.path.fromHeader': 'method.request.header.x-seg',
+        'integration.request.path.fromStage': 'stageVariables.seg',
+        'integration.request.path.literal': "'l/1'",
+        'integration.request.path.absent': 'method.request.path.none',
+        'integration.request.querystring.id': 'method.request.path.id',
+      },
+      { req: encoded, context: {} },
+    );
+    expect(mapped.path).toEqual({
+      petId: 'a/b',
+      rest: 'x:y/z w',
+      fromHeader: 'h/1',
+      fromStage: 's/v',
+      literal: 'l/1',
+    });
+    // Only path targets with a method path source get the encoded value; the rest re-encode.
+    expect(mapped.rawPath).toEqual({ petId: 'a%2Fb', rest: 'x:y/z%20w' });
+    expect(mapped.querystring).toEqual({ id: ['a/b'] });
+  });
+
+  it('builds a lazy context only when an expression reads context', () => {
+    const build = jest.fn(() => ({ requestId: 'lazy-1' }));
+    const plain = mapRequestParameters(
+      { 'integration.request.path.id': 'method.request.path.id' },
+      { req, context: build },
+    );
+    expect(plain.path).toEqual({ id: '42' });
+    expect(build).not.toHaveBeenCalled();
+    const withContext = mapRequestParameters(
+      { 'integration.request.header.x-request-id': 'context.requestId' },
+      { req, context: build },
+    );
+    expect(withContext.header).toEqual({ 'x-request-id': ['lazy-1'] });
+    expect(build).toHaveBeenCalledTimes(1);
   });
 
   it('rejects expressions it does not know with a configuration error', () => {

@@ -7,10 +7,17 @@ import {
 } from '../integration-errors';
 import type { InvocationRequest } from '../integration.types';
 import { evaluateJsonPath } from './json-path';
+import { type ContextSource, resolveContext } from './template-context';
 
 /** What `requestParameters` produce for the integration request. */
 export interface MappedRequestParameters {
+  /** Decoded values. */
   path: Record<string, string>;
+  /**
+   * For a `path` target mapped straight from `method.request.path.X`: X as it stands in the
+   * forwarded path (`req.rawPathParameters`), so it reaches the backend byte for byte.
+   */
+  rawPath: Record<string, string>;
   querystring: Record<string, string[]>;
   header: Record<string, string[]>;
 }
@@ -18,7 +25,7 @@ export interface MappedRequestParameters {
 /** Everything a mapping expression may read. `body` is needed only when an expression names it. */
 export interface RequestParameterSources {
   req: InvocationRequest;
-  context: Record<string, unknown>;
+  context: ContextSource;
   body?: string;
 }
 
@@ -27,7 +34,7 @@ export interface ResponseParameterSources {
   headers: Record<string, string[]>;
   body: string;
   stageVariables: Record<string, string>;
-  context: Record<string, unknown>;
+  context: ContextSource;
 }
 
 const REQUEST_TARGET =
@@ -47,7 +54,7 @@ export function mapRequestParameters(
   mappings: Record<string, string>,
   sources: RequestParameterSources,
 ): MappedRequestParameters {
-  const out: MappedRequestParameters = { path: {}, querystring: {}, header: {} };
+  const out: MappedRequestParameters = { path: {}, rawPath: {}, querystring: {}, header: {} };
   for (const [target, expression] of Object.entries(mappings)) {
     const match = REQUEST_TARGET.exec(target);
     if (!match?.[1] || !match[2])
@@ -56,8 +63,11 @@ export function mapRequestParameters(
     if (values === undefined || values.length === 0) continue;
     const kind = match[1];
     const name = match[2];
-    if (kind === 'path') out.path[name] = values[values.length - 1] as string;
-    else if (kind === 'querystring') out.querystring[name] = values.slice(-1);
+    if (kind === 'path') {
+      out.path[name] = values[values.length - 1] as string;
+      const raw = rawPathSource(expression, sources.req);
+      if (raw !== undefined) out.rawPath[name] = raw;
+    } else if (kind === 'querystring') out.querystring[name] = values.slice(-1);
     else if (kind === 'multivaluequerystring') out.querystring[name] = values;
     else {
       const headerValues = kind === 'header' ? values.slice(-1) : values;
@@ -88,6 +98,16 @@ function resolveRequestSource(
     return bodySource(body, expression.slice('method.request.body'.length));
   }
   throw configurationError(`Invalid request parameter source: ${expression}`);
+}
+
+const PATH_SOURCE_PREFIX = 'method.request.path.';
+
+/** The encoded form of a `method.request.path.X` source, when the pipeline supplied one. */
+function rawPathSource(expression: string, req: InvocationRequest): string | undefined {
+  const raw = req.rawPathParameters;
+  if (raw === undefined || !expression.startsWith(PATH_SOURCE_PREFIX)) return undefined;
+  const value: unknown = raw[expression.slice(PATH_SOURCE_PREFIX.length)];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** `method.response.header.X` ← backend header, backend body (or a JSON path in it), literal. */
@@ -155,7 +175,7 @@ const NOT_COMMON = Symbol('not-common');
 function resolveCommonSource(
   expression: string,
   stageVariables: Record<string, string>,
-  context: Record<string, unknown>,
+  context: ContextSource,
 ): string[] | undefined | typeof NOT_COMMON {
   if (expression.length >= 2 && expression.startsWith("'") && expression.endsWith("'")) {
     return [expression.slice(1, -1)];
@@ -164,7 +184,7 @@ function resolveCommonSource(
     return single(stageVariables[expression.slice('stageVariables.'.length)]);
   }
   if (expression.startsWith('context.')) {
-    let value: unknown = context;
+    let value: unknown = resolveContext(context);
     for (const key of expression.slice('context.'.length).split('.')) {
       value =
         value !== null && typeof value === 'object'

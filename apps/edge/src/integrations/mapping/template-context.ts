@@ -39,6 +39,29 @@ export function buildTemplateContext(
   };
 }
 
+/**
+ * `$context` as an object, or a function that builds it: called only where something reads it
+ * (a `context.x` mapping, a template that is not static), since building it formats the request
+ * time and most requests never look.
+ */
+export type ContextSource = Record<string, unknown> | (() => Record<string, unknown>);
+
+export function resolveContext(source: ContextSource): Record<string, unknown> {
+  return typeof source === 'function' ? source() : source;
+}
+
+/**
+ * `buildTemplateContext` on first call, the same object after: for paths that may not need
+ * `$context` at all (static templates, mappings that never read `context.`).
+ */
+export function lazyTemplateContext(
+  req: InvocationRequest,
+  accountId = req.accountId,
+): () => Record<string, unknown> {
+  let context: Record<string, unknown> | undefined;
+  return () => (context ??= buildTemplateContext(req, accountId));
+}
+
 /** The last value of every multi-valued entry, as AWS's single-value views show them. */
 export function lastValues(values: Record<string, string[]>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -105,6 +105,15 @@ describe('selectIntegrationResponse', () => {
 describe('selectResponseTemplate', () => {
   const templates = { 'application/xml': 'X', 'application/json': 'J' };
 
+  it('answers with the only template whatever Accept says', () => {
+    for (const accept of [undefined, '', 'image/png', 'text/plain, application/json']) {
+      expect(selectResponseTemplate({ 'text/plain': 'T' }, accept)).toEqual({
+        contentType: 'text/plain',
+        template: 'T',
+      });
+    }
+  });
+
   it('follows the Accept header', () => {
     expect(selectResponseTemplate(templates, 'text/html, application/xml;q=0.9')?.template).toBe(
       'X',

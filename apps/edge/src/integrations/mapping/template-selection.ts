@@ -22,14 +22,16 @@ export function selectRequestTemplate(
   contentType: string | undefined,
 ): RequestTemplateChoice {
   const mediaType = mediaTypeOf(contentType);
-  const templates = Object.entries(integration.requestTemplates);
-  const match = templates.find(([type]) => type.toLowerCase() === mediaType);
-  if (match) return { kind: 'template', contentType: match[0], template: match[1] };
+  const templates = integration.requestTemplates;
+  let count = 0;
+  for (const type in templates) {
+    if (type.toLowerCase() === mediaType) {
+      return { kind: 'template', contentType: type, template: templates[type] as string };
+    }
+    count++;
+  }
   const behavior = integration.passthroughBehavior;
-  if (
-    behavior === 'WHEN_NO_MATCH' ||
-    (behavior === 'WHEN_NO_TEMPLATES' && templates.length === 0)
-  ) {
+  if (behavior === 'WHEN_NO_MATCH' || (behavior === 'WHEN_NO_TEMPLATES' && count === 0)) {
     return { kind: 'passthrough' };
   }
   throw new IntegrationFailure(
@@ -84,6 +86,11 @@ export function selectResponseTemplate(
 ): { contentType: string; template: string } | undefined {
   const entries = Object.entries(templates);
   if (entries.length === 0) return undefined;
+  // One template answers whatever the client accepts: no need to read Accept.
+  if (entries.length === 1) {
+    const [only] = entries as [[string, string]];
+    return { contentType: only[0], template: only[1] };
+  }
   const wanted = (accept ?? '').split(',').map((part) => mediaTypeOf(part));
   for (const type of accept ? wanted : []) {
     const hit = entries.find(([key]) => key.toLowerCase() === type);

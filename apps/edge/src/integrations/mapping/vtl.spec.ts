@@ -102,6 +102,33 @@ describe('renderTemplate', () => {
   });
 });
 
+describe('static templates', () => {
+  it('renders a template that reads nothing once, never asking for variables again', () => {
+    const template = '## a comment\n{"statusCode": 200, "price": "$5", "note": "#not-a-directive"}';
+    const expected = '{"statusCode": 200, "price": "$5", "note": "#not-a-directive"}';
+    const build = jest.fn(() => vars());
+    expect(renderTemplate(template, build)).toBe(expected);
+    expect(renderTemplate(template, build)).toBe(expected);
+    expect(renderTemplate(template, vars())).toBe(expected);
+    expect(build).toHaveBeenCalledTimes(1);
+  });
+
+  it("renders a template that reads variables every time, with that call's variables", () => {
+    const template = '{"stage": "$context.stage", "id": "$input.params(\'id\')"}';
+    const build = jest.fn((stage: string) => vars('', { context: { stage } }));
+    expect(renderTemplate(template, () => build('prod'))).toBe('{"stage": "prod", "id": "7"}');
+    expect(renderTemplate(template, () => build('dev'))).toBe('{"stage": "dev", "id": "7"}');
+    expect(build).toHaveBeenCalledTimes(2);
+    // A directive with no reference still runs per request (it could set $context fields).
+    expect(renderTemplate('#set($x = 1)$x', vars())).toBe('1');
+  });
+
+  it('still rejects a broken static-looking template every time', () => {
+    expect(() => renderTemplate('#if(', vars())).toThrow(TemplateError);
+    expect(() => renderTemplate('#if(', vars())).toThrow(TemplateError);
+  });
+});
+
 describe('JSONPath subset', () => {
   const root = { a: { b: [10, { c: 'x' }] }, 'k.e.y': true };
 

@@ -140,4 +140,13 @@ describe('statusCodeOf', () => {
     expect(statusCodeOf('{"other": 1}')).toBeUndefined();
     expect(statusCodeOf('not json')).toBeUndefined();
   });
+
+  it('answers a repeated text as the first time, and a new text afresh', () => {
+    expect(statusCodeOf('{"statusCode": 202}')).toBe('202');
+    expect(statusCodeOf('{"statusCode": 202}')).toBe('202');
+    expect(statusCodeOf('{"statusCode": 203}')).toBe('203');
+    expect(statusCodeOf('{"nothing": 1}')).toBeUndefined();
+    expect(statusCodeOf('{"nothing": 1}')).toBeUndefined();
+    expect(statusCodeOf('{"statusCode": 202}')).toBe('202');
+  });
 });

@@ -1,7 +1,7 @@
 import type { Integration } from '@portico/definitions';
 import type { InvocationRequest, InvocationResponse } from '../integration.types';
 import { applyIntegrationResponse, renderOrFail } from '../mapping/integration-response';
-import { buildTemplateContext, buildTemplateInput } from '../mapping/template-context';
+import { buildTemplateInput, lazyTemplateContext } from '../mapping/template-context';
 import { selectRequestTemplate } from '../mapping/template-selection';
 
 /**
@@ -15,16 +15,17 @@ export class MockIntegration {
 
   async invoke(integration: Integration, req: InvocationRequest): Promise<InvocationResponse> {
     const started = performance.now();
-    const context = buildTemplateContext(req, req.accountId || this.defaultAccountId);
+    // Built only if a template or mapping reads it: a static mock never does.
+    const context = lazyTemplateContext(req, req.accountId || this.defaultAccountId);
     const choice = selectRequestTemplate(integration, req.headers['content-type']?.at(-1));
     const requestBody = req.body.empty ? '' : (await req.body.readAll()).toString('utf8');
     let selector: string | undefined;
     if (choice.kind === 'template' && choice.template.trim() !== '') {
-      const rendered = renderOrFail(choice.template, {
-        context,
+      const rendered = renderOrFail(choice.template, () => ({
+        context: context(),
         stageVariables: req.stageVariables,
         input: buildTemplateInput(req, requestBody),
-      });
+      }));
       selector = statusCodeOf(rendered);
     }
     const mapped = applyIntegrationResponse(
@@ -37,12 +38,24 @@ export class MockIntegration {
   }
 }
 
+// A static request template renders to the same string every time: its status is read once.
+let lastRendered: string | undefined;
+let lastStatus: string | undefined;
+
 /**
  * The `statusCode` of the rendered request template. Templates often produce loose JSON
  * (`{ "statusCode": 200 }` with stray whitespace or trailing text), so a field match backs up
  * the parser.
  */
 export function statusCodeOf(rendered: string): string | undefined {
+  if (rendered === lastRendered) return lastStatus;
+  const status = parseStatusCode(rendered);
+  lastRendered = rendered;
+  lastStatus = status;
+  return status;
+}
+
+function parseStatusCode(rendered: string): string | undefined {
   try {
     const parsed = JSON.parse(rendered) as unknown;
     if (parsed !== null && typeof parsed === 'object' && 'statusCode' in parsed) {
