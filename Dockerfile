@@ -3,6 +3,12 @@
 # runner). docker-compose.yml builds one image per APP from this file.
 #
 #   docker build --build-arg APP=edge -t portico/edge .
+#   docker run -e NATS_URL=nats://… -e REDIS_URL=redis://… portico/edge
+#
+# The function runner's image needs a handler module and a function name:
+#
+#   docker run -e NATS_URL=nats://… -v "$PWD/demo/functions:/functions:ro" portico/functions
+#     node dist/cli.js /functions/hello.mjs --name hello     (one command line)
 #
 # Stage 1 installs the whole workspace and builds the package with the libraries it uses;
 # `pnpm deploy` then copies that package with only its production dependencies (and the
@@ -29,15 +35,22 @@ RUN pnpm --filter "@portico/${APP}..." run build
 # does not use. Sources and build info are not needed at run time.
 RUN pnpm deploy --legacy --filter "@portico/${APP}" --prod /out \
  && rm -rf /out/src /out/tsconfig*.json /out/dist/.tsbuildinfo
+# The image's default command runs start.js, a link to the APP's entry point: dist/main.js for
+# edge and control, dist/cli.js for the function runner (without a handler module and --name it
+# prints its usage). Node runs the link's target, so the entry point sees itself as the main module.
+RUN entry=dist/main.js; if [ "${APP}" = functions ]; then entry=dist/cli.js; fi \
+ && test -f "/out/${entry}" \
+ && ln -s "${entry}" /out/start.js
 
 FROM ${NODE_IMAGE} AS runtime
 ARG APP=edge
 ENV NODE_ENV=production \
     PORTICO_APP=${APP}
 WORKDIR /app
-# Owned by root and only readable by the `node` user the process runs as.
+# COPY makes the files root's and keeps their modes (readable by all, writable by the owner
+# only), so the `node` user the process runs as can read the app but not change it.
 COPY --from=build /out ./
 USER node
-# edge and control start with dist/main.js; the function runner is dist/cli.js (see
-# docker-compose.yml's fn-hello service and docs/function-runner.md).
-CMD ["node", "dist/main.js"]
+# docker-compose.yml names each service's command itself (fn-hello adds the handler module and
+# --name); this is the default for `docker run`.
+CMD ["node", "start.js"]

@@ -8,7 +8,8 @@
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
 // CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), FN_OPS_PORT (9090),
-// PORTICO_CONFIG (demo/portico.yaml), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
+// PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
+// in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -35,7 +36,11 @@ const ports = {
 };
 const host = '127.0.0.1';
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
-const configFile = resolve(env.PORTICO_CONFIG ?? join(root, 'demo/portico.yaml'));
+// pnpm runs scripts in the repository root; a relative path means the directory `pnpm start`
+// was typed in, which pnpm passes as INIT_CWD.
+const configFile = env.PORTICO_CONFIG
+  ? resolve(env.INIT_CWD ?? process.cwd(), env.PORTICO_CONFIG)
+  : join(root, 'demo/portico.yaml');
 const demoConfig = !env.PORTICO_CONFIG;
 
 function say(text) {
@@ -87,7 +92,10 @@ async function checkPorts() {
     [ports.controlOps, "control's ops port: set CONTROL_OPS_PORT"],
   ];
   if (demoConfig) {
-    checks.push([ports.upstream, 'the demo upstream needs it (demo/portico.yaml points there)']);
+    checks.push([
+      ports.upstream,
+      "the demo upstream needs it: set UPSTREAM_PORT and demo/portico.yaml's upstream variable",
+    ]);
     checks.push([ports.fnOps, "the demo function runner's ops port: set FN_OPS_PORT"]);
   }
   for (const [port, what] of checks) await assertPortFree(host, port, what);
@@ -112,8 +120,8 @@ function printTryLines() {
     ['integration timeout: 504 after 1 s', `curl -i ${stage}/slow`],
     ['a customised gateway response: 404', `curl -i ${stage}/nowhere`],
     [
-      'the management API (any credentials will do)',
-      `aws apigateway get-rest-apis --endpoint-url http://${host}:${ports.control} --region us-east-1`,
+      'the management API: the AWS CLI wants credentials to sign with; any will do',
+      `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws apigateway get-rest-apis --endpoint-url http://${host}:${ports.control} --region us-east-1`,
     ],
   ];
   say('');
@@ -134,17 +142,14 @@ async function main() {
   build();
   await checkPorts();
 
-  const infra = await provideInfra(env, say);
-  say(`NATS  ${infra.nats.url} (${infra.nats.source})`);
-  say(`Redis ${infra.redis.url} (${infra.redis.source})`);
-
   const group = new ProcessGroup({ raw: args.has('--raw-logs'), colour: process.stdout.isTTY });
+  let infra;
   let stopping;
   const stop = (code) => {
     stopping ??= (async () => {
       say('stopping: services drain in-flight work first (Ctrl-C again to kill at once)');
       await group.stopAll(shutdownMs + 5_000);
-      await infra.stop();
+      await infra?.stop();
       say('stopped');
       process.exit(code);
     })();
@@ -153,13 +158,22 @@ async function main() {
   let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
-      if (++signals > 1) {
+      // A second signal, or one while NATS and Redis are still being found, ends it at once.
+      // NATS and Redis go too: they run in process groups of their own, so nothing else would
+      // stop them (infra.mjs's exit hook covers a server that is still starting).
+      if (++signals > 1 || !infra) {
         group.killAll();
+        infra?.kill();
         process.exit(130);
       }
       void stop(0);
     });
   }
+
+  infra = await provideInfra(env, say);
+  say(`NATS  ${infra.nats.url} (${infra.nats.source})`);
+  say(`Redis ${infra.redis.url} (${infra.redis.source})`);
+
   group.onUnexpectedExit = () => void stop(1);
 
   const common = {

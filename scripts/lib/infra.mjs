@@ -88,9 +88,11 @@ async function waitUntilAnswers(kind, url, child, timeoutMs, output) {
   throw new InfraError(`${kind} did not answer at ${url} within ${timeoutMs} ms`);
 }
 
-function startServer(kind, bin, args, url) {
+function startServer(kind, bin, args, url, started) {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Tracked from the spawn on, so a Ctrl-C while it is still starting can stop it too.
+    started.push(child);
     let output = '';
     const keep = (chunk) => {
       output = (output + chunk.toString()).slice(-4000);
@@ -102,7 +104,7 @@ function startServer(kind, bin, args, url) {
         err.code === 'ENOENT'
           ? new InfraError(
               `No ${kind === 'nats' ? 'NATS' : 'Redis'} answers and \`${bin}\` is not installed. ` +
-                `Portico needs NATS (with JetStream) and Redis. ${INSTALL_HINT}`,
+                `Portico needs NATS (JetStream enabled, as later services use it) and Redis. ${INSTALL_HINT}`,
             )
           : new InfraError(`Cannot start ${bin}: ${err.message}`),
       );
@@ -121,26 +123,39 @@ function startServer(kind, bin, args, url) {
 
 const DEFAULT_URLS = { nats: 'nats://127.0.0.1:4222', redis: 'redis://127.0.0.1:6379' };
 
+const running = (child) => child.exitCode === null && child.signalCode === null;
+
 /**
- * Finds or starts NATS and Redis. Returns their URLs, where they came from, and `stop()` for
+ * Finds or starts NATS and Redis. Returns their URLs, where they came from, `stop()` (SIGTERM,
+ * then the data directory goes) and `kill()` (SIGKILL at once, for a second Ctrl-C) for
  * whatever was started here.
  */
 export async function provideInfra(env, log, defaults = DEFAULT_URLS) {
   const started = [];
   let dataDir;
+  const removeDataDir = () => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  const kill = () => {
+    for (const child of started) if (running(child)) child.kill('SIGKILL');
+    removeDataDir();
+  };
+  // The servers run in process groups of their own, so a Ctrl-C in the terminal does not reach
+  // them: whichever way this process exits, they must not outlive it.
+  process.on('exit', kill);
   const stop = async () => {
     await Promise.all(
       started.map(
         (child) =>
           new Promise((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (!running(child)) return resolve();
             child.once('exit', resolve);
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
           }),
       ),
     );
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
   };
   const find = async (kind, envName, fallback, start) => {
     const fromEnv = env[envName];
@@ -152,7 +167,7 @@ export async function provideInfra(env, log, defaults = DEFAULT_URLS) {
     dataDir ??= mkdtempSync(join(tmpdir(), 'portico-start-'));
     const port = await freePort();
     const url = start(port, dataDir);
-    started.push(await startServer(kind, url.bin, url.args, url.url));
+    await startServer(kind, url.bin, url.args, url.url, started);
     return { url: url.url, source: `started ${url.bin} on port ${port}` };
   };
   try {
@@ -177,7 +192,7 @@ export async function provideInfra(env, log, defaults = DEFAULT_URLS) {
       ],
       url: `redis://127.0.0.1:${port}`,
     }));
-    return { nats, redis, stop };
+    return { nats, redis, stop, kill };
   } catch (err) {
     await stop();
     throw err;

@@ -29,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     logger,
     opsHost: config.FN_OPS_HOST,
     opsPort: config.FN_OPS_PORT,
+  }).catch((err: unknown) => {
+    throw opsListenError(err, config.FN_OPS_HOST, config.FN_OPS_PORT) ?? err;
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -57,9 +59,34 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
+/**
+ * The ops server's listen error in the CLI's terms: the variable to change, not only the errno.
+ * Undefined for any other error.
+ */
+function opsListenError(err: unknown, host: string, port: number): Error | undefined {
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `ops port ${port} on ${host} is already in use (FN_OPS_PORT); give each runner on this ` +
+        `machine its own FN_OPS_PORT, or FN_OPS_PORT=0 to pick a free one`,
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new Error(
+      `cannot listen on ${host}:${port} (${code}); set FN_OPS_PORT and FN_OPS_HOST to a port ` +
+        `and address this process may use`,
+    );
+  }
+  return undefined;
+}
+
+/** Runs the CLI and exits on failure: 2 for a bad argument, 1 for anything else. */
+export function run(argv: string[]): void {
+  main(argv).catch((err: unknown) => {
     process.stderr.write(`portico-fn: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   });
 }
+
+// `node dist/cli.js …`; the `portico-fn` bin (bin/portico-fn.js) calls run() itself.
+if (require.main === module) run(process.argv.slice(2));
