@@ -13,9 +13,9 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Asynchronous stdout: a synchronous write per access-log line cost the edge about a fifth of
- * its CPU in profiles. Lines written while a write is in flight are batched into the next one;
- * pino flushes what is buffered when the process exits.
+ * Asynchronous stdout, so a slow log consumer (a pipe, a container log driver) never blocks
+ * the event loop that serves requests. Lines written while a write is in flight are batched
+ * into the next one; pino flushes what is buffered when the process exits.
  */
 export function createPinoLogger(service: string, level: string): PinoLogger {
   return pino(
