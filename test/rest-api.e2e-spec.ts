@@ -220,6 +220,7 @@ describe('REST APIs end to end', () => {
     expect(unknown.status).toBe(403);
     expect(JSON.parse(unknown.text)).toEqual({ message: 'Missing Authentication Token' });
     expect(unknown.headers['x-amzn-requestid']).toBeDefined();
+    expect(unknown.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException');
 
     const wrongMethod = await call(edges[0]!, prod('/health'), { method: 'DELETE' });
     expect(wrongMethod.status).toBe(403);
@@ -227,6 +228,7 @@ describe('REST APIs end to end', () => {
     const unknownStage = await call(edges[0]!, `/restapis/${apiId}/nostage/_user_request_/pets`);
     expect(unknownStage.status).toBe(403);
     expect(JSON.parse(unknownStage.text)).toEqual({ message: 'Forbidden' });
+    expect(unknownStage.headers['x-amzn-errortype']).toBe('ForbiddenException');
 
     const timeout = await call(edges[0]!, prod('/slow'));
     expect(timeout.status).toBe(504);
@@ -238,6 +240,7 @@ describe('REST APIs end to end', () => {
     const malformed = await call(edges[0]!, prod('/broken'));
     expect(malformed.status).toBe(502);
     expect(JSON.parse(malformed.text)).toEqual({ message: 'Internal server error' });
+    expect(malformed.headers['x-amzn-errortype']).toBe('InternalServerErrorException');
   });
 
   it('rejects bad definitions with AWS errors and changes nothing', async () => {

@@ -34,6 +34,25 @@ export const DEFAULT_GATEWAY_RESPONSES: Readonly<
 };
 
 /**
+ * The `x-amzn-ErrorType` header API Gateway sends with its own error responses, for the types
+ * where its value is on record; AWS keeps it when an API customises the response.
+ */
+const AWS_ERROR_TYPES: Partial<Record<GatewayResponseType, string>> = {
+  MISSING_AUTHENTICATION_TOKEN: 'MissingAuthenticationTokenException',
+  ACCESS_DENIED: 'ForbiddenException',
+  INVALID_API_KEY: 'ForbiddenException',
+  WAF_FILTERED: 'ForbiddenException',
+  UNAUTHORIZED: 'UnauthorizedException',
+};
+
+export function awsErrorType(error: GatewayError): string | undefined {
+  if (error.statusCode >= 500 && error.clientMessage === 'Internal server error') {
+    return 'InternalServerErrorException';
+  }
+  return AWS_ERROR_TYPES[error.responseType];
+}
+
+/**
  * A request the gateway answers itself. `clientMessage` is what `{"message": …}` and
  * `$context.error.message` show; `message` is for the log. A plain value, not an Error: routine
  * answers (403 for an unknown route) should not pay for capturing a stack trace.

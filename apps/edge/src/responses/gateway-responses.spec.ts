@@ -61,6 +61,46 @@ describe('GatewayResponses', () => {
     expect(DEFAULT_GATEWAY_RESPONSES[type].statusCode).toBe(status);
   });
 
+  it.each([
+    ['MISSING_AUTHENTICATION_TOKEN', 'MissingAuthenticationTokenException'],
+    ['ACCESS_DENIED', 'ForbiddenException'],
+    ['INVALID_API_KEY', 'ForbiddenException'],
+    ['UNAUTHORIZED', 'UnauthorizedException'],
+    ['API_CONFIGURATION_ERROR', 'InternalServerErrorException'],
+    ['INTEGRATION_FAILURE', 'InternalServerErrorException'],
+    ['INTEGRATION_TIMEOUT', undefined],
+    ['THROTTLED', undefined],
+  ] as const)('answers %s with x-amzn-ErrorType %s, as AWS does', (type, errorType) => {
+    const out = GatewayResponses.DEFAULTS.render(GatewayError.of(type), req);
+    expect(headerMap(out.headers)['x-amzn-ErrorType']).toBe(errorType);
+  });
+
+  it('keeps x-amzn-ErrorType when an API customises the response, and no override can set it', () => {
+    const responses = new GatewayResponses({
+      MISSING_AUTHENTICATION_TOKEN: {
+        responseType: 'MISSING_AUTHENTICATION_TOKEN',
+        statusCode: '404',
+        responseParameters: { 'gatewayresponse.header.x-amzn-ErrorType': "'Spoofed'" },
+        responseTemplates: {},
+      },
+    });
+    const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
+    expect(out.statusCode).toBe(404);
+    const errorTypes = out.headers.filter(
+      (_v, i) => i % 2 === 0 && out.headers[i]!.toLowerCase() === 'x-amzn-errortype',
+    );
+    expect(errorTypes).toHaveLength(1);
+    expect(headerMap(out.headers)['x-amzn-ErrorType']).toBe('MissingAuthenticationTokenException');
+  });
+
+  it('sends no InternalServerErrorException with a 503 that is not an internal error', () => {
+    const out = GatewayResponses.DEFAULTS.render(
+      new GatewayError('INTEGRATION_FAILURE', 503, 'Service Unavailable'),
+      req,
+    );
+    expect(headerMap(out.headers)['x-amzn-ErrorType']).toBeUndefined();
+  });
+
   it('uses the status an integration failure carries', () => {
     const out = GatewayResponses.DEFAULTS.render(
       new GatewayError('INTEGRATION_FAILURE', 502, 'Internal server error'),
@@ -103,6 +143,7 @@ describe('GatewayResponses', () => {
     const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
     expect(out.statusCode).toBe(404);
     expect(headerMap(out.headers)).toEqual({
+      'x-amzn-ErrorType': 'MissingAuthenticationTokenException',
       'X-Literal': 'missing',
       'Access-Control-Allow-Origin': 'https://app.example',
       'X-Query': 'search',
@@ -214,6 +255,7 @@ describe('GatewayResponses', () => {
       }),
     });
     expect(headerMap(responses.render(GatewayError.of('ACCESS_DENIED'), multi).headers)).toEqual({
+      'x-amzn-ErrorType': 'ForbiddenException',
       'X-All': 'one,two',
       'X-Last': 'two',
       'X-Tags': 'a,b',
@@ -236,7 +278,12 @@ describe('GatewayResponses', () => {
       }),
     });
     const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
-    expect(out.headers).toEqual(['Content-Type', 'application/problem+json']);
+    expect(out.headers).toEqual([
+      'x-amzn-ErrorType',
+      'MissingAuthenticationTokenException',
+      'Content-Type',
+      'application/problem+json',
+    ]);
     expect(JSON.parse(out.body)).toEqual({ t: 'MISSING_AUTHENTICATION_TOKEN' });
   });
 
@@ -255,7 +302,11 @@ describe('GatewayResponses', () => {
     });
     const out = responses.render(GatewayError.of('MISSING_AUTHENTICATION_TOKEN'), req);
     expect(out.statusCode).toBe(403);
-    expect(headerMap(out.headers)).toEqual({ 'X-Good': 'ok', 'content-type': 'application/json' });
+    expect(headerMap(out.headers)).toEqual({
+      'x-amzn-ErrorType': 'MissingAuthenticationTokenException',
+      'X-Good': 'ok',
+      'content-type': 'application/json',
+    });
   });
 
   it('renders defaults when there is no request to refer to (unknown API)', () => {

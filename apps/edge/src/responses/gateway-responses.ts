@@ -1,7 +1,7 @@
 import type { GatewayResponse, GatewayResponseType } from '@portico/definitions';
 import { buildTemplateContext, type InvocationRequest } from '../integrations';
 import { HOP_BY_HOP_HEADERS } from '../pipeline/hop-by-hop';
-import type { GatewayError } from './gateway-error';
+import { awsErrorType, type GatewayError } from './gateway-error';
 import { GatewayTemplate, lookup, textOf } from './gateway-template';
 
 export interface RenderedGatewayResponse {
@@ -28,7 +28,13 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const JSON_TYPE = 'application/json';
 /** Headers the edge frames the response with; a second copy would make it ambiguous. */
-const RESERVED = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'x-amzn-requestid']);
+const RESERVED = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  'content-length',
+  'x-amzn-requestid',
+  'x-amzn-errortype',
+]);
+const ERROR_TYPE_HEADER = 'x-amzn-ErrorType';
 const METHOD_REQUEST =
   /^method\.request\.(header|multivalueheader|querystring|multivaluequerystring|path)\.(.+)$/;
 
@@ -59,7 +65,7 @@ export class GatewayResponses {
 
     let context: Record<string, unknown> | undefined;
     const getContext = (): Record<string, unknown> => (context ??= buildContext(error, req));
-    const headers: string[] = [];
+    const headers: string[] = errorTypeHeader(error);
     for (const h of override.headers) {
       const value = h.value(req, getContext);
       if (value !== undefined && HEADER_VALUE.test(value)) headers.push(h.name, value);
@@ -76,9 +82,14 @@ export class GatewayResponses {
 function defaultResponse(error: GatewayError): RenderedGatewayResponse {
   return {
     statusCode: error.statusCode,
-    headers: ['content-type', JSON_TYPE],
+    headers: [...errorTypeHeader(error), 'content-type', JSON_TYPE],
     body: defaultBody(error.clientMessage),
   };
+}
+
+function errorTypeHeader(error: GatewayError): string[] {
+  const type = awsErrorType(error);
+  return type === undefined ? [] : [ERROR_TYPE_HEADER, type];
 }
 
 function defaultBody(message: string): string {
