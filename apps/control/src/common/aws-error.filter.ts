@@ -8,7 +8,7 @@ import {
   NotFoundException,
   Optional,
 } from '@nestjs/common';
-import { DefinitionError } from '@portico/definitions';
+import { DefinitionError, DefinitionLockTimeoutError } from '@portico/definitions';
 import { REDIS_CLIENT } from '@portico/platform';
 import type Redis from 'ioredis';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -56,6 +56,16 @@ export class AwsErrorFilter implements ExceptionFilter {
   private answer(exception: unknown, request: FastifyRequest): ErrorAnswer {
     if (exception instanceof AwsException) {
       return { status: exception.status, type: exception.type, message: exception.message };
+    }
+    // Another writer (maybe another replica) held the lock too long: AWS's concurrent
+    // modification answer, which callers retry.
+    if (exception instanceof DefinitionLockTimeoutError) {
+      return {
+        status: 409,
+        type: 'ConflictException',
+        message:
+          'Unable to complete operation due to concurrent modification. Please try again later.',
+      };
     }
     if (exception instanceof DefinitionError) {
       return { status: 400, type: 'BadRequestException', message: exception.message };

@@ -7,16 +7,28 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DefinitionStore, type Deployment, generateId, type Stage } from '@portico/definitions';
+import {
+  DEFAULT_LOCK_TTL_MS,
+  DefinitionStore,
+  type Deployment,
+  generateId,
+  type Stage,
+} from '@portico/definitions';
 import { ConfigError, METRICS_REGISTRY } from '@portico/platform';
 import { Counter, type Registry } from 'prom-client';
 import { Clock } from '../common/clock';
+import { CONFIG_FILE_SCOPE, scopesOf } from '../common/locking';
 import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
 import { ControlEvents } from '../events/control-events.service';
-import { ConfigFileError, loadConfigFile } from './config-file.loader';
-import { type CurrentState, isFileManaged, planDeploy } from './config-file.planner';
+import { ConfigFileError, type DesiredState, loadConfigFile } from './config-file.loader';
+import { type CurrentState, isFileManaged, type Plan, planDeploy } from './config-file.planner';
 import { ConfigFileWatcher } from './config-file.watcher';
+
+/** Long enough that a reconcile outlasts the lock of a replica that crashed mid-reconcile. */
+const CONFIG_FILE_LOCK_WAIT_MS = DEFAULT_LOCK_TTL_MS + 5_000;
+/** Re-plans when what the plan writes grew while its locks were being taken. */
+const MAX_PLAN_ATTEMPTS = 5;
 
 export type DeployOutcome =
   | { status: 'deployed' | 'unchanged'; files: string[] }
@@ -116,11 +128,12 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
       this.logger.warn({ path, warning }, 'config file definition warning');
     let plan;
     try {
-      plan = planDeploy(result.state, await this.currentState(), {
-        now: this.clock.nowSeconds(),
-        newDeploymentId: () => generateId(6),
-        description: `Deployed from ${basename(path)}`,
-      });
+      // One reconcile at a time across replicas, so two never deploy the same change twice.
+      plan = await this.store.withLock(
+        CONFIG_FILE_SCOPE,
+        () => this.planAndCommit(result.state, path),
+        { waitMs: CONFIG_FILE_LOCK_WAIT_MS },
+      );
     } catch (err) {
       if (!(err instanceof ConfigFileError)) throw err;
       this.logger.error(
@@ -136,7 +149,6 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
       );
       return { status: 'unchanged', files };
     }
-    await this.store.commit(plan.changes);
     this.logger.log(
       {
         path,
@@ -150,6 +162,36 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     );
     await this.events.publish(plan.events);
     return { status: 'deployed', files };
+  }
+
+  /**
+   * Plans against what is deployed, then takes the api/domain locks the plan writes (so no
+   * management write to them interleaves), re-plans against a fresh read under those locks
+   * and commits. If the fresh plan writes something not locked, it tries again with more.
+   */
+  private async planAndCommit(desired: DesiredState, path: string): Promise<Plan> {
+    const plan = async (): Promise<Plan> =>
+      planDeploy(desired, await this.currentState(), {
+        now: this.clock.nowSeconds(),
+        newDeploymentId: () => generateId(6),
+        description: `Deployed from ${basename(path)}`,
+      });
+    let scopes = scopesOf((await plan()).changes);
+    for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
+      const held = scopes;
+      const done = await this.store.withLock(held, async () => {
+        const fresh = await plan();
+        const needed = scopesOf(fresh.changes);
+        if (needed.some((s) => !held.includes(s))) {
+          scopes = [...new Set([...held, ...needed])];
+          return undefined;
+        }
+        if (!fresh.unchanged) await this.store.commit(fresh.changes);
+        return fresh;
+      });
+      if (done) return done;
+    }
+    throw new Error('definitions kept changing while the config file was being deployed');
   }
 
   private async currentState(): Promise<CurrentState> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DefinitionStore, type Deployment, generateId, type Stage } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { Clock } from '../common/clock';
+import { apiScope } from '../common/locking';
 import { requireDeployment, requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { ControlEvents } from '../events/control-events.service';
@@ -39,6 +40,28 @@ export class DeploymentsService {
    */
   async createDeployment(req: CreateDeploymentRequest): Promise<Shape> {
     checkStageSettings(req);
+    // Under the API's lock: a DeleteRestApi cannot land between the check and the write.
+    const { deployment, stages } = await this.store.withLock(apiScope(req.restApiId), () =>
+      this.writeDeployment(req),
+    );
+    this.logger.log(
+      { restApiId: req.restApiId, deploymentId: deployment.id, stageName: req.stageName },
+      'deployment created',
+    );
+    await this.events.publish({
+      stages: stages.map((s) => ({
+        restApiId: req.restApiId,
+        stageName: s.stageName,
+        change: 'updated',
+      })),
+      domains: [],
+    });
+    return deploymentShape(deployment);
+  }
+
+  private async writeDeployment(
+    req: CreateDeploymentRequest,
+  ): Promise<{ deployment: Deployment; stages: Stage[] }> {
     const api = await requireRestApi(this.store, req.restApiId);
     if (!hasMethods(api.definition)) {
       throw new AwsBadRequestException("The REST API doesn't contain any methods");
@@ -81,15 +104,7 @@ export class DeploymentsService {
       );
     }
     await this.store.putDeployment(deployment, stages);
-    this.logger.log(
-      { restApiId: api.id, deploymentId: deployment.id, stageName: req.stageName },
-      'deployment created',
-    );
-    await this.events.publish({
-      stages: stages.map((s) => ({ restApiId: api.id, stageName: s.stageName, change: 'updated' })),
-      domains: [],
-    });
-    return deploymentShape(deployment);
+    return { deployment, stages };
   }
 
   async getDeployments(

@@ -6,6 +6,7 @@ import {
   AwsNotFoundException,
 } from '../common/aws-errors';
 import { Clock } from '../common/clock';
+import { apiScope, domainScope } from '../common/locking';
 import { requireDomain } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { CONTROL_CONFIG } from '../common/tokens';
@@ -47,10 +48,21 @@ export class DomainsService {
 
   async createDomainName(req: CreateDomainRequest): Promise<Shape> {
     const name = checkDomainName(req.domainName);
-    if (await this.store.getDomain(name)) {
-      throw new AwsConflictException(`The domain name you provided already exists: ${name}`);
-    }
-    const domain: DomainName = {
+    const domain = await this.store.withLock(domainScope(name), async () => {
+      if (await this.store.getDomain(name)) {
+        throw new AwsConflictException(`The domain name you provided already exists: ${name}`);
+      }
+      const created = this.newDomain(name, req);
+      await this.store.putDomain(created);
+      return created;
+    });
+    this.logger.log({ domainName: name }, 'domain name created');
+    await this.events.publish({ stages: [], domains: [{ domainName: name, change: 'updated' }] });
+    return domainShape(domain, this.config.region);
+  }
+
+  private newDomain(name: string, req: CreateDomainRequest): DomainName {
+    return {
       domainName: name,
       certificateName: req.certificateName ?? req.regionalCertificateName,
       certificateArn: req.certificateArn,
@@ -62,10 +74,6 @@ export class DomainsService {
       tags: { ...req.tags },
       basePathMappings: [],
     };
-    await this.store.putDomain(domain);
-    this.logger.log({ domainName: name }, 'domain name created');
-    await this.events.publish({ stages: [], domains: [{ domainName: name, change: 'updated' }] });
-    return domainShape(domain, this.config.region);
   }
 
   async getDomainNames(query: { limit?: string; position?: string }): Promise<Page<Shape>> {
@@ -78,8 +86,11 @@ export class DomainsService {
   }
 
   async deleteDomainName(name: string): Promise<void> {
-    const domain = await requireDomain(this.store, name);
-    await this.store.deleteDomain(domain.domainName);
+    const domain = await this.store.withLock(domainScope(name), async () => {
+      const existing = await requireDomain(this.store, name);
+      await this.store.deleteDomain(existing.domainName);
+      return existing;
+    });
     this.logger.log({ domainName: domain.domainName }, 'domain name deleted');
     await this.events.publish({
       stages: [],
@@ -93,22 +104,30 @@ export class DomainsService {
     if (!req.stage) {
       throw new AwsBadRequestException('stage is required: Portico maps a base path to one stage');
     }
-    const domain = await requireDomain(this.store, req.domainName);
-    if (!(await this.store.getRestApi(req.restApiId))) {
-      throw new AwsBadRequestException(`Invalid REST API identifier specified: ${req.restApiId}`);
-    }
-    if (!(await this.store.getStage(req.restApiId, req.stage))) {
-      throw new AwsBadRequestException(
-        `Invalid stage identifier specified: ${req.restApiId}/${req.stage}`,
-      );
-    }
-    if (domain.basePathMappings.some((m) => m.basePath === basePath)) {
-      throw new AwsConflictException(`Base path already exists for this domain name: ${basePath}`);
-    }
-    const mapping = { basePath, restApiId: req.restApiId, stage: req.stage };
-    await this.store.putDomain({
-      ...domain,
-      basePathMappings: [...domain.basePathMappings, mapping],
+    const stage = req.stage;
+    // The API's lock too: a stage deleted meanwhile would leave the mapping pointing nowhere.
+    const scopes = [apiScope(req.restApiId), domainScope(req.domainName)];
+    const { domain, mapping } = await this.store.withLock(scopes, async () => {
+      const current = await requireDomain(this.store, req.domainName);
+      if (!(await this.store.getRestApi(req.restApiId))) {
+        throw new AwsBadRequestException(`Invalid REST API identifier specified: ${req.restApiId}`);
+      }
+      if (!(await this.store.getStage(req.restApiId, stage))) {
+        throw new AwsBadRequestException(
+          `Invalid stage identifier specified: ${req.restApiId}/${stage}`,
+        );
+      }
+      if (current.basePathMappings.some((m) => m.basePath === basePath)) {
+        throw new AwsConflictException(
+          `Base path already exists for this domain name: ${basePath}`,
+        );
+      }
+      const added = { basePath, restApiId: req.restApiId, stage };
+      await this.store.putDomain({
+        ...current,
+        basePathMappings: [...current.basePathMappings, added],
+      });
+      return { domain: current, mapping: added };
     });
     this.logger.log({ domainName: domain.domainName, ...mapping }, 'base path mapping created');
     await this.events.publish({
@@ -133,11 +152,14 @@ export class DomainsService {
   }
 
   async deleteBasePathMapping(name: string, basePath: string): Promise<void> {
-    const domain = await requireDomain(this.store, name);
-    const mapping = findMapping(domain, normaliseBasePath(basePath));
-    await this.store.putDomain({
-      ...domain,
-      basePathMappings: domain.basePathMappings.filter((m) => m !== mapping),
+    const { domain, mapping } = await this.store.withLock(domainScope(name), async () => {
+      const current = await requireDomain(this.store, name);
+      const found = findMapping(current, normaliseBasePath(basePath));
+      await this.store.putDomain({
+        ...current,
+        basePathMappings: current.basePathMappings.filter((m) => m !== found),
+      });
+      return { domain: current, mapping: found };
     });
     this.logger.log(
       { domainName: domain.domainName, basePath: mapping.basePath },

@@ -8,9 +8,10 @@ import {
   type ImportOptions,
   mergeDefinitions,
 } from '@portico/definitions';
-import { AwsBadRequestException } from '../common/aws-errors';
+import { AwsBadRequestException, AwsConflictException } from '../common/aws-errors';
+import { apiScope, commitRemovingMappings } from '../common/locking';
 import { Clock } from '../common/clock';
-import { domainsWithoutMappingsTo, requireRestApi } from '../common/lookups';
+import { requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { ControlEvents } from '../events/control-events.service';
 import { newRestApi, withDefinition } from './rest-api.factory';
@@ -39,14 +40,23 @@ export class RestApisService {
   /** ImportRestApi: the whole document is imported and checked before anything is written. */
   async importRestApi(body: Buffer, params: ImportParams): Promise<Shape> {
     const { definition, warnings } = await this.importDefinition(body, params);
-    const api = newRestApi({
-      id: await this.unusedId(),
-      name: titleOf(definition),
-      definition,
-      createdDate: this.clock.nowSeconds(),
-      endpointTypes: params.endpointTypes,
+    const name = titleOf(definition);
+    const id = await this.unusedId();
+    const api = await this.store.withLock(apiScope(id), async () => {
+      // Checked again under the lock: another writer may have taken this random id meanwhile.
+      if (await this.store.getRestApi(id)) {
+        throw new AwsConflictException(`REST API id taken: ${id}`);
+      }
+      const fresh = newRestApi({
+        id,
+        name,
+        definition,
+        createdDate: this.clock.nowSeconds(),
+        endpointTypes: params.endpointTypes,
+      });
+      await this.store.putRestApi(fresh);
+      return fresh;
     });
-    await this.store.putRestApi(api);
     this.logger.log(
       {
         restApiId: api.id,
@@ -61,13 +71,18 @@ export class RestApisService {
 
   /** PutRestApi: stages keep serving their deployments until the next CreateDeployment. */
   async putRestApi(id: string, body: Buffer, params: PutParams): Promise<Shape> {
-    const existing = await requireRestApi(this.store, id);
+    await requireRestApi(this.store, id);
+    // Parsed before locking; merged into the API as it is once the lock is held.
     const { definition: incoming, warnings } = await this.importDefinition(body, params);
-    const api =
-      params.mode === 'overwrite'
-        ? withDefinition(existing, incoming, incoming.title || existing.name)
-        : withDefinition(existing, mergeDefinitions(existing.definition, incoming));
-    await this.store.putRestApi(api);
+    const api = await this.store.withLock(apiScope(id), async () => {
+      const existing = await requireRestApi(this.store, id);
+      const next =
+        params.mode === 'overwrite'
+          ? withDefinition(existing, incoming, incoming.title || existing.name)
+          : withDefinition(existing, mergeDefinitions(existing.definition, incoming));
+      await this.store.putRestApi(next);
+      return next;
+    });
     this.logger.log(
       { restApiId: id, mode: params.mode, warnings: warnings.length },
       'REST API updated',
@@ -86,13 +101,12 @@ export class RestApisService {
 
   /** Deletes the API, its deployments and stages, and the base path mappings that point at it. */
   async deleteRestApi(id: string): Promise<void> {
-    await requireRestApi(this.store, id);
-    const [stages, domains] = await Promise.all([
-      this.store.listStages(id),
-      this.store.listDomains(),
-    ]);
-    const changedDomains = domainsWithoutMappingsTo(domains, id);
-    await this.store.commit({ deletedRestApis: [id], domains: changedDomains });
+    const { stages, changedDomains } = await this.store.withLock(apiScope(id), async () => {
+      await requireRestApi(this.store, id);
+      const list = await this.store.listStages(id);
+      const domains = await commitRemovingMappings(this.store, { deletedRestApis: [id] }, id);
+      return { stages: list, changedDomains: domains };
+    });
     this.logger.log(
       { restApiId: id, stages: stages.length, domains: changedDomains.length },
       'REST API deleted',

@@ -2,12 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DefinitionStore } from '@portico/definitions';
 import { AwsConflictException } from '../common/aws-errors';
 import { Clock } from '../common/clock';
-import {
-  domainsWithoutMappingsTo,
-  requireDeployment,
-  requireRestApi,
-  requireStage,
-} from '../common/lookups';
+import { apiScope, commitRemovingMappings } from '../common/locking';
+import { requireDeployment, requireRestApi, requireStage } from '../common/lookups';
 import { ControlEvents } from '../events/control-events.service';
 import { applyStagePatch, type PatchOperation } from './stage-patch';
 import { checkStageSettings, type NewStage, newStage } from './stage.factory';
@@ -27,13 +23,17 @@ export class StagesService {
 
   async createStage(req: NewStage): Promise<Shape> {
     checkStageSettings(req);
-    await requireRestApi(this.store, req.restApiId);
-    await requireDeployment(this.store, req.restApiId, req.deploymentId);
-    if (await this.store.getStage(req.restApiId, req.stageName)) {
-      throw new AwsConflictException(`Stage already exists: ${req.restApiId}/${req.stageName}`);
-    }
-    const stage = newStage(req, this.clock.nowSeconds());
-    await this.store.putStage(stage);
+    // Under the API's lock, so of two creates of one name exactly one passes the check.
+    const stage = await this.store.withLock(apiScope(req.restApiId), async () => {
+      await requireRestApi(this.store, req.restApiId);
+      await requireDeployment(this.store, req.restApiId, req.deploymentId);
+      if (await this.store.getStage(req.restApiId, req.stageName)) {
+        throw new AwsConflictException(`Stage already exists: ${req.restApiId}/${req.stageName}`);
+      }
+      const created = newStage(req, this.clock.nowSeconds());
+      await this.store.putStage(created);
+      return created;
+    });
     this.logger.log(
       { restApiId: stage.restApiId, stageName: stage.stageName, deploymentId: stage.deploymentId },
       'stage created',
@@ -62,14 +62,17 @@ export class StagesService {
 
   /** UpdateStage: all operations are checked before the stage is written. */
   async updateStage(restApiId: string, stageName: string, ops: PatchOperation[]): Promise<Shape> {
-    await requireRestApi(this.store, restApiId);
-    const current = await requireStage(this.store, restApiId, stageName);
-    const next = applyStagePatch(current, ops);
-    if (next.deploymentId !== current.deploymentId) {
-      await requireDeployment(this.store, restApiId, next.deploymentId);
-    }
-    next.lastUpdatedDate = this.clock.nowSeconds();
-    await this.store.putStage(next);
+    const next = await this.store.withLock(apiScope(restApiId), async () => {
+      await requireRestApi(this.store, restApiId);
+      const current = await requireStage(this.store, restApiId, stageName);
+      const patched = applyStagePatch(current, ops);
+      if (patched.deploymentId !== current.deploymentId) {
+        await requireDeployment(this.store, restApiId, patched.deploymentId);
+      }
+      patched.lastUpdatedDate = this.clock.nowSeconds();
+      await this.store.putStage(patched);
+      return patched;
+    });
     this.logger.log({ restApiId, stageName, operations: ops.length }, 'stage updated');
     await this.events.publish({
       stages: [{ restApiId, stageName, change: 'updated' }],
@@ -80,10 +83,16 @@ export class StagesService {
 
   /** DeleteStage: base path mappings to the stage go with it, in the same transaction. */
   async deleteStage(restApiId: string, stageName: string): Promise<void> {
-    await requireRestApi(this.store, restApiId);
-    await requireStage(this.store, restApiId, stageName);
-    const domains = domainsWithoutMappingsTo(await this.store.listDomains(), restApiId, stageName);
-    await this.store.commit({ deletedStages: [{ restApiId, stageName }], domains });
+    const domains = await this.store.withLock(apiScope(restApiId), async () => {
+      await requireRestApi(this.store, restApiId);
+      await requireStage(this.store, restApiId, stageName);
+      return commitRemovingMappings(
+        this.store,
+        { deletedStages: [{ restApiId, stageName }] },
+        restApiId,
+        stageName,
+      );
+    });
     this.logger.log({ restApiId, stageName, domains: domains.length }, 'stage deleted');
     await this.events.publish({
       stages: [{ restApiId, stageName, change: 'deleted' }],

@@ -1,5 +1,8 @@
 import type Redis from 'ioredis';
 import type { ActiveStage, Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
+import { DefinitionLocks, type LockOptions } from './definition-lock';
+
+export * from './definition-lock';
 
 /**
  * Several changes written in one MULTI, so they all land or none does (a config-file deploy,
@@ -22,12 +25,29 @@ export interface DefinitionChanges {
  */
 export class DefinitionStore {
   private readonly p: string;
+  private readonly locks: DefinitionLocks;
 
   constructor(
     private readonly redis: Redis,
     prefix = 'portico:',
   ) {
     this.p = `${prefix}{defs}:`;
+    this.locks = new DefinitionLocks(redis, this.p);
+  }
+
+  /**
+   * Runs `fn` while holding the lock of every scope (all taken at once, or none), so a
+   * read-check-write inside it cannot interleave with another writer of those scopes in any
+   * replica. Throws `DefinitionLockTimeoutError` when the locks stay taken past the wait.
+   * Scopes are plain strings chosen by the writer (control uses `api:<id>`, `domain:<name>`).
+   */
+  withLock<T>(scopes: string | string[], fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
+    return this.locks.withLock(scopes, fn, opts);
+  }
+
+  /** The Redis key that holds the lock of `scope`. */
+  lockKey(scope: string): string {
+    return this.locks.key(scope);
   }
 
   private k = {
