@@ -1,6 +1,7 @@
 export * from './model/api-definition';
 export * from './model/method-settings';
 export * from './store/definition-store';
+export * from './store/definition-lock';
 export * from './openapi/definition-error';
 export * from './openapi/openapi.types';
 export * from './openapi/openapi-import';
