@@ -2,7 +2,6 @@ import type Redis from 'ioredis';
 import type { ActiveStage, Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
 import { DefinitionLocks, type LockOptions } from './definition-lock';
 
-
 /**
  * Several changes written in one MULTI, so they all land or none does (a config-file deploy,
  * an API deleted together with the base path mappings that point at it). Deletions run first.
