@@ -7,7 +7,7 @@
  * and Redis come from the test harness; the load balancer is replaced by the edge addresses it
  * proxies to, and the test calls each replica itself.
  *
- * Needs `pnpm build` first (the services run from dist/, as in the image); `pnpm verify` builds
+ * Needs `pnpm build` first (the services run from dist/, as in the image); `pnpm test` builds
  * before it tests.
  */
 import { randomUUID } from 'node:crypto';
