@@ -1,7 +1,8 @@
-import Redis from 'ioredis';
-import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import type Redis from 'ioredis';
+import { eventually } from '@portico/testing';
 import { DefinitionLockTimeoutError } from './definition-lock';
 import { DefinitionStore } from './definition-store';
+import { useStoreOnRealRedis } from './store.fixture';
 
 /** A promise with its resolver, to hold a locked section open until the test lets it go. */
 function gate(): { promise: Promise<void>; open(): void } {
@@ -12,25 +13,10 @@ function gate(): { promise: Promise<void>; open(): void } {
 
 /** DefinitionStore.withLock against a real Redis. */
 describe('DefinitionStore.withLock', () => {
-  let infra: TestInfra;
-  let redis: Redis;
+  const t = useStoreOnRealRedis();
   let store: DefinitionStore;
-  let prefixCount = 0;
-
-  beforeAll(async () => {
-    infra = await startInfra();
-    redis = new Redis(infra.redisUrl, { lazyConnect: true });
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    redis?.disconnect();
-    await infra?.stop();
-  });
-
-  beforeEach(() => {
-    store = new DefinitionStore(redis, `${infra.redisKeyPrefix}lock${++prefixCount}:`);
-  });
+  let redis: Redis;
+  beforeEach(() => ({ store, redis } = t));
 
   it('holds the lock key (with the {defs} hash tag) only while the section runs', async () => {
     const key = store.lockKey('api:a1');
@@ -48,8 +34,8 @@ describe('DefinitionStore.withLock', () => {
   });
 
   it('serialises read-modify-write sections of one scope, across two stores', async () => {
-    const other = new DefinitionStore(redis, `${infra.redisKeyPrefix}lock${prefixCount}:`);
-    const counter = `${infra.redisKeyPrefix}counter${prefixCount}`;
+    const other = new DefinitionStore(redis, t.prefix);
+    const counter = `${t.prefix}counter`;
     const increment = (s: DefinitionStore) =>
       s.withLock('domain:example.com', async () => {
         const n = Number((await redis.get(counter)) ?? '0');

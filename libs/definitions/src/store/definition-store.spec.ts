@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
-import { startInfra, type TestInfra } from '@portico/testing';
+import type Redis from 'ioredis';
 import type { Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
-import { DefinitionStore } from './definition-store';
+import type { DefinitionStore } from './definition-store';
+import { useStoreOnRealRedis } from './store.fixture';
 
 const definition = (title: string): RestApi['definition'] => ({
   title,
@@ -58,28 +58,12 @@ const domain = (domainName: string, restApiId: string, stageName: string): Domai
 
 /** The store against a real Redis: what one write puts there, the next read must see. */
 describe('DefinitionStore', () => {
-  let infra: TestInfra;
-  let redis: Redis;
+  const t = useStoreOnRealRedis();
   let store: DefinitionStore;
-  let prefixCount = 0;
+  let redis: Redis;
+  beforeEach(() => ({ store, redis } = t));
 
-  beforeAll(async () => {
-    infra = await startInfra();
-    redis = new Redis(infra.redisUrl, { lazyConnect: true });
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    redis?.disconnect();
-    await infra?.stop();
-  });
-
-  beforeEach(() => {
-    // A prefix per test: each starts from an empty store.
-    store = new DefinitionStore(redis, `${infra.redisKeyPrefix}${++prefixCount}:`);
-  });
-
-  const keys = () => redis.keys(`${infra.redisKeyPrefix}${prefixCount}:*`);
+  const keys = () => redis.keys(`${t.prefix}*`);
 
   it('reads back what single-operation writes stored, with the stage a deployment repoints', async () => {
     await store.putRestApi(api('a'));
@@ -151,11 +135,9 @@ describe('DefinitionStore', () => {
     await store.deleteDomain('X.test');
 
     expect((await store.listStages('a')).map((s) => s.stageName)).toEqual(['prod']);
-    expect(await redis.smembers(`${infra.redisKeyPrefix}${prefixCount}:{defs}:stages:a`)).toEqual([
-      'prod',
-    ]);
+    expect(await redis.smembers(`${t.prefix}{defs}:stages:a`)).toEqual(['prod']);
     expect(await store.listDomains()).toEqual([]);
-    expect(await redis.scard(`${infra.redisKeyPrefix}${prefixCount}:{defs}:domains`)).toBe(0);
+    expect(await redis.scard(`${t.prefix}{defs}:domains`)).toBe(0);
   });
 
   it('does not serve a stage whose deployment is missing', async () => {
@@ -166,7 +148,7 @@ describe('DefinitionStore', () => {
 
   it('fails a commit whose EXEC reports an error instead of passing it as written', async () => {
     // A key of the wrong type makes SADD fail inside EXEC.
-    await redis.set(`${infra.redisKeyPrefix}${prefixCount}:{defs}:restapis`, 'not a set');
+    await redis.set(`${t.prefix}{defs}:restapis`, 'not a set');
     await expect(store.putRestApi(api('a'))).rejects.toThrow(/WRONGTYPE/);
   });
 });
