@@ -101,9 +101,10 @@ export class RequestPipeline {
     let response: InvocationResponse;
     try {
       response = await this.invoker.invoke(match.entry.method.integration, r);
-    } finally {
+    } catch (err) {
       // A failed call still waited on the backend; a successful one reports its own figure.
       r.integrationLatencyMs = performance.now() - started;
+      throw err;
     }
     r.integrationLatencyMs = response.integrationLatencyMs;
     if (r.clientGone || res.destroyed) {
