@@ -146,6 +146,18 @@ describe('DefinitionStore', () => {
     expect(await store.listActiveStages()).toEqual([]);
   });
 
+  it('lists every served stage of every API with the deployment that stage points at', async () => {
+    await store.commit({
+      restApis: [api('a'), api('b')],
+      deployments: [deployment('a', 'd1'), deployment('a', 'd2'), deployment('b', 'd9')],
+      stages: [stage('a', 'prod', 'd2'), stage('a', 'dev', 'd1'), stage('b', 'prod', 'd9')],
+    });
+    const listed = (await store.listActiveStages()).map(
+      (s) => `${s.api.id}/${s.stage.stageName}@${s.deployment.id}`,
+    );
+    expect(listed.sort()).toEqual(['a/dev@d1', 'a/prod@d2', 'b/prod@d9']);
+  });
+
   it('fails a commit whose EXEC reports an error instead of passing it as written', async () => {
     // A key of the wrong type makes SADD fail inside EXEC.
     await redis.set(`${t.prefix}{defs}:restapis`, 'not a set');

@@ -94,30 +94,26 @@ export class DefinitionStore {
     const [api, stage] = await Promise.all([this.getRestApi(apiId), this.getStage(apiId, name)]);
     if (!api || !stage) return undefined;
     const deployment = await this.getDeployment(apiId, stage.deploymentId);
-    if (!deployment) return undefined;
-    return {
-      stage,
-      deployment,
-      api: {
-        id: api.id,
-        name: api.name,
-        binaryMediaTypes: api.binaryMediaTypes,
-        apiKeySource: api.apiKeySource,
-        disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
-      },
-    };
+    return deployment && activeStage(api, stage, deployment);
   }
 
+  /**
+   * Every served stage, as edges load it at start and on each resync: the APIs, then their
+   * stages concurrently, then every deployment in one MGET — a fixed number of round trips
+   * however many APIs and stages there are.
+   */
   async listActiveStages(): Promise<ActiveStage[]> {
     const apis = await this.listRestApis();
-    const out: ActiveStage[] = [];
-    for (const api of apis) {
-      for (const stage of await this.listStages(api.id)) {
-        const active = await this.getActiveStage(api.id, stage.stageName);
-        if (active) out.push(active);
-      }
-    }
-    return out;
+    const stagesByApi = await Promise.all(apis.map((api) => this.listStages(api.id)));
+    const pairs = apis.flatMap((api, i) => (stagesByApi[i] ?? []).map((stage) => ({ api, stage })));
+    if (pairs.length === 0) return [];
+    const deployments = await this.redis.mget(
+      ...pairs.map(({ api, stage }) => this.k.deployment(api.id, stage.deploymentId)),
+    );
+    return pairs.flatMap(({ api, stage }, i) => {
+      const deployment = parse<Deployment>(deployments[i] ?? null);
+      return deployment ? [activeStage(api, stage, deployment)] : [];
+    });
   }
 
   async getDomain(name: string): Promise<DomainName | undefined> {
@@ -227,4 +223,18 @@ function checkExec(results: [Error | null, unknown][] | null): void {
   if (!results) throw new Error('Redis transaction aborted');
   const failed = results.find(([err]) => err);
   if (failed?.[0]) throw failed[0];
+}
+
+function activeStage(api: RestApi, stage: Stage, deployment: Deployment): ActiveStage {
+  return {
+    stage,
+    deployment,
+    api: {
+      id: api.id,
+      name: api.name,
+      binaryMediaTypes: api.binaryMediaTypes,
+      apiKeySource: api.apiKeySource,
+      disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    },
+  };
 }
