@@ -1,4 +1,4 @@
-import type { ActiveStage, DomainName } from '@portico/definitions';
+import type { ActiveStage, DomainName, StageHead } from '@portico/definitions';
 import { GatewayResponses } from '../responses/gateway-responses';
 import {
   basePathSegments,
@@ -40,9 +40,12 @@ export function compileStage(active: ActiveStage): CompiledStage {
   };
 }
 
-/** Deployments are immutable by id, so the definition is covered by the deployment id. */
-export function stageFingerprint({ stage, deployment, api }: ActiveStage): string {
-  return JSON.stringify([deployment.id, stage.lastUpdatedDate, stage.variables, api]);
+/**
+ * Deployments are immutable by id, so the definition is covered by the deployment id: a stage's
+ * fingerprint is known before its deployment is read.
+ */
+export function stageFingerprint({ stage, api }: StageHead): string {
+  return JSON.stringify([stage.deploymentId, stage.lastUpdatedDate, stage.variables, api]);
 }
 
 export function compileDomain(domain: DomainName): CompiledDomain {

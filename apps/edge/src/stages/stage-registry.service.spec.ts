@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ActiveStage, DefinitionStore, DomainName } from '@portico/definitions';
+import type { ActiveStage, DefinitionStore, DomainName, StageHead } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
 import type { EdgeConfig } from '../config';
 import { activeStage, domainName, resource } from '../testing/api-factory';
@@ -13,19 +13,37 @@ class FakeStore {
   stages = new Map<string, ActiveStage>();
   domains = new Map<string, DomainName>();
   down = false;
-  /** Resolves listActiveStages late, with what the store held when it was called. */
+  /** Resolves listStageHeads late, with what the store held when it was called. */
   slowList?: Promise<void>;
   listed?: () => void;
+  /** Undefined, as in a store nothing has been committed to, unless a test sets it. */
+  revision?: string;
+  headListings = 0;
+  deploymentsRead: string[] = [];
+  private snapshot = new Map<string, ActiveStage>();
 
   put(a: ActiveStage): void {
     this.stages.set(`${a.stage.restApiId}/${a.stage.stageName}`, a);
   }
-  async listActiveStages(): Promise<ActiveStage[]> {
+  async getRevision(): Promise<string | undefined> {
     if (this.down) throw new Error('Redis is down');
-    const snapshot = [...this.stages.values()];
+    return this.revision;
+  }
+  async listStageHeads(): Promise<StageHead[]> {
+    if (this.down) throw new Error('Redis is down');
+    this.headListings++;
+    this.snapshot = new Map(this.stages);
     this.listed?.();
     await this.slowList;
-    return snapshot;
+    return [...this.snapshot.values()].map((a) => ({ stage: a.stage, api: a.api }));
+  }
+  async withDeployments(heads: StageHead[]): Promise<ActiveStage[]> {
+    return heads.flatMap((h) => {
+      const key = `${h.stage.restApiId}/${h.stage.stageName}`;
+      this.deploymentsRead.push(key);
+      const active = this.snapshot.get(key);
+      return active ? [active] : [];
+    });
   }
   async listDomains(): Promise<DomainName[]> {
     return [...this.domains.values()];
@@ -99,6 +117,26 @@ describe('StageRegistry', () => {
     await registry.resyncAll('test');
     expect(registry.stage('a', 'prod')).toBe(again);
     expect(again).not.toBe(a1);
+  });
+
+  it("skips a resync while the store's revision has not moved, and reads only changed deployments", async () => {
+    store.revision = 'r1';
+    store.put(stage('a', 'd1'));
+    store.put(stage('b', 'd1'));
+    await registry.resyncAll('test');
+    expect(store.deploymentsRead.sort()).toEqual(['a/prod', 'b/prod']);
+    // A write that did not move the revision is not looked for: nothing is read at all.
+    store.put(stage('b', 'd2'));
+    await registry.requestResync('periodic');
+    expect(store.headListings).toBe(1);
+    expect(registry.stage('b', 'prod')?.deploymentId).toBe('d1');
+    store.revision = 'r2';
+    const a = registry.stage('a', 'prod');
+    await registry.requestResync('periodic');
+    expect(store.headListings).toBe(2);
+    expect(store.deploymentsRead.sort()).toEqual(['a/prod', 'b/prod', 'b/prod']);
+    expect(registry.stage('b', 'prod')?.deploymentId).toBe('d2');
+    expect(registry.stage('a', 'prod')).toBe(a);
   });
 
   it('swaps one stage on an event; a request holding the old one keeps a working router', async () => {

@@ -5,7 +5,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { type ActiveStage, DefinitionStore, type DomainName } from '@portico/definitions';
+import {
+  type ActiveStage,
+  DefinitionStore,
+  type DomainName,
+  type StageHead,
+} from '@portico/definitions';
 import { HealthService } from '@portico/platform';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { StageDirectory } from '../routing/invocation-target';
@@ -24,7 +29,10 @@ const FIRST_LOAD_RETRY_MS = 1000;
 /**
  * Every deployed stage and custom domain, compiled and in memory. Loaded in full at start, then
  * kept current by change events (one stage or domain reloaded from Redis and swapped in), a
- * periodic full resync and a resync after a NATS reconnect (events may have been missed).
+ * periodic resync and a resync after a NATS reconnect (events may have been missed). A resync
+ * costs one GET when the store's revision has not moved since the last one, and otherwise reads
+ * only the deployments of stages that changed: parsing every definition each time stalled the
+ * event loop for tens of milliseconds with a 10,000-route API.
  *
  * A swap replaces one map entry with a fully built object: a request holds the compiled stage it
  * started with, so none sees a half-built router and none is dropped. A stage that fails to
@@ -39,6 +47,8 @@ export class StageRegistry
   private stages = new Map<string, Map<string, CompiledStage>>();
   private domains = new Map<string, CompiledDomain>();
   private loaded = false;
+  /** The store's revision at the last full load: a resync that finds it unchanged is a no-op. */
+  private loadedRevision?: string;
   /** Fingerprints that failed to compile, so a resync does not retry (and re-log) them. */
   private readonly failed = new Map<string, string>();
   private queue: Promise<void> = Promise.resolve();
@@ -127,12 +137,14 @@ export class StageRegistry
   }
 
   private async loadAll(reason: string): Promise<void> {
-    let actives, domains;
+    let revision, heads, domains, actives;
     try {
-      [actives, domains] = await Promise.all([
-        this.store.listActiveStages(),
-        this.store.listDomains(),
-      ]);
+      // Read first: whatever changes after it makes the next resync look again.
+      revision = await this.store.getRevision();
+      if (this.loaded && revision !== undefined && revision === this.loadedRevision) return;
+      [heads, domains] = await Promise.all([this.store.listStageHeads(), this.store.listDomains()]);
+      // Only the stages that changed have their deployments (the bulk of it) read and parsed.
+      actives = await this.store.withDeployments(heads.filter((h) => this.needsCompiling(h)));
     } catch (err) {
       this.logger.warn(
         { reason, err: errorText(err) },
@@ -140,29 +152,34 @@ export class StageRegistry
       );
       return;
     }
+    const fresh = new Map(actives.map((a) => [failKey(a.stage.restApiId, a.stage.stageName), a]));
     const next = new Map<string, Map<string, CompiledStage>>();
     let compiled = 0;
     let failed = 0;
-    for (const active of actives) {
-      if (typeof active?.stage?.restApiId !== 'string' || !active.deployment) {
+    for (const head of heads) {
+      if (typeof head?.stage?.restApiId !== 'string') {
         // Unreadable record: skipped (and said), the rest of the load goes on.
-        this.logger.error({ reason, stage: active?.stage }, 'Skipping a malformed stage record');
+        this.logger.error({ reason, stage: head?.stage }, 'Skipping a malformed stage record');
         failed++;
         continue;
       }
-      const { restApiId, stageName } = active.stage;
-      const previous = this.stage(restApiId, stageName);
-      let entry = previous;
-      const fingerprint = stageFingerprint(active);
-      if (
-        previous?.fingerprint !== fingerprint &&
-        this.failed.get(failKey(restApiId, stageName)) !== fingerprint
-      ) {
-        const fresh = this.compile(active, fingerprint);
-        if (fresh) {
-          entry = fresh;
+      const { restApiId, stageName } = head.stage;
+      let entry = this.stage(restApiId, stageName);
+      const active = fresh.get(failKey(restApiId, stageName));
+      if (active) {
+        const built = this.compile(active, stageFingerprint(active));
+        if (built) {
+          entry = built;
           compiled++;
         } else failed++;
+      } else if (this.needsCompiling(head)) {
+        // Its deployment is missing: nothing to serve it with.
+        this.logger.error(
+          { reason, restApiId, stageName, deploymentId: head.stage.deploymentId },
+          'Skipping a stage whose deployment is missing',
+        );
+        failed++;
+        continue;
       }
       if (!entry) continue;
       let byName = next.get(restApiId);
@@ -182,6 +199,7 @@ export class StageRegistry
     const removed = this.stageCount - [...next.values()].reduce((n, m) => n + m.size, 0);
     this.stages = next;
     this.domains = nextDomains;
+    this.loadedRevision = revision;
     if (!this.loaded || compiled > 0 || failed > 0 || removed !== 0 || reason !== 'periodic') {
       this.logger.log(
         { reason, stages: this.stageCount, domains: this.domains.size, compiled, failed },
@@ -189,6 +207,17 @@ export class StageRegistry
       );
     }
     this.loaded = true;
+  }
+
+  /** A stage not served yet, or changed since, unless this very version already failed. */
+  private needsCompiling(head: StageHead): boolean {
+    if (typeof head?.stage?.restApiId !== 'string') return false;
+    const { restApiId, stageName } = head.stage;
+    const fingerprint = stageFingerprint(head);
+    return (
+      this.stage(restApiId, stageName)?.fingerprint !== fingerprint &&
+      this.failed.get(failKey(restApiId, stageName)) !== fingerprint
+    );
   }
 
   private async reloadStage(restApiId: string, stageName: string): Promise<void> {

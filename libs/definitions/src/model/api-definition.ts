@@ -220,13 +220,19 @@ export interface DomainName {
   basePathMappings: BasePathMapping[];
 }
 
-/** What an edge needs to serve one stage: the stage and the deployment it points at. */
-export interface ActiveStage {
+/** API-level settings that apply to the data plane. */
+export type ApiSettings = Pick<
+  RestApi,
+  'id' | 'name' | 'binaryMediaTypes' | 'apiKeySource' | 'disableExecuteApiEndpoint'
+>;
+
+/** A served stage before its deployment is read: enough to tell whether it changed. */
+export interface StageHead {
   stage: Stage;
+  api: ApiSettings;
+}
+
+/** What an edge needs to serve one stage: the stage and the deployment it points at. */
+export interface ActiveStage extends StageHead {
   deployment: Deployment;
-  /** API-level settings that apply to the data plane. */
-  api: Pick<
-    RestApi,
-    'id' | 'name' | 'binaryMediaTypes' | 'apiKeySource' | 'disableExecuteApiEndpoint'
-  >;
 }

@@ -158,6 +158,45 @@ describe('DefinitionStore', () => {
     expect(listed.sort()).toEqual(['a/dev@d1', 'a/prod@d2', 'b/prod@d9']);
   });
 
+  it('lists stage heads without deployments, and reads the deployments of the heads it is given', async () => {
+    await store.commit({
+      restApis: [api('a'), api('b')],
+      deployments: [deployment('a', 'd1'), deployment('b', 'd9')],
+      stages: [stage('a', 'prod', 'd1'), stage('b', 'prod', 'd9'), stage('b', 'dev', 'gone')],
+    });
+    const heads = await store.listStageHeads();
+    expect(heads.map((h) => `${h.api.id}/${h.stage.stageName}`).sort()).toEqual([
+      'a/prod',
+      'b/dev',
+      'b/prod',
+    ]);
+    // API settings only: the definition (the large part) stays behind.
+    expect(heads[0]).not.toHaveProperty('api.definition');
+    expect(heads[0]).not.toHaveProperty('deployment');
+    const some = await store.withDeployments(heads.filter((h) => h.api.id === 'b'));
+    expect(some.map((a) => `${a.stage.stageName}@${a.deployment.definition.title}`)).toEqual([
+      'prod@b@d9',
+    ]);
+  });
+
+  it('moves its revision with every commit, to a value never seen before', async () => {
+    expect(await store.getRevision()).toBeUndefined();
+    await store.putRestApi(api('a'));
+    const first = await store.getRevision();
+    expect(first).toEqual(expect.any(String));
+    expect(await store.getRevision()).toBe(first);
+    await store.putStage(stage('a', 'prod', 'd1'));
+    const second = await store.getRevision();
+    await store.deleteStage('a', 'prod');
+    const third = await store.getRevision();
+    expect(new Set([first, second, third]).size).toBe(3);
+    // Redis applies the rest of a MULTI one command of which failed: the revision moves too,
+    // so edges look at what did get written.
+    await redis.set(`${t.prefix}{defs}:restapis`, 'not a set');
+    await expect(store.putRestApi(api('b'))).rejects.toThrow(/WRONGTYPE/);
+    expect(await store.getRevision()).not.toBe(third);
+  });
+
   it('fails a commit whose EXEC reports an error instead of passing it as written', async () => {
     // A key of the wrong type makes SADD fail inside EXEC.
     await redis.set(`${t.prefix}{defs}:restapis`, 'not a set');

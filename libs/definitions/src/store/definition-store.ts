@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { ActiveStage, Deployment, DomainName, RestApi, Stage } from '../model/api-definition';
+import type {
+  ActiveStage,
+  ApiSettings,
+  Deployment,
+  DomainName,
+  RestApi,
+  Stage,
+  StageHead,
+} from '../model/api-definition';
 import { DefinitionLocks, type LockOptions } from './definition-lock';
 
 /**
@@ -57,6 +66,7 @@ export class DefinitionStore {
     stage: (apiId: string, name: string) => `${this.p}stage:${apiId}:${name}`,
     domains: () => `${this.p}domains`,
     domain: (name: string) => `${this.p}domain:${name.toLowerCase()}`,
+    revision: () => `${this.p}revision`,
   };
 
   // ---- reads -------------------------------------------------------------------------------
@@ -94,26 +104,47 @@ export class DefinitionStore {
     const [api, stage] = await Promise.all([this.getRestApi(apiId), this.getStage(apiId, name)]);
     if (!api || !stage) return undefined;
     const deployment = await this.getDeployment(apiId, stage.deploymentId);
-    return deployment && activeStage(api, stage, deployment);
+    return deployment && { stage, deployment, api: apiSettings(api) };
   }
 
   /**
-   * Every served stage, as edges load it at start and on each resync: the APIs, then their
-   * stages concurrently, then every deployment in one MGET — a fixed number of round trips
-   * however many APIs and stages there are.
+   * Every served stage without its deployment (the large part), as an edge's resync reads them
+   * to see which changed: the APIs, then their stages concurrently — a fixed number of round
+   * trips however many APIs and stages there are.
    */
-  async listActiveStages(): Promise<ActiveStage[]> {
+  async listStageHeads(): Promise<StageHead[]> {
     const apis = await this.listRestApis();
     const stagesByApi = await Promise.all(apis.map((api) => this.listStages(api.id)));
-    const pairs = apis.flatMap((api, i) => (stagesByApi[i] ?? []).map((stage) => ({ api, stage })));
-    if (pairs.length === 0) return [];
-    const deployments = await this.redis.mget(
-      ...pairs.map(({ api, stage }) => this.k.deployment(api.id, stage.deploymentId)),
-    );
-    return pairs.flatMap(({ api, stage }, i) => {
-      const deployment = parse<Deployment>(deployments[i] ?? null);
-      return deployment ? [activeStage(api, stage, deployment)] : [];
+    return apis.flatMap((api, i) => {
+      const settings = apiSettings(api);
+      return (stagesByApi[i] ?? []).map((stage) => ({ api: settings, stage }));
     });
+  }
+
+  /** The deployments `heads` point at, in one MGET; a head whose deployment is gone is left out. */
+  async withDeployments(heads: StageHead[]): Promise<ActiveStage[]> {
+    if (heads.length === 0) return [];
+    const deployments = await this.redis.mget(
+      ...heads.map(({ stage }) => this.k.deployment(stage.restApiId, stage.deploymentId)),
+    );
+    return heads.flatMap((head, i) => {
+      const deployment = parse<Deployment>(deployments[i] ?? null);
+      return deployment ? [{ ...head, deployment }] : [];
+    });
+  }
+
+  /** Every served stage with its deployment. */
+  async listActiveStages(): Promise<ActiveStage[]> {
+    return this.withDeployments(await this.listStageHeads());
+  }
+
+  /**
+   * Changes with every commit (a random id, not a counter, so a Redis that lost its data and
+   * starts over cannot repeat a value an edge remembers); undefined before the first commit.
+   * An edge whose last full load saw this revision has nothing to resync.
+   */
+  async getRevision(): Promise<string | undefined> {
+    return (await this.redis.get(this.k.revision())) ?? undefined;
   }
 
   async getDomain(name: string): Promise<DomainName | undefined> {
@@ -202,6 +233,7 @@ export class DefinitionStore {
       tx.set(this.k.domain(domain.domainName), JSON.stringify(domain));
       tx.sadd(this.k.domains(), domain.domainName.toLowerCase());
     }
+    tx.set(this.k.revision(), randomUUID());
     checkExec(await tx.exec());
   }
 
@@ -225,16 +257,12 @@ function checkExec(results: [Error | null, unknown][] | null): void {
   if (failed?.[0]) throw failed[0];
 }
 
-function activeStage(api: RestApi, stage: Stage, deployment: Deployment): ActiveStage {
+function apiSettings(api: RestApi): ApiSettings {
   return {
-    stage,
-    deployment,
-    api: {
-      id: api.id,
-      name: api.name,
-      binaryMediaTypes: api.binaryMediaTypes,
-      apiKeySource: api.apiKeySource,
-      disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
-    },
+    id: api.id,
+    name: api.name,
+    binaryMediaTypes: api.binaryMediaTypes,
+    apiKeySource: api.apiKeySource,
+    disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
   };
 }
