@@ -7,7 +7,14 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swcrc] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swcrc],
+    // The benchmark harness is plain ESM (bench/lib/*.mjs); its pure modules are unit-tested.
+    '^.+\\.mjs$': [
+      '@swc/jest',
+      { ...swcrc, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' } } },
+    ],
+  },
   moduleNameMapper: {
     '^@portico/(contracts|platform|definitions|testing|functions)$':
       '<rootDir>/libs/$1/src/index.ts',

@@ -10,10 +10,10 @@
 // CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), FN_OPS_PORT (9090),
 // PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
 // in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, BuildError, ENTRIES } from './lib/build.mjs';
 import { assertPortFree, InfraError, provideInfra } from './lib/infra.mjs';
 import { ProcessGroup, waitForHttp } from './lib/processes.mjs';
 
@@ -21,11 +21,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const env = process.env;
 
-const ENTRIES = {
-  edge: 'apps/edge/dist/main.js',
-  control: 'apps/control/dist/main.js',
-  functions: 'libs/functions/dist/cli.js',
-};
 const ports = {
   edge: Number(env.EDGE_PORT ?? 8080),
   edgeOps: Number(env.EDGE_OPS_PORT ?? 9080),
@@ -50,38 +45,6 @@ function say(text) {
 function fail(text) {
   process.stderr.write(`\npnpm start: ${text}\n`);
   process.exit(1);
-}
-
-/** Why a build is needed, or undefined when every entry point is newer than every source. */
-function buildReason() {
-  const built = Object.values(ENTRIES).map((p) => join(root, p));
-  if (built.some((p) => !existsSync(p))) return 'no build yet';
-  const builtAt = Math.min(...built.map((p) => statSync(p).mtimeMs));
-  for (const group of ['apps', 'libs']) {
-    for (const pkg of readdirSync(join(root, group))) {
-      const src = join(root, group, pkg, 'src');
-      if (!existsSync(src)) continue;
-      for (const file of readdirSync(src, { recursive: true })) {
-        if (!String(file).endsWith('.ts') || String(file).endsWith('.spec.ts')) continue;
-        if (statSync(join(src, String(file))).mtimeMs > builtAt) return 'sources changed';
-      }
-    }
-  }
-  return undefined;
-}
-
-function build() {
-  const reason = buildReason();
-  if (!reason) return;
-  if (args.has('--no-build')) fail(`the build is stale (${reason}); run \`pnpm build\`.`);
-  say(`building (${reason}): pnpm build`);
-  // Through the same pnpm that runs this script when there is one, so PATH does not matter.
-  const pnpm = env.npm_execpath && /pnpm/.test(env.npm_execpath) ? env.npm_execpath : undefined;
-  const result = pnpm
-    ? spawnSync(process.execPath, [pnpm, 'build'], { cwd: root, stdio: 'inherit' })
-    : spawnSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
-  if (result.error) fail(`cannot run pnpm (${result.error.message}); install pnpm 10.`);
-  if (result.status !== 0) fail('the build failed; see the errors above.');
 }
 
 async function checkPorts() {
@@ -139,7 +102,7 @@ async function main() {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 22) fail(`Node ${process.versions.node} is too old; Portico needs Node 22 or later.`);
   if (!existsSync(configFile)) fail(`no config file at ${configFile} (PORTICO_CONFIG).`);
-  build();
+  build(root, { noBuild: args.has('--no-build'), log: say });
   await checkPorts();
 
   const group = new ProcessGroup({ raw: args.has('--raw-logs'), colour: process.stdout.isTTY });
@@ -244,6 +207,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  if (err instanceof InfraError) fail(err.message);
+  if (err instanceof InfraError || err instanceof BuildError) fail(err.message);
   fail(err.stack ?? String(err));
 });

@@ -1,4 +1,4 @@
-// NATS and Redis for `pnpm start`: the ones NATS_URL/REDIS_URL name when they answer, else the
+// NATS and Redis for `pnpm start` and `pnpm bench`: the ones NATS_URL/REDIS_URL name when they
 // ones on their default local ports, else fresh servers started from the installed binaries.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,8 @@
-// Child processes for `pnpm start`: each in its own process group (so a Ctrl-C in the terminal
-// reaches only start.mjs, which then stops them in order), with its output prefixed.
+// Child processes for `pnpm start` and `pnpm bench`: each in its own process group (so a Ctrl-C
+// in the terminal reaches only the script, which then stops them in order), with its output
+// prefixed, or written to a log file.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const COLOURS = [36, 35, 33, 32, 34, 31];
@@ -35,12 +37,8 @@ export class ProcessGroup {
     this.width = 8;
     this.onUnexpectedExit = () => undefined;
     this.stopping = false;
-    // A last resort if start.mjs itself dies: no orphans keep the ports.
-    process.on('exit', () => {
-      for (const { child } of this.children) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-    });
+    // A last resort if the script itself dies: no orphans keep the ports.
+    process.on('exit', () => this.killAll());
   }
 
   print(name, text) {
@@ -50,16 +48,32 @@ export class ProcessGroup {
     process.stdout.write(`${prefix} ${text}\n`);
   }
 
-  start(name, command, args, { cwd, env }) {
-    const child = spawn(command, args, {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const entry = { name, child, exited: new Promise((resolve) => child.once('close', resolve)) };
+  /**
+   * Starts `command` with its output prefixed on stdout, or, with `logFile`, appended to that
+   * file without passing through this process (a benchmark's access logs would cost this
+   * process more than the service writing them).
+   */
+  start(name, command, args, { cwd, env, logFile }) {
+    const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
+    let child;
+    try {
+      child = spawn(command, args, {
+        cwd,
+        env,
+        stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
+        detached: true,
+      });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    const entry = {
+      name,
+      child,
+      logFile,
+      exited: new Promise((resolve) => child.once('close', resolve)),
+    };
     this.children.push(entry);
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const stream of fd === undefined ? [child.stdout, child.stderr] : []) {
       createInterface({ input: stream }).on('line', (line) => {
         const text = this.raw ? line : formatLine(line);
         if (text !== undefined) this.print(name, text);
@@ -69,6 +83,9 @@ export class ProcessGroup {
     child.once('close', (code, signal) => {
       if (this.stopping) return;
       this.print(name, `exited unexpectedly (${signal ?? `code ${code}`})`);
+      if (logFile !== undefined) {
+        for (const line of tailOf(logFile, 20)) this.print(name, formatLine(line) ?? line);
+      }
       this.onUnexpectedExit(name);
     });
     return entry;
@@ -89,11 +106,27 @@ export class ProcessGroup {
     }
   }
 
+  /** SIGKILL to each child's whole process group, so helpers it forked (nginx's worker) go too. */
   killAll() {
     this.stopping = true;
     for (const { child } of this.children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // No group to signal (the spawn failed, or the group is already gone): the child alone.
+        child.kill('SIGKILL');
+      }
     }
+  }
+}
+
+/** The last `count` lines of a log file, for the reason a service stopped. */
+export function tailOf(file, count) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count);
+  } catch (err) {
+    return [`(cannot read ${file}: ${err.message})`];
   }
 }
 

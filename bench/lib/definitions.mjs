@@ -1,0 +1,127 @@
+// The APIs the bench deploys into Portico through a config file (docs/config-file.md): `bench`,
+// ten routes with one per integration under test, and `bench10k`, ten thousand routes of the
+// kinds real APIs have, to show what route count costs. Both are OpenAPI 3 documents written
+// the way API Gateway exports them, as JSON files next to the config file.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BODY, CONTENT_TYPE } from './body.mjs';
+
+export const FUNCTION_NAME = 'bench';
+export const STAGE = 'prod';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+const lambdaUri = (name) =>
+  'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/' +
+  `arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+
+const passthrough = (upstream) => ({
+  'x-amazon-apigateway-integration': {
+    type: 'http_proxy',
+    httpMethod: 'GET',
+    uri: `${upstream}/data`,
+    passthroughBehavior: 'when_no_match',
+  },
+});
+
+/** A mock answering 200 with `body` (empty: no body) as application/json. */
+const mock = (body) => ({
+  'x-amazon-apigateway-integration': {
+    type: 'mock',
+    requestTemplates: { [CONTENT_TYPE]: '{"statusCode": 200}' },
+    responses: {
+      default: {
+        statusCode: '200',
+        ...(body ? { responseTemplates: { [CONTENT_TYPE]: body } } : {}),
+      },
+    },
+    passthroughBehavior: 'when_no_match',
+  },
+});
+
+const fn = (name) => ({
+  'x-amazon-apigateway-integration': {
+    type: 'aws_proxy',
+    httpMethod: 'POST',
+    uri: lambdaUri(name),
+  },
+});
+
+const document = (title, paths) => ({ openapi: '3.0.1', info: { title, version: '1.0' }, paths });
+
+/** The number of routes (path and method pairs, ANY counted once) a document declares. */
+export function routeCount(doc) {
+  let count = 0;
+  for (const item of Object.values(doc.paths)) {
+    for (const key of Object.keys(item)) {
+      if (METHODS.includes(key) || key === 'x-amazon-apigateway-any-method') count += 1;
+    }
+  }
+  return count;
+}
+
+/** The `bench` API: the three routes under test and seven others, ten in all. */
+export function benchApi(upstream) {
+  return document('Portico bench', {
+    '/passthrough': { get: passthrough(upstream) },
+    '/function': { get: fn(FUNCTION_NAME) },
+    '/mock': { get: mock(BODY) },
+    '/items': { get: mock(), post: mock() },
+    '/items/{id}': { get: mock(), put: mock(), delete: mock() },
+    '/users/{userId}/orders': { get: mock() },
+    '/files/{proxy+}': { 'x-amazon-apigateway-any-method': mock() },
+  });
+}
+
+/**
+ * The `bench10k` API: /passthrough plus 9,999 routes over services /svc0 … /svc999, each with
+ * literal and `{param}` paths, several methods and a greedy `{proxy+}`, as large APIs have.
+ */
+export function bench10kApi(upstream, total = 10_000) {
+  const shapes = [
+    ['/items', 'get'],
+    ['/items', 'post'],
+    ['/items/{id}', 'get'],
+    ['/items/{id}', 'put'],
+    ['/items/{id}', 'delete'],
+    ['/items/{id}/history', 'get'],
+    ['/orders/{orderId}', 'patch'],
+    ['/orders/{orderId}/lines/{line}', 'get'],
+    ['/health', 'get'],
+    ['/files/{proxy+}', 'x-amazon-apigateway-any-method'],
+  ];
+  const paths = { '/passthrough': { get: passthrough(upstream) } };
+  // One shared integration object: JSON.stringify writes it out for every route all the same.
+  const filler = mock();
+  for (let i = 0; i < total - 1; i++) {
+    const [suffix, method] = shapes[i % shapes.length];
+    const path = `/svc${Math.floor(i / shapes.length)}${suffix}`;
+    paths[path] ??= {};
+    paths[path][method] = filler;
+  }
+  return document('Portico bench 10k', paths);
+}
+
+/**
+ * Writes the config file and both definitions into `dir`; returns the config file's path and
+ * the route count and size of each definition.
+ */
+export function writeBenchConfig(dir, { upstream }) {
+  const apis = { bench: benchApi(upstream), bench10k: bench10kApi(upstream) };
+  const written = {};
+  for (const [id, doc] of Object.entries(apis)) {
+    const text = JSON.stringify(doc);
+    writeFileSync(join(dir, `${id}.json`), text);
+    written[id] = { routes: routeCount(doc), bytes: Buffer.byteLength(text) };
+  }
+  const config = {
+    restApis: Object.keys(apis).map((id) => ({
+      id,
+      definition: `./${id}.json`,
+      stages: [{ name: STAGE }],
+    })),
+    domainNames: [],
+  };
+  const file = join(dir, 'portico.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return { file, apis: written };
+}

@@ -1,0 +1,251 @@
+// Starts what the bench measures, each as a child process on a free loopback port with its
+// output in a log file: the upstream, fast-gateway, nginx (when installed) and Portico (the
+// function runner, control deploying the bench config file, one edge). Returns the targets with
+// the URL and Host header to call; a target whose server cannot start is marked failed with the
+// reason, and the others still run.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { ENTRIES } from '../../scripts/lib/build.mjs';
+import { freePort } from '../../scripts/lib/infra.mjs';
+import { waitForHttp } from '../../scripts/lib/processes.mjs';
+import { BODY_BYTES } from './body.mjs';
+import { FUNCTION_NAME, STAGE, writeBenchConfig } from './definitions.mjs';
+import { findBinary, nginxVersion, writeNginxConfig } from './nginx.mjs';
+import { isPortico, TARGETS } from './targets.mjs';
+
+const HOST = '127.0.0.1';
+/** Host-style invocation: `{api}.execute-api.{PORTICO_DOMAIN}`, the edge's default domain. */
+const DOMAIN = 'localhost';
+const NGINX_HINT = 'sudo apt-get install -y nginx';
+
+/** The processes each target needs; when one of them exits, the target has failed. */
+const SERVICES = {
+  direct: ['upstream'],
+  nginx: ['upstream', 'nginx'],
+  'fast-gateway': ['upstream', 'fast-gateway'],
+  'portico-passthrough': ['upstream', 'control', 'edge'],
+  'portico-function': ['fn-bench', 'control', 'edge'],
+  'portico-mock': ['control', 'edge'],
+  'portico-passthrough-10k': ['upstream', 'control', 'edge'],
+};
+
+/** Where each Portico target is served: API and path, called host-style. */
+const PORTICO_ROUTES = {
+  'portico-passthrough': ['bench', '/passthrough'],
+  'portico-function': ['bench', '/function'],
+  'portico-mock': ['bench', '/mock'],
+  'portico-passthrough-10k': ['bench10k', '/passthrough'],
+};
+
+/** Polls a route with a Host header until it answers 200 with the bench body. */
+async function waitForRoute(target, { timeoutMs, entry }) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
+      throw new Error(`${entry.name} exited before ${target.name} answered`);
+    }
+    try {
+      const res = await request(target.url, { headers: { host: target.host } });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode === 200 && body.equals(BODY_BYTES)) return;
+      last = `status ${res.statusCode}: ${body.toString('utf8', 0, 120)}`;
+    } catch (err) {
+      last = err.code ?? err.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `${target.name} (${target.url}, Host ${target.host}) did not answer 200 with the bench body within ${timeoutMs} ms (last: ${last})`,
+  );
+}
+
+/** When control logged that it deployed the config file, in ms since the epoch. */
+function deployedAt(logFile) {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"config file deployed"')) continue;
+    try {
+      return Date.parse(JSON.parse(line).time);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The edge's memory once it holds every deployed route, from its /metrics. */
+async function memoryOf(opsUrl) {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const value = (name) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]);
+  return {
+    rssBytes: value('process_resident_memory_bytes'),
+    heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+  };
+}
+
+/**
+ * Starts every service the selected targets need. `group` is the ProcessGroup; `say` prints a
+ * progress line. Resolves with { targets, startup, nginx } (nginx: its version, if it ran).
+ */
+export async function startStack({
+  root,
+  workDir,
+  group,
+  infra,
+  redisKeyPrefix,
+  selected,
+  logLevel,
+  shutdownMs,
+  env,
+  say,
+}) {
+  const logs = join(workDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const targets = TARGETS.map((name) => ({
+    name,
+    status: selected.has(name) ? 'pending' : 'skipped',
+    reason: selected.has(name) ? undefined : 'not selected (--only)',
+    services: SERVICES[name],
+  }));
+  const byName = (name) => targets.find((t) => t.name === name);
+  const pending = (names) => names.map(byName).filter((t) => t.status === 'pending');
+  const startup = {};
+  const result = { targets, startup, nginx: undefined };
+  const run = (name, command, args, extraEnv = {}) =>
+    group.start(name, command, args, {
+      cwd: root,
+      env: { ...env, ...extraEnv },
+      logFile: join(logs, `${name}.log`),
+    });
+  const node = (name, script, args, extraEnv) =>
+    run(name, process.execPath, [join(root, script), ...args], extraEnv);
+  const ready = (name, port, path, host = `${HOST}:${port}`) =>
+    Object.assign(byName(name), { status: 'ready', url: `http://${HOST}:${port}${path}`, host });
+  /** Runs `start`; if it throws, the targets it serves are failed with the reason. */
+  const attempt = async (label, names, start) => {
+    if (pending(names).length === 0) return;
+    try {
+      await start();
+    } catch (err) {
+      say(`${label}: failed to start — ${err.message} (logs: ${logs})`);
+      for (const t of pending(names))
+        Object.assign(t, { status: 'failed', reason: `did not start: ${err.message}` });
+    }
+  };
+
+  // The upstream is every other target's backend: without it there is nothing to measure.
+  const upstreamPort = await freePort();
+  const upstream = node('upstream', 'bench/servers/upstream.mjs', [String(upstreamPort)]);
+  await waitForHttp(`http://${HOST}:${upstreamPort}/data`, { timeoutMs: 10_000, entry: upstream });
+  const upstreamOrigin = `http://${HOST}:${upstreamPort}`;
+  ready('direct', upstreamPort, '/data');
+
+  await attempt('fast-gateway', ['fast-gateway'], async () => {
+    const port = await freePort();
+    const entry = node('fast-gateway', 'bench/servers/fast-gateway.mjs', [
+      String(port),
+      upstreamOrigin,
+    ]);
+    await waitForHttp(`http://${HOST}:${port}/passthrough`, { timeoutMs: 10_000, entry });
+    ready('fast-gateway', port, '/passthrough');
+  });
+
+  const nginx = byName('nginx');
+  const nginxBin = nginx.status === 'pending' ? findBinary('nginx') : undefined;
+  if (nginx.status === 'pending' && !nginxBin) {
+    Object.assign(nginx, { status: 'skipped', reason: `not installed (${NGINX_HINT})` });
+    say(`nginx: skipped — not installed (${NGINX_HINT})`);
+  }
+  await attempt('nginx', ['nginx'], async () => {
+    const port = await freePort();
+    const dir = join(workDir, 'nginx');
+    mkdirSync(dir, { recursive: true });
+    result.nginx = nginxVersion(nginxBin);
+    const entry = run('nginx', nginxBin, writeNginxConfig(dir, { port, upstreamPort }));
+    await waitForHttp(`http://${HOST}:${port}/passthrough`, { timeoutMs: 10_000, entry });
+    ready('nginx', port, '/passthrough');
+  });
+
+  await attempt('portico', TARGETS.filter(isPortico), async () => {
+    const configDir = join(workDir, 'config');
+    mkdirSync(configDir, { recursive: true });
+    const config = writeBenchConfig(configDir, { upstream: upstreamOrigin });
+    startup.apis = config.apis;
+    const [control, controlOps, edge, edgeOps, fnOps] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
+    // The variables scripts/start.mjs sets, plus a key prefix of this run's own and the domain
+    // the Host headers below are built on (whatever PORTICO_DOMAIN the shell has).
+    const common = {
+      PORTICO_DOMAIN: DOMAIN,
+      NATS_URL: infra.nats.url,
+      REDIS_URL: infra.redis.url,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+      LOG_LEVEL: logLevel,
+      OPS_HOST: HOST,
+      SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
+    };
+    const fnEntry = node(
+      'fn-bench',
+      ENTRIES.functions,
+      [join(root, 'bench/functions/bench.mjs'), '--name', FUNCTION_NAME],
+      {
+        ...common,
+        FN_OPS_HOST: HOST,
+        FN_OPS_PORT: String(fnOps),
+      },
+    );
+    const controlStarted = Date.now();
+    const controlEntry = node('control', ENTRIES.control, [], {
+      ...common,
+      CONTROL_HOST: HOST,
+      CONTROL_PORT: String(control),
+      CONTROL_OPS_PORT: String(controlOps),
+      PORTICO_CONFIG: config.file,
+    });
+    // control deploys the config file before it reports ready, so the edge finds the stages.
+    await Promise.all([
+      waitForHttp(`http://${HOST}:${fnOps}/readyz`, { timeoutMs: 30_000, entry: fnEntry }),
+      waitForHttp(`http://${HOST}:${controlOps}/readyz`, {
+        timeoutMs: 120_000,
+        entry: controlEntry,
+      }),
+    ]);
+    startup.controlReadyMs = Date.now() - controlStarted;
+    const deployed = deployedAt(controlEntry.logFile);
+    startup.controlDeployedMs = deployed === undefined ? undefined : deployed - controlStarted;
+    const edgeStarted = Date.now();
+    const edgeEntry = node('edge', ENTRIES.edge, [], {
+      ...common,
+      EDGE_HOST: HOST,
+      EDGE_PORT: String(edge),
+      EDGE_OPS_PORT: String(edgeOps),
+    });
+    await waitForHttp(`http://${HOST}:${edgeOps}/readyz`, { timeoutMs: 60_000, entry: edgeEntry });
+    startup.edgeReadyMs = Date.now() - edgeStarted;
+    for (const t of pending(Object.keys(PORTICO_ROUTES))) {
+      const [api, path] = PORTICO_ROUTES[t.name];
+      Object.assign(t, {
+        url: `http://${HOST}:${edge}/${STAGE}${path}`,
+        host: `${api}.execute-api.${DOMAIN}`,
+      });
+      await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
+      t.status = 'ready';
+    }
+    startup.edgeServingMs = Date.now() - edgeStarted;
+    startup.edgeMemory = await memoryOf(`http://${HOST}:${edgeOps}`);
+  });
+  return result;
+}
+
+/** Marks the targets that need the service `name` as failed; true when nothing can run. */
+export function serviceExited(targets, name) {
+  for (const t of targets) {
+    if (t.status === 'ready' && t.services.includes(name)) {
+      Object.assign(t, { status: 'failed', reason: `${name} exited during the run` });
+    }
+  }
+  return name === 'upstream';
+}

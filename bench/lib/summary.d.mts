@@ -1,0 +1,92 @@
+// Types for the TypeScript specs that import summary.mjs (the bench itself is plain ESM).
+
+export interface LatencyMs {
+  count?: number;
+  mean?: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** One measurement as the load worker returns it, labelled by the procedure. */
+export interface Run {
+  target: string;
+  model: 'closed' | 'open';
+  phase: 'warm-up' | 'round' | 'open';
+  round?: number;
+  /** Open model: the target the pair was run for, and which half of the pair this is. */
+  pair?: string;
+  role?: 'direct' | 'target';
+  offeredRate?: number;
+  achievedRate?: number;
+  rps?: number;
+  latencyMs: LatencyMs;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  [key: string]: unknown;
+}
+
+export interface TargetInfo {
+  name: string;
+  status: 'measured' | 'skipped' | 'failed';
+  reason?: string;
+  url?: string;
+  host?: string;
+}
+
+export interface ErrorCounts {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  total: number;
+}
+
+export interface ClosedRow extends ErrorCounts {
+  target: string;
+  status: TargetInfo['status'];
+  reason?: string;
+  runs: number;
+  rps?: number;
+  p50?: number;
+  p90?: number;
+  p99?: number;
+  p999?: number;
+  toDirect?: number;
+  toFastGateway?: number;
+}
+
+export interface OpenRow extends ErrorCounts {
+  target: string;
+  offeredRate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  directP50?: number;
+  directP99?: number;
+  addedP50?: number;
+  addedP99?: number;
+}
+
+export interface Goal {
+  id: string;
+  text: string;
+  measured?: number;
+  unit: 'ms' | '×';
+  threshold: number;
+  met: boolean | null;
+}
+
+export declare const OPEN_LOAD: number;
+export declare function median(values: Array<number | undefined>): number | undefined;
+export declare function errorCounts(runs: Run[]): ErrorCounts;
+export declare function summarizeClosed(targets: TargetInfo[], runs: Run[]): ClosedRow[];
+export declare function summarizeOpen(runs: Run[]): OpenRow[];
+export declare function evaluateGoals(closed: ClosedRow[], open: OpenRow[]): Goal[];
+export declare function failuresOf(targets: TargetInfo[], runs: Run[]): string[];

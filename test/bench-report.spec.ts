@@ -1,0 +1,266 @@
+/**
+ * The arithmetic and the reports of `pnpm bench` (bench/lib), on made-up runs: medians over
+ * rounds, ratios, open-model pairs, goals, the failures that set the exit status, and what the
+ * markdown and the chart show. The harness itself runs in bench.e2e-spec.ts.
+ */
+import { renderMarkdown } from '../bench/lib/report-md.mjs';
+import { renderSvg } from '../bench/lib/report-svg.mjs';
+import { assembleResult, type StackTarget } from '../bench/lib/result.mjs';
+import {
+  errorCounts,
+  evaluateGoals,
+  failuresOf,
+  median,
+  type Run,
+  summarizeClosed,
+  summarizeOpen,
+  type TargetInfo,
+} from '../bench/lib/summary.mjs';
+
+const latency = (p99: number) => ({ p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
+const clean = { errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 };
+
+function closed(target: string, round: number, rps: number, p99: number, extra = {}): Run {
+  return {
+    target,
+    model: 'closed',
+    phase: 'round',
+    round,
+    rps,
+    latencyMs: latency(p99),
+    ...clean,
+    ...extra,
+  };
+}
+
+function open(pair: string, role: 'direct' | 'target', rate: number, p99: number, extra = {}): Run {
+  return {
+    target: role === 'direct' ? 'direct' : pair,
+    model: 'open',
+    phase: 'open',
+    pair,
+    role,
+    offeredRate: rate,
+    achievedRate: rate - 1,
+    latencyMs: latency(p99),
+    ...clean,
+    ...extra,
+  };
+}
+
+const measured = (...names: string[]): TargetInfo[] =>
+  names.map((name) => ({ name, status: 'measured' }));
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('ignores values that were not measured, and has none for nothing', () => {
+    expect(median([undefined, 5, Number.NaN])).toBe(5);
+    expect(median([])).toBeUndefined();
+  });
+});
+
+describe('summarizeClosed', () => {
+  const runs = [
+    closed('direct', 1, 20_000, 2),
+    closed('direct', 2, 30_000, 4),
+    closed('direct', 3, 10_000, 3),
+    closed('fast-gateway', 1, 8_000, 10),
+    closed('fast-gateway', 2, 10_000, 12),
+    closed('fast-gateway', 3, 12_000, 11),
+    closed('portico-passthrough', 1, 9_000, 9, { mismatches: 2 }),
+    closed('portico-passthrough', 2, 9_500, 8, { non2xx: 1, timeouts: 1 }),
+    closed('portico-passthrough', 3, 9_200, 7),
+    // Warm-up runs never count towards the medians.
+    { ...closed('portico-passthrough', 0, 1, 900), phase: 'warm-up' as const },
+  ];
+  const targets: TargetInfo[] = [
+    ...measured('direct', 'fast-gateway', 'portico-passthrough'),
+    { name: 'nginx', status: 'skipped', reason: 'not installed' },
+  ];
+  const rows = summarizeClosed(targets, runs);
+  const row = (name: string) => rows.find((r) => r.target === name);
+
+  it('takes the median of each figure over the rounds', () => {
+    expect(row('direct')).toMatchObject({ runs: 3, rps: 20_000, p99: 3, p50: 0.75 });
+    expect(row('portico-passthrough')).toMatchObject({ runs: 3, rps: 9_200, p99: 8, p999: 16 });
+  });
+
+  it('relates throughput to direct and to fast-gateway', () => {
+    expect(row('portico-passthrough')?.toDirect).toBeCloseTo(0.46);
+    expect(row('portico-passthrough')?.toFastGateway).toBeCloseTo(0.92);
+    expect(row('fast-gateway')?.toFastGateway).toBe(1);
+  });
+
+  it('adds up errors, timeouts, non-2xx answers and mismatches of the rounds', () => {
+    expect(row('portico-passthrough')).toMatchObject({
+      mismatches: 2,
+      non2xx: 1,
+      timeouts: 1,
+      total: 4,
+    });
+    expect(row('direct')?.total).toBe(0);
+  });
+
+  it('keeps a skipped target with its reason and no numbers', () => {
+    expect(row('nginx')).toMatchObject({ status: 'skipped', reason: 'not installed', runs: 0 });
+    expect(row('nginx')?.rps).toBeUndefined();
+    expect(row('nginx')?.toDirect).toBeUndefined();
+  });
+});
+
+describe('summarizeOpen and evaluateGoals', () => {
+  const runs = [
+    closed('direct', 1, 40_000, 2),
+    closed('fast-gateway', 1, 10_000, 10),
+    closed('portico-passthrough', 1, 9_500, 9),
+    closed('portico-passthrough-10k', 1, 8_000, 12),
+    open('fast-gateway', 'direct', 5_000, 1.5),
+    open('fast-gateway', 'target', 5_000, 4),
+    open('portico-passthrough', 'direct', 4_750, 1.2),
+    open('portico-passthrough', 'target', 4_750, 2.7),
+  ];
+  const closedRows = summarizeClosed(
+    measured('direct', 'fast-gateway', 'portico-passthrough', 'portico-passthrough-10k'),
+    runs,
+  );
+  const openRows = summarizeOpen(runs);
+
+  it('pairs every target with direct at the same rate and subtracts', () => {
+    expect(openRows.map((r) => r.target)).toEqual(['fast-gateway', 'portico-passthrough']);
+    const portico = openRows[1];
+    expect(portico).toMatchObject({
+      offeredRate: 4_750,
+      achievedRate: 4_749,
+      p99: 2.7,
+      directP99: 1.2,
+    });
+    expect(portico?.addedP99).toBeCloseTo(1.5);
+    expect(portico?.addedP50).toBeCloseTo(0.375);
+  });
+
+  it('reports each goal with its measured value, met or not', () => {
+    const goals = evaluateGoals(closedRows, openRows);
+    expect(goals.map((g) => [g.id, g.met])).toEqual([
+      ['passthrough-vs-fast-gateway', true],
+      ['passthrough-added-p99', true],
+      ['10k-vs-passthrough', false],
+    ]);
+    expect(goals[0]?.measured).toBeCloseTo(0.95);
+    expect(goals[2]?.measured).toBeCloseTo(0.842, 3);
+  });
+
+  it('says a goal was not measured when its targets did not run', () => {
+    const goals = evaluateGoals(summarizeClosed(measured('direct'), runs), []);
+    expect(goals.map((g) => g.met)).toEqual([null, null, null]);
+  });
+});
+
+describe('failuresOf', () => {
+  it('names a Portico target with any error in any phase, with its counts', () => {
+    const runs = [
+      closed('portico-mock', 1, 100, 1),
+      { ...open('portico-function', 'target', 10, 1), mismatches: 3 },
+      { ...closed('portico-function', 0, 100, 1), phase: 'warm-up' as const, errors: 1 },
+      // Other targets' errors are reported in the tables but do not fail the run.
+      closed('fast-gateway', 1, 100, 1, { errors: 7 }),
+    ];
+    const lines = failuresOf(measured('fast-gateway', 'portico-mock', 'portico-function'), runs);
+    expect(lines).toEqual([
+      'portico-function: warm-up: 1 errors, 0 timeouts, 0 non-2xx, 0 mismatches; ' +
+        'open: 0 errors, 0 timeouts, 0 non-2xx, 3 mismatches',
+    ]);
+  });
+
+  it('names a target that failed to start', () => {
+    const targets: TargetInfo[] = [
+      { name: 'nginx', status: 'failed', reason: 'did not start: bad config' },
+    ];
+    expect(failuresOf(targets, [])).toEqual(['nginx: failed — did not start: bad config']);
+  });
+
+  it('counts nothing for clean runs', () => {
+    expect(errorCounts([closed('direct', 1, 1, 1)]).total).toBe(0);
+  });
+});
+
+describe('the reports', () => {
+  const targets: StackTarget[] = [
+    { name: 'direct', status: 'ready' },
+    { name: 'nginx', status: 'skipped', reason: 'not installed (sudo apt-get install -y nginx)' },
+    { name: 'fast-gateway', status: 'ready' },
+    { name: 'portico-passthrough', status: 'ready' },
+  ];
+  const runs = [
+    closed('direct', 1, 40_000, 2.5),
+    closed('fast-gateway', 1, 10_000, 10),
+    closed('portico-passthrough', 1, 9_500, 9),
+    open('portico-passthrough', 'direct', 4_750, 1.2),
+    open('portico-passthrough', 'target', 4_750, 2.7),
+  ];
+  const result = assembleResult({
+    mode: 'quick',
+    command: 'pnpm bench --quick',
+    startedAt: new Date('2026-01-02T03:04:05Z'),
+    machine: {
+      cpu: 'Test <CPU>',
+      cores: 2,
+      memoryBytes: 2 ** 33,
+      os: 'Linux',
+      node: 'v24.0.0',
+      loadAverage: [0.5],
+    },
+    versions: {
+      portico: { commit: 'abcdef1234567890', dirty: false },
+      fastGateway: '3.4.7',
+      autocannon: '8.0.0',
+    },
+    plan: { connections: 32, warmupS: 1, rounds: 1, runS: 3, openS: 3, logLevel: 'info' },
+    targets,
+    runs,
+    startup: {},
+  });
+
+  it('marks the targets that answered as measured', () => {
+    expect(result.targets.map((t) => t.status)).toEqual([
+      'measured',
+      'skipped',
+      'measured',
+      'measured',
+    ]);
+  });
+
+  it('writes the command, the machine, both tables and the goals in markdown', () => {
+    const md = renderMarkdown(result);
+    expect(md).toContain('`pnpm bench --quick`');
+    expect(md).toContain('Test <CPU> · 2 cores · 8.0 GiB');
+    expect(md).toContain(
+      '| portico-passthrough | 9,500 | 2.3 | 4.5 | 9.0 | 18.0 | 0 | 0.24× | 0.95× |',
+    );
+    expect(md).toContain('| nginx | skipped: not installed (sudo apt-get install -y nginx) |');
+    expect(md).toContain(
+      '| portico-passthrough | 4,750 | 4,749 | 0.68 | 2.7 | 5.4 | 1.2 | +0.38 | +1.5 | 0 |',
+    );
+    expect(md).toContain(
+      '**met** — portico-passthrough throughput ≥ 0.9× fast-gateway: measured 0.950×',
+    );
+    expect(md).toContain('**not measured** — portico-passthrough-10k throughput');
+  });
+
+  it('draws a bar and a value per measured target, and names every target', () => {
+    const svg = renderSvg(result);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    for (const name of ['direct', 'nginx', 'fast-gateway', 'portico-passthrough']) {
+      expect(svg).toContain(`>${name}</text>`);
+    }
+    // Two panels: throughput and p99, three bars each (nginx was skipped).
+    expect(svg.match(/<rect x="190"/g)).toHaveLength(6);
+    expect(svg).toContain('>9,500</text>');
+    expect(svg).toContain('>9.0 ms</text>');
+    expect(svg).not.toMatch(/<CPU>/);
+  });
+});
