@@ -1,7 +1,7 @@
 import { getEventListeners, once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   IntegrationFailure,
   type InvocationBody,
@@ -34,6 +34,19 @@ describe('HTTP_PROXY integration', () => {
       if (req.url?.startsWith('/big')) {
         res.writeHead(200, { 'content-length': String(2 * 1024 * 1024) });
         res.end(Buffer.alloc(2 * 1024 * 1024));
+        return;
+      }
+      if (req.url?.startsWith('/small')) {
+        const text = JSON.stringify({ url: req.url });
+        res.writeHead(200, { 'content-length': String(Buffer.byteLength(text)) });
+        res.end(text);
+        return;
+      }
+      if (req.url?.startsWith('/chunked')) {
+        // No declared length: the body streams through.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('head;');
+        setTimeout(() => res.end('tail'), 20);
         return;
       }
       res.setHeader('Keep-Alive', 'timeout=5');
@@ -342,13 +355,35 @@ describe('HTTP_PROXY integration', () => {
     }
   });
 
+  it('hands a small body with a declared length over whole, and streams one without', async () => {
+    const small = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/small` }),
+      testInvocationRequest(),
+    );
+    expect(Buffer.isBuffer(small.body)).toBe(true);
+    expect(JSON.parse(await bodyText(small)).url).toBe('/small');
+    const streamed = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/chunked` }),
+      testInvocationRequest(),
+    );
+    expect(streamed.body).toBeInstanceOf(Readable);
+    expect(await bodyText(streamed)).toBe('head;tail');
+  });
+
   it('leaves no listener on the client signal once an exchange is over', async () => {
     const controller = new AbortController();
-    const res = await proxy.invoke(
-      testIntegration({ uri: `${upstream.url}/listeners` }),
+    const whole = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/small/listeners` }),
       testInvocationRequest({ signal: controller.signal }),
     );
-    // While the body is open the exchange listens for the client going away.
+    // A body that arrived whole ended its exchange before it was handed over.
+    expect(JSON.parse(await bodyText(whole)).url).toBe('/small/listeners');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const res = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/chunked` }),
+      testInvocationRequest({ signal: controller.signal }),
+    );
+    // While a streamed body is open the exchange listens for the client going away.
     expect(getEventListeners(controller.signal, 'abort').length).toBeGreaterThan(0);
     await bodyText(res);
     await new Promise((resolve) => setImmediate(resolve));

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Integration } from '@portico/definitions';
 import { integrationError } from '../integration-errors';
 import type { InvocationRequest, InvocationResponse } from '../integration.types';
@@ -68,7 +69,7 @@ export class HttpProxyIntegration {
     });
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
-      res.body.destroy();
+      if (res.body instanceof Readable) res.body.destroy();
       throw integrationError(
         `Backend response of ${declared} bytes exceeds ${this.maxResponseBytes}`,
       );

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../../pipeline/hop-by-hop';
 import { integrationError, timeoutError } from '../integration-errors';
 import { IntegrationFailure, PayloadTooLargeError } from '../integration.types';
@@ -28,7 +28,11 @@ export interface UpstreamResponse {
   statusCode: number;
   /** Lower-cased names, hop-by-hop removed. */
   headers: Record<string, string | string[]>;
-  body: Readable;
+  /**
+   * A small body with a declared length arrives whole (a Buffer: one write to the client, no
+   * stream); anything else streams.
+   */
+  body: Readable | Buffer;
   /** Time until the response head arrived. */
   latencyMs: number;
 }
@@ -38,6 +42,13 @@ export interface UpstreamResponse {
  * hosts from growing the pool table without bound. Idle pools close after keepAliveTimeout.
  */
 const MAX_ORIGINS = 1024;
+
+/**
+ * Bodies up to this size with a declared Content-Length are collected before the response is
+ * handed on: most API responses are small, and a stream per response (plus piping it) cost a
+ * good part of a proxied request's CPU.
+ */
+export const BUFFERED_BODY_BYTES = 64 * 1024;
 
 /** Connection-specific headers, plus those undici sets itself or refuses to forward. */
 const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'expect']);
@@ -56,43 +67,146 @@ const TIMEOUT_CODES = new Set([
 
 class TimeoutReason extends Error {}
 
+type Controller = Dispatcher.DispatchController;
+
 /**
- * The timer and abort wiring of one exchange, kept to one timer and one listener on the
- * client's signal (this object itself, as an EventListener): the controller aborts the undici
- * request on a timeout or when the client goes away; `done` runs once the response body closes.
+ * One exchange as an undici dispatch handler: one timer for the whole exchange, one listener on
+ * the client's signal (this object itself, as an EventListener), and the body either collected
+ * (small, declared length) or pushed into a stream that pauses the socket when the client reads
+ * slowly. Whatever ends it — the response, an error, the timer, the client leaving — ends it
+ * once: the timer and listener go, the promise settles or the stream is destroyed.
  */
-class Exchange {
-  readonly controller = new AbortController();
-  timedOut = false;
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller?: Controller;
+  private abortReason?: Error;
   private readonly timer: NodeJS.Timeout;
+  private readonly started = performance.now();
+  private settled = false;
+  private finished = false;
+  /** A small body being collected, and the response it belongs to. */
+  private chunks?: Buffer[];
+  private pending?: Omit<UpstreamResponse, 'body'>;
+  private stream?: Readable;
+  timedOut = false;
 
   constructor(
-    private readonly clientSignal: AbortSignal,
-    private readonly timeoutMs: number,
+    private readonly req: UpstreamRequest,
+    private readonly resolve: (res: UpstreamResponse) => void,
+    private readonly reject: (err: Error) => void,
   ) {
-    this.timer = setTimeout(fireTimeout, timeoutMs, this);
-    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
-    else clientSignal.addEventListener('abort', this, { once: true });
+    this.timer = setTimeout(fireTimeout, req.timeoutMs, this);
+    if (req.signal.aborted) this.abort(toError(req.signal.reason));
+    else req.signal.addEventListener('abort', this, { once: true });
   }
 
   /** The client's signal aborted. */
   handleEvent(): void {
-    this.controller.abort(this.clientSignal.reason);
+    this.abort(toError(this.req.signal.reason));
   }
 
   timeout(): void {
     this.timedOut = true;
-    this.controller.abort(new TimeoutReason(`Upstream did not answer within ${this.timeoutMs} ms`));
+    this.abort(new TimeoutReason(`Upstream did not answer within ${this.req.timeoutMs} ms`));
   }
 
-  readonly done = (): void => {
+  /** Stops the exchange; before the response it fails at once, even while still queued. */
+  private abort(reason: Error): void {
+    if (this.finished) return;
+    this.abortReason ??= reason;
+    this.controller?.abort(reason);
+    if (!this.settled) this.fail(reason);
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.abortReason) controller.abort(this.abortReason);
+  }
+
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (this.settled) return;
+    const latencyMs = performance.now() - this.started;
+    const declared = Number(headers['content-length']);
+    const response = { statusCode, headers: responseHeaders(headers), latencyMs };
+    if (
+      this.req.method !== 'HEAD' &&
+      statusCode >= 200 &&
+      statusCode !== 204 &&
+      statusCode !== 304 &&
+      declared >= 0 &&
+      declared <= BUFFERED_BODY_BYTES
+    ) {
+      this.chunks = [];
+      this.pending = response;
+      return;
+    }
+    this.stream = new Readable({
+      read: () => controller.resume(),
+      destroy: (err, callback) => {
+        // The consumer gave up (the client left): stop the transfer from the backend too.
+        if (!this.finished) this.abort(err ?? new Error('Response body discarded'));
+        callback(err);
+      },
+    });
+    this.settle(() => this.resolve({ ...response, body: this.stream! }));
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.chunks) this.chunks.push(chunk);
+    else if (this.stream && !this.stream.push(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.done();
+    if (this.chunks && this.pending) {
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const response = this.pending;
+      this.settle(() => this.resolve({ ...response, body }));
+    } else this.stream?.push(null);
+  }
+
+  onResponseError(_controller: Controller, err: Error): void {
+    this.done();
+    const cause = this.abortReason ?? err;
+    if (!this.settled) this.fail(cause);
+    else if (this.stream && !this.stream.destroyed) this.stream.destroy(cause);
+  }
+
+  private fail(err: unknown): void {
+    this.settle(() =>
+      this.reject(
+        upstreamFailure(err, {
+          timedOut: this.timedOut,
+          clientAborted: this.req.signal.aborted,
+          target: this.req.target,
+        }),
+      ),
+    );
+  }
+
+  private settle(fn: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    fn();
+  }
+
+  private done(): void {
+    if (this.finished) return;
+    this.finished = true;
     clearTimeout(this.timer);
-    this.clientSignal.removeEventListener('abort', this);
-  };
+    this.req.signal.removeEventListener('abort', this);
+  }
 }
 
 function fireTimeout(exchange: Exchange): void {
   exchange.timeout();
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /** The HTTP transport of HTTP and HTTP_PROXY integrations: one keep-alive pool per origin. */
@@ -111,35 +225,20 @@ export class UpstreamClient {
     });
   }
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const exchange = new Exchange(req.signal, req.timeoutMs);
-    const started = performance.now();
-    try {
-      const res = await this.agent.request({
-        origin: req.target.origin,
-        path: req.target.path,
-        method: req.method,
-        headers: forwardableHeaders(req.headers),
-        body: req.body,
-        signal: exchange.controller.signal,
-      });
-      const latencyMs = performance.now() - started;
-      // A response body always closes, after its end or an error (autoDestroy): one listener.
-      res.body.once('close', exchange.done);
-      return {
-        statusCode: res.statusCode,
-        headers: responseHeaders(res.headers),
-        body: res.body,
-        latencyMs,
-      };
-    } catch (err) {
-      exchange.done();
-      throw upstreamFailure(err, {
-        timedOut: exchange.timedOut,
-        clientAborted: req.signal.aborted,
-        target: req.target,
-      });
-    }
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(req, resolve, reject);
+      this.agent.dispatch(
+        {
+          origin: req.target.origin,
+          path: req.target.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: forwardableHeaders(req.headers),
+          body: req.body,
+        },
+        exchange,
+      );
+    });
   }
 
   async close(): Promise<void> {
