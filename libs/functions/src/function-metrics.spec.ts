@@ -35,4 +35,17 @@ describe('function metrics', () => {
     untrackA();
     expect(await read('portico_function_in_flight', 'shared')).toBe(3);
   });
+
+  it('counts a refused invocation as throttled, without a duration', async () => {
+    const registry = new Registry();
+    const metrics = FunctionMetrics.for(registry);
+    metrics.throttled('busy');
+    metrics.throttled('busy');
+    const invocations = await registry.getSingleMetric('portico_function_invocations_total')?.get();
+    expect(invocations?.values).toEqual([
+      { value: 2, labels: { function: 'busy', outcome: 'throttled' } },
+    ]);
+    const durations = await registry.getSingleMetric('portico_function_duration_ms')?.get();
+    expect(durations?.values.filter((v) => v.labels.function === 'busy')).toEqual([]);
+  });
 });

@@ -2,7 +2,8 @@ import type { FunctionInvokeReply } from '@portico/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** How an invocation ended, as the `outcome` label says it. */
-export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'invalid_event' | 'too_large';
+export type InvocationOutcome =
+  'ok' | 'error' | 'timeout' | 'invalid_event' | 'too_large' | 'throttled';
 
 type Label = 'function' | 'outcome';
 /** Lambda bills and reports Duration in ms; the edge's latencies are in ms too. */
@@ -27,7 +28,7 @@ export class FunctionMetrics {
     const registers = [registry];
     this.invocations = new Counter({
       name: 'portico_function_invocations_total',
-      help: 'Invocations that ended, by function and outcome (ok, error, timeout, invalid_event, too_large)',
+      help: 'Invocations that ended, by function and outcome (ok, error, timeout, invalid_event, too_large, throttled)',
       labelNames: ['function', 'outcome'],
       registers,
     });
@@ -84,6 +85,14 @@ export class FunctionMetrics {
     const labels = { function: functionName, outcome };
     this.invocations.inc(labels);
     this.duration.observe(labels, durationMs);
+  }
+
+  /**
+   * An invocation refused because the runner was full (Lambda's Throttles): counted, but it took
+   * no slot, so it has no duration.
+   */
+  throttled(functionName: string): void {
+    this.invocations.inc({ function: functionName, outcome: 'throttled' });
   }
 }
 

@@ -127,7 +127,7 @@ describe('function runner', () => {
     expect(maxInFlight).toBe(3);
   });
 
-  it('takes no more than concurrency + maxQueued: beyond that the server has no responder for it', async () => {
+  it('takes no more than concurrency + maxQueued: beyond that it refuses at once, then the server has no responder', async () => {
     const gates: Array<() => void> = [];
     const runner = await start(
       'full-fn',
@@ -135,12 +135,19 @@ describe('function runner', () => {
       { concurrency: 1, maxQueued: 1 },
     );
     const accepted = [invoke('full-fn', { n: 1 }), invoke('full-fn', { n: 2 })];
+    // Sent right behind the first two, the third may reach the runner before the server has
+    // seen it leave the queue group: then the runner itself refuses it, as fast.
     const rejected = await invoke('full-fn', { n: 3 }).catch((err: unknown) => err);
-    expect(rejected).toBeInstanceOf(NatsError);
-    expect((rejected as NatsError).code).toBe(ErrorCode.NoResponders);
+    if (rejected instanceof NatsError) expect(rejected.code).toBe(ErrorCode.NoResponders);
+    else expect(rejected).toMatchObject({ ok: false, error: { code: 'Unavailable' } });
     // The server routed the first two to the runner before answering the third; the runner may
     // still be reading them off its socket.
     await eventually(() => expect(runner.stats()).toEqual({ running: 1, queued: 1 }));
+    // Once its unsubscribe has landed the server answers for it: no responders.
+    await eventually(async () => {
+      const err = await invoke('full-fn', { n: 0 }).catch((e: unknown) => e);
+      expect((err as NatsError).code).toBe(ErrorCode.NoResponders);
+    });
     await eventually(() => expect(gates.length).toBe(1));
     gates.shift()?.();
     await eventually(() => expect(gates.length).toBe(1));

@@ -54,18 +54,30 @@ export interface FunctionRunner {
 
 export const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_TIMEOUT_MS = 29_000;
+/** Part of the slots that must be free before a full runner subscribes again (at least one). */
+const RESUME_FRACTION = 4;
 const MAX_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * Serves a Lambda handler on `functionInvokeSubject(name)` in the runners' queue group.
  *
- * Back-pressure: the runner never holds more than `concurrency + maxQueued` invocations. It
- * takes them through one queue subscription whose auto-unsubscribe limit (`UNSUB <sid> <max>`,
- * nats.js `unsubscribe(max)`) is kept at "received so far + free slots", so the NATS server
- * itself stops delivering when the runner is full: nothing piles up in client buffers, peers in
- * the queue group get the traffic instead, and with every runner full a caller gets
- * no-responders at once (503) rather than waiting on a queue that only grows. Slots freed by
- * finished invocations raise the limit again (or open a new subscription once the old one ran out).
+ * Back-pressure: the runner never holds more than `concurrency + maxQueued` invocations. While
+ * it has room it keeps one plain queue subscription; the invocation that fills the last slot
+ * makes it drain that subscription, so the NATS server stops routing to it: peers in the queue
+ * group get the traffic, and with every runner full a caller gets no-responders at once (503)
+ * rather than waiting on a queue that only grows. Once a quarter of its slots are free again
+ * it subscribes anew. The few invocations the server sent before it saw the unsubscribe find
+ * the runner full and get an immediate `Unavailable` reply (503 at the edge, like
+ * no-responders), so the bound holds without anyone waiting out a timeout.
+ *
+ * Why not the server's auto-unsubscribe limit (`UNSUB <sid> <max>`, raised as slots free up),
+ * as this runner once did: raising the limit is fire-and-forget. When the server has already
+ * delivered `max` messages it drops the subscription and ignores the raise, but nats.js
+ * applies the new max locally anyway, so the client never sees the subscription end and
+ * never subscribes again: the runner silently left its queue group for good (a caller whose
+ * reply was sent before the raise could use up the old limit with its next request). Here only
+ * the runner ends a subscription, and only by an explicit drain, so it and the server always
+ * agree on whether it is subscribed.
  */
 export async function startFunctionRunner<TEvent = unknown, TResult = unknown>(
   options: FunctionRunnerOptions<TEvent, TResult>,
@@ -82,7 +94,7 @@ export async function startFunctionRunner<TEvent = unknown, TResult = unknown>(
   const logger = options.logger ?? createPinoLogger(`portico-fn:${options.name}`, 'info');
   const nc = await connectNats(options.natsUrl, `portico-fn:${options.name}`, logger);
   const runner = new Runner(nc, options, concurrency, concurrency + maxQueued, logger);
-  runner.grant();
+  runner.resume();
   await nc.flush(); // the subscription is live on the server before the caller sends work
   runner.subscribed = true;
   logger.info({ function: options.name, concurrency, maxQueued }, 'Function runner ready');
@@ -102,9 +114,16 @@ function positiveInteger(value: number, name: string): number {
 class Runner<TEvent, TResult> {
   private readonly subject: string;
   private readonly identity: FunctionIdentity;
+  /** The live subscription; none while the runner is full (paused) or closing. */
   private sub: Subscription | undefined;
+  /** Subscriptions given up while full: the server may still have sent some invocations on them. */
+  private readonly draining = new Set<Promise<void>>();
   private running = 0;
   private readonly waiting: Msg[] = [];
+  /** A paused runner subscribes again once it holds this many invocations or fewer. */
+  private readonly resumeAt: number;
+  /** The answer to an invocation that reaches the runner while it is full. */
+  private readonly fullReply: Uint8Array;
   private closing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   /** Set once the first subscription reached the server. */
@@ -128,6 +147,16 @@ class Runner<TEvent, TResult> {
       memoryLimitInMB: options.memoryLimitInMB ?? 128,
       logStreamName: newLogStreamName(),
     };
+    // Hysteresis: resuming at the first free slot would subscribe and unsubscribe once per
+    // finished invocation while overloaded, each time bouncing what the server sent meanwhile.
+    this.resumeAt = capacity - Math.max(1, Math.floor(capacity / RESUME_FRACTION));
+    this.fullReply = serializeReply({
+      ok: false,
+      error: {
+        code: 'Unavailable',
+        message: `Function ${options.name} runner is full (${capacity} invocations running or queued)`,
+      },
+    }).bytes;
     if (options.registry) {
       this.metrics = FunctionMetrics.for(options.registry);
       this.untrack = this.metrics.track(options.name, () => this.stats());
@@ -146,52 +175,105 @@ class Runner<TEvent, TResult> {
   status(): FunctionRunnerStatus {
     return {
       natsConnected: this.connected && natsIsReady(this.nc),
+      // A full (paused) runner counts as subscribed: it takes work again on its own.
       subscribed: this.subscribed && !this.closing,
     };
   }
 
-  /** Lets the server deliver as many invocations as there are free slots. */
-  grant(): void {
-    if (this.closing || this.nc.isClosed()) return;
-    const free = this.capacity - this.running - this.waiting.length;
-    if (free <= 0) return;
-    if (!this.sub || this.sub.isClosed()) {
-      this.sub = this.nc.subscribe(this.subject, {
-        queue: FUNCTION_QUEUE_GROUP,
-        max: free,
-        callback: (err, msg) => this.onMessage(err, msg),
-      });
-      return;
-    }
-    const limit = this.sub.getReceived() + free;
-    if (limit > (this.sub.getMax() ?? 0)) this.sub.unsubscribe(limit);
+  private held(): number {
+    return this.running + this.waiting.length;
+  }
+
+  /**
+   * Joins the queue group when there is room and no live subscription. A plain subscription
+   * (no auto-unsubscribe limit): the server never ends it on its own, and nats.js re-sends it
+   * as it is after a reconnect.
+   */
+  resume(): void {
+    if (this.sub || this.closing || this.nc.isClosed()) return;
+    if (this.held() > this.resumeAt) return;
+    this.sub = this.nc.subscribe(this.subject, {
+      queue: FUNCTION_QUEUE_GROUP,
+      callback: (err, msg) => this.onMessage(err, msg),
+    });
+  }
+
+  /** Leaves the queue group while full, so the server routes invocations to peers (or no-responders). */
+  private pause(): void {
+    const sub = this.sub;
+    this.sub = undefined;
+    if (!sub || sub.isClosed()) return;
+    // drain, not unsubscribe(): nats.js forgets an unsubscribed sid at once and silently drops
+    // what the server sent before it saw the UNSUB, leaving those callers to time out. drain
+    // keeps delivering them to onMessage until the server's PONG proves none is left.
+    const drained = sub
+      .drain()
+      .catch((err: unknown) => this.logger.warn({ err }, 'Subscription drain failed'))
+      .finally(() => this.draining.delete(drained));
+    this.draining.add(drained);
   }
 
   private onMessage(err: NatsError | null, msg: Msg): void {
     if (err) {
       this.logger.error({ function: this.options.name, err }, 'Function subscription failed');
+      // nats.js closes a subscription the server refused: forget it, so resume() can try again.
+      if (this.sub?.isClosed()) this.sub = undefined;
+      return;
+    }
+    if (this.held() >= this.capacity) {
+      this.refuse(msg);
       return;
     }
     if (this.running < this.concurrency) this.start(msg);
     else this.waiting.push(msg);
+    if (this.held() >= this.capacity) this.pause();
+  }
+
+  /**
+   * An invocation that reached a full runner (sent before the server processed its unsubscribe)
+   * is answered at once: holding it would break the bound, dropping it would leave the caller
+   * waiting for its whole timeout. The edge answers 503, as it does for no-responders.
+   */
+  private refuse(msg: Msg): void {
+    this.metrics?.throttled(this.options.name);
+    this.logger.debug({ function: this.options.name }, 'Runner full; invocation refused');
+    if (!msg.reply) return;
+    try {
+      msg.respond(this.fullReply);
+    } catch (err) {
+      this.logger.warn({ function: this.options.name, err }, 'Could not send the refusal');
+    }
   }
 
   private start(msg: Msg): void {
     this.running++;
     void this.handle(msg)
-      .catch((err: unknown) =>
-        this.logger.error({ function: this.options.name, err }, 'Invocation crashed'),
-      )
-      .finally(() => {
+      .catch((err: unknown) => {
+        this.logger.error({ function: this.options.name, err }, 'Invocation crashed');
+        return undefined;
+      })
+      .then((done) => {
         this.running--;
+        // Before the reply: the SUB then reaches the server ahead of it, so a caller that sends
+        // its next request as soon as it has the answer finds this runner in the queue group.
+        this.resume();
+        // Published, not requested (no msg.reply): nobody waits for the outcome.
+        if (done && msg.reply) {
+          try {
+            msg.respond(done.bytes);
+          } catch (err) {
+            this.logger.warn({ ...done.log, err }, 'Could not send the invocation reply');
+          }
+        }
+        // After the reply: a synchronous handler starting here would otherwise delay it.
         const next = this.waiting.shift();
         if (next) this.start(next);
         else if (this.running === 0) this.idle?.();
-        this.grant();
       });
   }
 
-  private async handle(msg: Msg): Promise<void> {
+  /** Runs one invocation and gives the reply to send; start() sends it once the slot is free. */
+  private async handle(msg: Msg): Promise<{ bytes: Uint8Array; log: Record<string, unknown> }> {
     const awsRequestId = msg.headers?.get(REQUEST_ID_HEADER) || randomUUID();
     const now = Date.now();
     const deadlineHeader = Number(msg.headers?.get(DEADLINE_HEADER));
@@ -212,12 +294,7 @@ class Runner<TEvent, TResult> {
         'Invocation failed',
       );
     }
-    if (!msg.reply) return; // published, not requested: nobody waits for the outcome
-    try {
-      msg.respond(bytes);
-    } catch (err) {
-      this.logger.warn({ ...log, err }, 'Could not send the invocation reply');
-    }
+    return { bytes, log };
   }
 
   private async run(
@@ -284,13 +361,11 @@ class Runner<TEvent, TResult> {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.sub && !this.sub.isClosed()) {
-      // drain: the server stops delivering; what it already sent still reaches onMessage.
-      await this.sub
-        .drain()
-        .catch((err: unknown) => this.logger.warn({ err }, 'Subscription drain failed'));
-    }
-    if (this.running > 0 || this.waiting.length > 0) {
+    this.pause();
+    // Every subscription drained: the server stops delivering; what it already sent still
+    // reaches onMessage, and must be taken before the wait for idle below.
+    while (this.draining.size > 0) await Promise.all(this.draining);
+    if (this.held() > 0) {
       await new Promise<void>((resolve) => {
         this.idle = resolve;
       });

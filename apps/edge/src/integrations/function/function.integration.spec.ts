@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Integration } from '@portico/definitions';
 import { type FunctionRunner, type LambdaContext, startFunctionRunner } from '@portico/functions';
-import { startInfra, type TestInfra } from '@portico/testing';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { functionInvokeSubject } from '@portico/contracts';
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
@@ -190,6 +190,77 @@ describe('AWS_PROXY integration over NATS', () => {
       responseType: 'INTEGRATION_FAILURE',
       clientMessage: 'Service Unavailable',
     });
+  });
+
+  it('answers 503 at once when the runner it reached is full', async () => {
+    // A runner refuses what reaches it after its last slot was taken (before the server saw it
+    // leave the queue group): the same answer as no-responders, not a 502 function error.
+    const sub = nc.subscribe(functionInvokeSubject('full'), {
+      callback: (_err, msg) =>
+        msg.respond(
+          JSON.stringify({ ok: false, error: { code: 'Unavailable', message: 'runner is full' } }),
+        ),
+    });
+    const err = await rejectionOf(
+      fn.invoke(
+        fnIntegration(lambdaUri('full'), { timeoutInMillis: 29_000 }),
+        testInvocationRequest(),
+      ),
+    );
+    sub.unsubscribe();
+    expect(err).toMatchObject({
+      statusCode: 503,
+      responseType: 'INTEGRATION_FAILURE',
+      clientMessage: 'Service Unavailable',
+    });
+  });
+
+  it('keeps reaching a small runner under closed-loop load, bursts and clients that leave', async () => {
+    const tiny = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name: 'tiny',
+      handler: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return { statusCode: 200, body: 'tiny' };
+      },
+      concurrency: 2,
+      maxQueued: 2,
+      logger: quiet,
+    });
+    runners.push(tiny);
+    const integration = fnIntegration(lambdaUri('tiny'), { timeoutInMillis: 5_000 });
+    const statusOf = (signal?: AbortSignal): Promise<number> =>
+      fn.invoke(integration, testInvocationRequest(signal ? { signal } : {})).then(
+        (res) => res.statusCode,
+        (err: unknown) => (err instanceof IntegrationFailure ? err.statusCode : -1),
+      );
+    // As `pnpm bench` drives it: clients each sending their next request on the answer, more
+    // of them than half the runner's slots (and fewer than all): every one must succeed.
+    const looped: number[] = [];
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let i = 0; i < 100; i++) looped.push(await statusOf());
+      }),
+    );
+    expect(looped.filter((status) => status === 200)).toHaveLength(300);
+    // Then bursts beyond its capacity, every other one abandoned by its clients mid-flight.
+    for (let round = 0; round < 6; round++) {
+      const leave = round % 2 === 1;
+      const controllers = Array.from({ length: 12 }, () => new AbortController());
+      const statuses = controllers.map((c) => statusOf(c.signal));
+      if (leave) setTimeout(() => controllers.forEach((c) => c.abort()), 1);
+      const seen = await Promise.all(statuses);
+      // 200, 503 (full) or 502 (client went away): never a timeout, never lost.
+      expect(seen.every((status) => [200, 502, 503].includes(status))).toBe(true);
+      if (!leave) expect(seen.filter((status) => status === 200).length).toBeGreaterThanOrEqual(4);
+      // The runner is back in its queue group: at once after a round that ran to the end, as
+      // soon as it has room after one whose clients left (it still runs what they left behind;
+      // the next round starts once it is idle).
+      if (leave) {
+        await eventually(async () => expect(await statusOf()).toBe(200));
+        await eventually(() => expect(tiny.stats()).toEqual({ running: 0, queued: 0 }));
+      } else expect(await statusOf()).toBe(200);
+    }
   });
 
   it('answers 504 Endpoint request timed out when the function is slower than the timeout', async () => {

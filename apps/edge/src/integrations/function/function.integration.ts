@@ -89,6 +89,11 @@ export class FunctionIntegration {
       this.logger.warn(log, 'Function runner reply has no ok field');
       throw integrationError(`Function ${name} sent a malformed reply`);
     }
+    if (!parsed.ok && parsed.error?.code === 'Unavailable') {
+      // The runner was full when this reached it (before the server saw it leave the queue
+      // group): the same answer as no-responders when every runner is full.
+      throw unavailable(name, 'runner full');
+    }
     if (!parsed.ok && parsed.error?.code === 'FunctionTimeout') {
       // The runner gave up at the same deadline the edge waits for; its reply can win the race.
       throw timeoutError(
@@ -149,12 +154,7 @@ function natsFailure(err: unknown, name: string, timeout: number): IntegrationFa
     return timeoutError(`Function ${name} did not answer within ${timeout} ms`);
   }
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
-    return new IntegrationFailure(
-      'INTEGRATION_FAILURE',
-      503,
-      `Function ${name} is unavailable (${code === ErrorCode.NoResponders ? 'no runner' : code})`,
-      'Service Unavailable',
-    );
+    return unavailable(name, code === ErrorCode.NoResponders ? 'no runner' : code);
   }
   if (code === ErrorCode.MaxPayloadExceeded) {
     return new IntegrationFailure(
@@ -166,5 +166,15 @@ function natsFailure(err: unknown, name: string, timeout: number): IntegrationFa
   }
   return integrationError(
     `Invoking ${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
+}
+
+/** 503, as for a Lambda that cannot be invoked now; `INTEGRATION_FAILURE` can restyle it. */
+function unavailable(name: string, why: string): IntegrationFailure {
+  return new IntegrationFailure(
+    'INTEGRATION_FAILURE',
+    503,
+    `Function ${name} is unavailable (${why})`,
+    'Service Unavailable',
   );
 }
