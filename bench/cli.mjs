@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, BuildError } from '../scripts/lib/build.mjs';
 import { InfraError, provideInfra } from '../scripts/lib/infra.mjs';
-import { ProcessGroup } from '../scripts/lib/processes.mjs';
+import { onInterrupt, ProcessGroup } from '../scripts/lib/processes.mjs';
 import { count } from './lib/format.mjs';
 import { LoadClient } from './lib/load-client.mjs';
 import { machineInfo, versionsInfo } from './lib/machine.mjs';
@@ -93,20 +93,18 @@ async function main() {
     })();
     return stopping;
   };
-  let signals = 0;
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      // A second signal ends it at once, NATS and Redis (if started here) included.
-      if (++signals > 1 || !infra) {
-        load?.kill();
-        group.killAll();
-        infra?.kill();
-        process.exit(130);
-      }
+  onInterrupt({
+    orderly: () => infra !== undefined,
+    stop: () => {
       say('interrupted: stopping everything this run started');
       void stop(130);
-    });
-  }
+    },
+    kill: () => {
+      load?.kill();
+      group.killAll();
+      infra?.kill();
+    },
+  });
 
   try {
     infra = await provideInfra(env, say);

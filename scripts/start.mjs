@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, BuildError, ENTRIES } from './lib/build.mjs';
 import { assertPortFree, InfraError, provideInfra } from './lib/infra.mjs';
-import { ProcessGroup, waitForHttp } from './lib/processes.mjs';
+import { onInterrupt, ProcessGroup, waitForHttp } from './lib/processes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -118,20 +118,14 @@ async function main() {
     })();
     return stopping;
   };
-  let signals = 0;
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      // A second signal, or one while NATS and Redis are still being found, ends it at once.
-      // NATS and Redis go too: they run in process groups of their own, so nothing else would
-      // stop them (infra.mjs's exit hook covers a server that is still starting).
-      if (++signals > 1 || !infra) {
-        group.killAll();
-        infra?.kill();
-        process.exit(130);
-      }
-      void stop(0);
-    });
-  }
+  onInterrupt({
+    orderly: () => infra !== undefined,
+    stop: () => void stop(0),
+    kill: () => {
+      group.killAll();
+      infra?.kill();
+    },
+  });
 
   infra = await provideInfra(env, say);
   say(`NATS  ${infra.nats.url} (${infra.nats.source})`);

@@ -150,3 +150,23 @@ export async function waitForHttp(url, { timeoutMs, entry }) {
   }
   throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms (last: ${last})`);
 }
+
+/**
+ * Ctrl-C (or SIGTERM) for a script that starts services: the first signal calls `stop()`, an
+ * orderly stop; a second one, or one before `orderly()` says an orderly stop can work (NATS and
+ * Redis still being found), calls `kill()` and exits at once. What `kill()` must reach: the
+ * services, and NATS and Redis when the script started them (they run in process groups of
+ * their own, so nothing else would stop them; infra.mjs's exit hook covers one still starting).
+ */
+export function onInterrupt({ orderly, stop, kill }) {
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (++signals > 1 || !orderly()) {
+        kill();
+        process.exit(130);
+      }
+      stop();
+    });
+  }
+}
