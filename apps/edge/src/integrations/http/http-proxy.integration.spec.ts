@@ -42,6 +42,12 @@ describe('HTTP_PROXY integration', () => {
         res.end(text);
         return;
       }
+      if (req.url?.startsWith('/head')) {
+        // A HEAD answer announces the GET body's length and sends none.
+        res.writeHead(200, { 'content-length': '42', 'content-type': 'text/plain' });
+        res.end();
+        return;
+      }
       if (req.url?.startsWith('/chunked')) {
         // No declared length: the body streams through.
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -368,6 +374,18 @@ describe('HTTP_PROXY integration', () => {
     );
     expect(streamed.body).toBeInstanceOf(Readable);
     expect(await bodyText(streamed)).toBe('head;tail');
+  });
+
+  it("keeps a HEAD answer's Content-Length, with no body to measure", async () => {
+    const res = await proxy.invoke(
+      testIntegration({ uri: `${upstream.url}/head` }),
+      testInvocationRequest({ httpMethod: 'HEAD' }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-length']).toBe('42');
+    // Streamed, so the writer passes the announced length on instead of the empty body's.
+    expect(res.body).toBeInstanceOf(Readable);
+    expect(await bodyText(res)).toBe('');
   });
 
   it('leaves no listener on the client signal once an exchange is over', async () => {
