@@ -20,6 +20,8 @@ class FakeStore {
   revision?: string;
   headListings = 0;
   deploymentsRead: string[] = [];
+  /** Stages (`api/stage`) whose deployment record is gone. */
+  missingDeployments = new Set<string>();
   private snapshot = new Map<string, ActiveStage>();
 
   put(a: ActiveStage): void {
@@ -42,7 +44,7 @@ class FakeStore {
       const key = `${h.stage.restApiId}/${h.stage.stageName}`;
       this.deploymentsRead.push(key);
       const active = this.snapshot.get(key);
-      return active ? [active] : [];
+      return active && !this.missingDeployments.has(key) ? [active] : [];
     });
   }
   async listDomains(): Promise<DomainName[]> {
@@ -236,6 +238,24 @@ describe('StageRegistry', () => {
     expect(registry.isLoaded).toBe(true);
     expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
     expect(errors).toHaveBeenCalledWith(expect.anything(), 'Skipping a malformed stage record');
+  });
+
+  it('skips a stage whose deployment record is missing, logs it, and loads the rest', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.put(stage('a', 'd1'));
+    store.put(stage('b', 'd1'));
+    store.missingDeployments.add('b/prod');
+    await registry.resyncAll('test');
+    expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+    expect(registry.stage('b', 'prod')).toBeUndefined();
+    expect(errors).toHaveBeenCalledWith(
+      expect.objectContaining({ restApiId: 'b', stageName: 'prod' }),
+      'Skipping a stage whose deployment is missing',
+    );
+    // Once the deployment can be read, the next resync serves the stage.
+    store.missingDeployments.clear();
+    await registry.resyncAll('test');
+    expect(registry.stage('b', 'prod')?.deploymentId).toBe('d1');
   });
 
   it('never rejects a resync nobody waits for (timers, NATS reconnects)', async () => {

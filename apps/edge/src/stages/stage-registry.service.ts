@@ -137,14 +137,15 @@ export class StageRegistry
   }
 
   private async loadAll(reason: string): Promise<void> {
-    let revision, heads, domains, actives;
+    let revision, heads, domains, changed, actives;
     try {
       // Read first: whatever changes after it makes the next resync look again.
       revision = await this.store.getRevision();
       if (this.loaded && revision !== undefined && revision === this.loadedRevision) return;
       [heads, domains] = await Promise.all([this.store.listStageHeads(), this.store.listDomains()]);
       // Only the stages that changed have their deployments (the bulk of it) read and parsed.
-      actives = await this.store.withDeployments(heads.filter((h) => this.needsCompiling(h)));
+      changed = heads.filter((h) => this.needsCompiling(h));
+      actives = await this.store.withDeployments(changed);
     } catch (err) {
       this.logger.warn(
         { reason, err: errorText(err) },
@@ -153,6 +154,7 @@ export class StageRegistry
       return;
     }
     const fresh = new Map(actives.map((a) => [failKey(a.stage.restApiId, a.stage.stageName), a]));
+    const wanted = new Set(changed);
     const next = new Map<string, Map<string, CompiledStage>>();
     let compiled = 0;
     let failed = 0;
@@ -172,7 +174,7 @@ export class StageRegistry
           entry = built;
           compiled++;
         } else failed++;
-      } else if (this.needsCompiling(head)) {
+      } else if (wanted.has(head)) {
         // Its deployment is missing: nothing to serve it with.
         this.logger.error(
           { reason, restApiId, stageName, deploymentId: head.stage.deploymentId },

@@ -133,11 +133,6 @@ export class DefinitionStore {
     });
   }
 
-  /** Every served stage with its deployment. */
-  async listActiveStages(): Promise<ActiveStage[]> {
-    return this.withDeployments(await this.listStageHeads());
-  }
-
   /**
    * Changes with every commit (a random id, not a counter, so a Redis that lost its data and
    * starts over cannot repeat a value an edge remembers); undefined before the first commit.

@@ -20,7 +20,7 @@ import {
 } from '../testing/invocation-request.factory';
 import { bodyText, rejectionOf } from '../testing/read-response.fixture';
 import { HttpProxyIntegration } from './http-proxy.integration';
-import type { UpstreamClient } from './upstream-client';
+import { UpstreamClient } from './upstream-client';
 
 describe('HTTP_PROXY integration', () => {
   let client: UpstreamClient;
@@ -444,6 +444,48 @@ describe('HTTP_PROXY integration', () => {
       expect(err).toBeInstanceOf(IntegrationFailure);
       await upstreamSawClose; // resolves only if the edge really dropped the upstream request
     } finally {
+      await hanging.close();
+    }
+  });
+
+  it('fails a request still waiting for a connection at its timeout, or when its client leaves', async () => {
+    const hanging = await startRawServer(() => undefined);
+    // One connection, held by a request that never gets an answer: the next ones queue.
+    const single = new UpstreamClient({
+      connections: 1,
+      keepAliveTimeoutMs: 4_000,
+      connectTimeoutMs: 2_000,
+    });
+    const oneLane = new HttpProxyIntegration(single, 1024 * 1024, '123456789012');
+    const holder = new AbortController();
+    try {
+      const held = rejectionOf(
+        oneLane.invoke(
+          testIntegration({ uri: `${hanging.url}/held` }),
+          testInvocationRequest({ signal: holder.signal }),
+        ),
+      );
+      const timedOut = await rejectionOf(
+        oneLane.invoke(
+          testIntegration({ uri: `${hanging.url}/queued`, timeoutInMillis: 100 }),
+          testInvocationRequest(),
+        ),
+      );
+      expect(timedOut).toMatchObject({ statusCode: 504, responseType: 'INTEGRATION_TIMEOUT' });
+
+      const leaving = new AbortController();
+      const left = rejectionOf(
+        oneLane.invoke(
+          testIntegration({ uri: `${hanging.url}/queued` }),
+          testInvocationRequest({ signal: leaving.signal }),
+        ),
+      );
+      leaving.abort();
+      expect(await left).toBeInstanceOf(IntegrationFailure);
+      holder.abort();
+      expect(await held).toBeInstanceOf(IntegrationFailure);
+    } finally {
+      await single.close().catch(() => undefined);
       await hanging.close();
     }
   });
