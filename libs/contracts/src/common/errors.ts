@@ -1,6 +1,14 @@
 /** Error codes that cross NATS as `{ code, message }`; the edge maps them to HTTP statuses. */
 export type PorticoErrorCode =
-  'BadRequest' | 'NotFound' | 'FunctionError' | 'FunctionTimeout' | 'Unavailable' | 'Internal';
+  | 'BadRequest'
+  | 'NotFound'
+  | 'FunctionError'
+  | 'FunctionTimeout'
+  | 'Unavailable'
+  | 'Internal'
+  /** A WebSocket connection that is closed or never existed (AWS's 410 GoneException). */
+  | 'Gone'
+  | 'PayloadTooLarge';
 
 export interface PorticoError {
   code: PorticoErrorCode;

@@ -1,3 +1,5 @@
+import type { ProtocolType, WebSocketDefinition } from './websocket';
+
 /**
  * The API definition model: what an imported OpenAPI document becomes, what a deployment
  * snapshots and what an edge compiles into a router. Shapes and names follow Amazon API
@@ -139,6 +141,8 @@ export interface ApiDefinition {
   securitySchemes: Record<string, unknown>;
   /** Top-level `x-*` extensions Portico keeps but does not act on, for export. */
   extensions: Record<string, unknown>;
+  /** Present exactly when the API's protocolType is WEBSOCKET (then `resources` is just `/`). */
+  webSocket?: WebSocketDefinition;
 }
 
 export type EndpointType = 'EDGE' | 'REGIONAL' | 'PRIVATE';
@@ -146,6 +150,8 @@ export type EndpointType = 'EDGE' | 'REGIONAL' | 'PRIVATE';
 export interface RestApi {
   id: string;
   name: string;
+  /** Absent on APIs stored before WebSocket APIs existed: REST. */
+  protocolType?: ProtocolType;
   description?: string;
   /** Epoch seconds, as the AWS SDK expects timestamps. */
   createdDate: number;
@@ -223,7 +229,7 @@ export interface DomainName {
 /** API-level settings that apply to the data plane. */
 export type ApiSettings = Pick<
   RestApi,
-  'id' | 'name' | 'binaryMediaTypes' | 'apiKeySource' | 'disableExecuteApiEndpoint'
+  'id' | 'name' | 'binaryMediaTypes' | 'apiKeySource' | 'disableExecuteApiEndpoint' | 'protocolType'
 >;
 
 /** A served stage before its deployment is read: enough to tell whether it changed. */

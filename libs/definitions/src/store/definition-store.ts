@@ -259,5 +259,6 @@ function apiSettings(api: RestApi): ApiSettings {
     binaryMediaTypes: api.binaryMediaTypes,
     apiKeySource: api.apiKeySource,
     disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    ...(api.protocolType === 'WEBSOCKET' ? { protocolType: api.protocolType } : {}),
   };
 }

@@ -1,0 +1,103 @@
+/**
+ * WebSocket APIs (Amazon API Gateway v2, ProtocolType WEBSOCKET). A WebSocket API is stored as
+ * a RestApi record with `protocolType: 'WEBSOCKET'` whose definition carries `webSocket`: so
+ * deployments, stages, custom domains, the store, change events and the edge's stage registry
+ * serve both kinds with one mechanism. Its integrations reuse the REST `Integration` shape
+ * (AWS_PROXY, HTTP_PROXY, HTTP, MOCK); the ids are the v2 management API's.
+ */
+import type { Integration } from './api-definition';
+
+export const PROTOCOL_TYPES = ['REST', 'WEBSOCKET'] as const;
+export type ProtocolType = (typeof PROTOCOL_TYPES)[number];
+
+/** The route keys API Gateway gives a meaning of their own. */
+export const CONNECT_ROUTE = '$connect' as const;
+export const DISCONNECT_ROUTE = '$disconnect' as const;
+export const DEFAULT_ROUTE = '$default' as const;
+
+export const DEFAULT_ROUTE_SELECTION_EXPRESSION = '$request.body.action';
+
+export interface WebSocketIntegration {
+  integrationId: string;
+  description?: string;
+  integration: Integration;
+}
+
+export interface WebSocketRouteResponse {
+  routeResponseId: string;
+  /** `$default` is the only key Portico selects (as for non-proxy selection in AWS). */
+  routeResponseKey: string;
+}
+
+export interface WebSocketRoute {
+  routeId: string;
+  /** `$connect`, `$disconnect`, `$default`, or a value of the route selection expression. */
+  routeKey: string;
+  /** The integration's id (`integrations/{id}` in the v2 API's `Target`); none = no backend. */
+  integrationId?: string;
+  /** `$default` makes the route two-way: the integration's reply goes back to the client. */
+  routeResponseSelectionExpression?: string;
+  routeResponses: WebSocketRouteResponse[];
+  /** Authorization arrives with the auth issue; kept so export and the v2 API round-trip it. */
+  authorizationType: string;
+  apiKeyRequired: boolean;
+}
+
+/** Beyond AWS: per-API protections applied at the upgrade. */
+export interface WebSocketSettings {
+  /**
+   * Browser `Origin` values allowed to connect (exact, lower-case `scheme://host[:port]`, or
+   * `*`); empty = any. Guards against cross-site WebSocket hijacking.
+   */
+  allowedOrigins: string[];
+  /** New connections per second accepted for the API on one edge; 0 = no limit. */
+  maxConnectionsPerSecond: number;
+}
+
+export interface WebSocketDefinition {
+  routeSelectionExpression: string;
+  /** Keyed by id. */
+  integrations: Record<string, WebSocketIntegration>;
+  /** Keyed by id; route keys are unique within an API. */
+  routes: Record<string, WebSocketRoute>;
+  settings: WebSocketSettings;
+}
+
+export const DEFAULT_WEBSOCKET_SETTINGS: WebSocketSettings = {
+  allowedOrigins: [],
+  maxConnectionsPerSecond: 500,
+};
+
+/** Route key → route, for serving. */
+export function routesByKey(def: WebSocketDefinition): Map<string, WebSocketRoute> {
+  const map = new Map<string, WebSocketRoute>();
+  for (const route of Object.values(def.routes)) map.set(route.routeKey, route);
+  return map;
+}
+
+/**
+ * A route selection expression API Gateway accepts: `$request.body.<path>` (dotted JSON path,
+ * each part a JSON member name), or a constant. Returns the path parts, or undefined for a
+ * constant (then every message selects the route whose key is the expression itself).
+ */
+export function parseRouteSelectionExpression(expr: string): string[] | undefined {
+  const prefix = '$request.body.';
+  if (!expr.startsWith(prefix)) return undefined;
+  const parts = expr.slice(prefix.length).split('.');
+  if (parts.some((p) => p === '')) {
+    throw new Error(`Invalid route selection expression: ${expr}`);
+  }
+  return parts;
+}
+
+/** Whether `expr` is valid as a route selection expression (for management-side checks). */
+export function isValidRouteSelectionExpression(expr: string): boolean {
+  if (expr.length === 0 || expr.length > 256) return false;
+  if (!expr.startsWith('$request.body.')) return !expr.startsWith('$');
+  try {
+    parseRouteSelectionExpression(expr);
+    return true;
+  } catch {
+    return false;
+  }
+}
