@@ -10,6 +10,7 @@ import { DomainsModule } from './domains/domains.module';
 import { ExportModule } from './export/export.module';
 import { RestApisModule } from './restapis/restapis.module';
 import { StagesModule } from './stages/stages.module';
+import { V2Module } from './v2/v2.module';
 
 @Module({})
 export class ControlModule {
@@ -25,6 +26,7 @@ export class ControlModule {
         ExportModule,
         DomainsModule,
         ConfigFileModule,
+        V2Module,
       ],
       providers: [{ provide: APP_FILTER, useClass: AwsErrorFilter }],
     };

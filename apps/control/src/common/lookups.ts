@@ -1,11 +1,37 @@
-import type { DefinitionStore, Deployment, DomainName, RestApi, Stage } from '@portico/definitions';
+import type {
+  DefinitionStore,
+  Deployment,
+  DomainName,
+  ProtocolType,
+  RestApi,
+  Stage,
+} from '@portico/definitions';
 import { AwsNotFoundException } from './aws-errors';
 
-/** Reads that answer AWS's NotFoundException (and its wording) when the thing is missing. */
-export async function requireRestApi(store: DefinitionStore, id: string): Promise<RestApi> {
+/** Records stored before WebSocket APIs existed have no protocolType: they are REST APIs. */
+export function protocolOf(api: RestApi): ProtocolType {
+  return api.protocolType ?? 'REST';
+}
+
+/**
+ * Reads that answer AWS's NotFoundException (and its wording) when the thing is missing. The
+ * v1 (REST) and v2 (WebSocket) management APIs each see only their own kind of API: an id of
+ * the other kind is as unknown as an id that does not exist.
+ */
+export async function requireApi(
+  store: DefinitionStore,
+  id: string,
+  protocol: ProtocolType,
+): Promise<RestApi> {
   const api = await store.getRestApi(id);
-  if (!api) throw new AwsNotFoundException(`Invalid API identifier specified: ${id}`);
+  if (!api || protocolOf(api) !== protocol) {
+    throw new AwsNotFoundException(`Invalid API identifier specified: ${id}`);
+  }
   return api;
+}
+
+export function requireRestApi(store: DefinitionStore, id: string): Promise<RestApi> {
+  return requireApi(store, id, 'REST');
 }
 
 export async function requireStage(

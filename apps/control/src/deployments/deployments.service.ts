@@ -1,9 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DefinitionStore, type Deployment, generateId, type Stage } from '@portico/definitions';
+import {
+  DefinitionStore,
+  type Deployment,
+  generateId,
+  type ProtocolType,
+  type RestApi,
+  type Stage,
+} from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { Clock } from '../common/clock';
 import { apiScope } from '../common/locking';
-import { requireDeployment, requireRestApi } from '../common/lookups';
+import { requireApi, requireDeployment, requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { ControlEvents } from '../events/control-events.service';
 import { hasMethods } from '../restapis/rest-api.factory';
@@ -39,33 +46,46 @@ export class DeploymentsService {
    * stage pointing at a deployment that is not there.
    */
   async createDeployment(req: CreateDeploymentRequest): Promise<Shape> {
+    const { deployment } = await this.deploy(req, 'REST');
+    return deploymentShape(deployment);
+  }
+
+  /** CreateDeployment of either kind of API (v1 for REST, v2 for WebSocket), announced. */
+  async deploy(
+    req: CreateDeploymentRequest,
+    protocol: ProtocolType,
+  ): Promise<{ deployment: Deployment; stages: Stage[] }> {
     checkStageSettings(req);
     // Under the API's lock: a DeleteRestApi cannot land between the check and the write.
-    const { deployment, stages } = await this.store.withLock(apiScope(req.restApiId), () =>
-      this.writeDeployment(req),
+    const written = await this.store.withLock(apiScope(req.restApiId), () =>
+      this.writeDeployment(req, protocol),
     );
     this.logger.log(
-      { restApiId: req.restApiId, deploymentId: deployment.id, stageName: req.stageName },
+      {
+        restApiId: req.restApiId,
+        deploymentId: written.deployment.id,
+        stageName: req.stageName,
+        protocol,
+      },
       'deployment created',
     );
     await this.events.publish({
-      stages: stages.map((s) => ({
+      stages: written.stages.map((s) => ({
         restApiId: req.restApiId,
         stageName: s.stageName,
         change: 'updated',
       })),
       domains: [],
     });
-    return deploymentShape(deployment);
+    return written;
   }
 
   private async writeDeployment(
     req: CreateDeploymentRequest,
+    protocol: ProtocolType,
   ): Promise<{ deployment: Deployment; stages: Stage[] }> {
-    const api = await requireRestApi(this.store, req.restApiId);
-    if (!hasMethods(api.definition)) {
-      throw new AwsBadRequestException("The REST API doesn't contain any methods");
-    }
+    const api = await requireApi(this.store, req.restApiId, protocol);
+    checkDeployable(api);
     const now = this.clock.nowSeconds();
     const deployment: Deployment = {
       id: await this.unusedId(api.id),
@@ -126,10 +146,23 @@ export class DeploymentsService {
     return deploymentShape(deployment, withApiSummary);
   }
 
+  /** An id no deployment of the API has (v2's CreateDeployment shares the REST id scheme). */
   private async unusedId(restApiId: string): Promise<string> {
     for (;;) {
       const id = generateId(6);
       if (!(await this.store.getDeployment(restApiId, id))) return id;
     }
+  }
+}
+
+/** AWS refuses to deploy what would serve nothing: a REST API without methods, a WebSocket API without routes. */
+function checkDeployable(api: RestApi): void {
+  const ws = api.definition.webSocket;
+  if (ws) {
+    if (Object.keys(ws.routes).length === 0) {
+      throw new AwsBadRequestException('At least one route is required before deploying the Api.');
+    }
+  } else if (!hasMethods(api.definition)) {
+    throw new AwsBadRequestException("The REST API doesn't contain any methods");
   }
 }

@@ -7,11 +7,12 @@ import {
   importOpenApi,
   type ImportOptions,
   mergeDefinitions,
+  type ProtocolType,
 } from '@portico/definitions';
 import { AwsBadRequestException, AwsConflictException } from '../common/aws-errors';
 import { apiScope, commitRemovingMappings } from '../common/locking';
 import { Clock } from '../common/clock';
-import { requireRestApi } from '../common/lookups';
+import { protocolOf, requireApi, requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import { ControlEvents } from '../events/control-events.service';
 import { newRestApi, withDefinition } from './rest-api.factory';
@@ -91,7 +92,8 @@ export class RestApisService {
   }
 
   async getRestApis(query: { limit?: string; position?: string }): Promise<Page<Shape>> {
-    const page = paginate(await this.store.listRestApis(), query);
+    const apis = (await this.store.listRestApis()).filter((a) => protocolOf(a) === 'REST');
+    const page = paginate(apis, query);
     return { ...page, item: page.item.map((api) => restApiShape(api)) };
   }
 
@@ -99,17 +101,20 @@ export class RestApisService {
     return restApiShape(await requireRestApi(this.store, id));
   }
 
-  /** Deletes the API, its deployments and stages, and the base path mappings that point at it. */
-  async deleteRestApi(id: string): Promise<void> {
+  /**
+   * Deletes the API, its deployments and stages, and the base path mappings that point at it.
+   * DeleteApi (v2) deletes a WebSocket API through here too.
+   */
+  async deleteRestApi(id: string, protocol: ProtocolType = 'REST'): Promise<void> {
     const { stages, changedDomains } = await this.store.withLock(apiScope(id), async () => {
-      await requireRestApi(this.store, id);
+      await requireApi(this.store, id, protocol);
       const list = await this.store.listStages(id);
       const domains = await commitRemovingMappings(this.store, { deletedRestApis: [id] }, id);
       return { stages: list, changedDomains: domains };
     });
     this.logger.log(
       { restApiId: id, stages: stages.length, domains: changedDomains.length },
-      'REST API deleted',
+      protocol === 'REST' ? 'REST API deleted' : 'WebSocket API deleted',
     );
     await this.events.publish({
       stages: stages.map((s) => ({ restApiId: id, stageName: s.stageName, change: 'deleted' })),

@@ -2,5 +2,5 @@ import { Module } from '@nestjs/common';
 import { StagesController } from './stages.controller';
 import { StagesService } from './stages.service';
 
-@Module({ controllers: [StagesController], providers: [StagesService] })
+@Module({ controllers: [StagesController], providers: [StagesService], exports: [StagesService] })
 export class StagesModule {}

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DefinitionStore } from '@portico/definitions';
+import { DefinitionStore, type ProtocolType, type Stage } from '@portico/definitions';
 import { AwsConflictException } from '../common/aws-errors';
 import { Clock } from '../common/clock';
 import { apiScope, commitRemovingMappings } from '../common/locking';
-import { requireDeployment, requireRestApi, requireStage } from '../common/lookups';
+import { requireApi, requireDeployment, requireRestApi, requireStage } from '../common/lookups';
 import { ControlEvents } from '../events/control-events.service';
 import { applyStagePatch, type PatchOperation } from './stage-patch';
 import { checkStageSettings, type NewStage, newStage } from './stage.factory';
@@ -22,10 +22,15 @@ export class StagesService {
   ) {}
 
   async createStage(req: NewStage): Promise<Shape> {
+    return stageShape(await this.create(req, 'REST'));
+  }
+
+  /** CreateStage of either kind of API (v1 for REST, v2 for WebSocket), announced. */
+  async create(req: NewStage, protocol: ProtocolType): Promise<Stage> {
     checkStageSettings(req);
     // Under the API's lock, so of two creates of one name exactly one passes the check.
     const stage = await this.store.withLock(apiScope(req.restApiId), async () => {
-      await requireRestApi(this.store, req.restApiId);
+      await requireApi(this.store, req.restApiId, protocol);
       await requireDeployment(this.store, req.restApiId, req.deploymentId);
       if (await this.store.getStage(req.restApiId, req.stageName)) {
         throw new AwsConflictException(`Stage already exists: ${req.restApiId}/${req.stageName}`);
@@ -42,7 +47,7 @@ export class StagesService {
       stages: [{ restApiId: stage.restApiId, stageName: stage.stageName, change: 'updated' }],
       domains: [],
     });
-    return stageShape(stage);
+    return stage;
   }
 
   async getStage(restApiId: string, stageName: string): Promise<Shape> {
@@ -82,9 +87,13 @@ export class StagesService {
   }
 
   /** DeleteStage: base path mappings to the stage go with it, in the same transaction. */
-  async deleteStage(restApiId: string, stageName: string): Promise<void> {
+  async deleteStage(
+    restApiId: string,
+    stageName: string,
+    protocol: ProtocolType = 'REST',
+  ): Promise<void> {
     const domains = await this.store.withLock(apiScope(restApiId), async () => {
-      await requireRestApi(this.store, restApiId);
+      await requireApi(this.store, restApiId, protocol);
       await requireStage(this.store, restApiId, stageName);
       return commitRemovingMappings(
         this.store,

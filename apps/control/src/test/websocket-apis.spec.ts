@@ -1,0 +1,466 @@
+import {
+  GetRestApiCommand,
+  GetRestApisCommand,
+  ImportRestApiCommand,
+} from '@aws-sdk/client-api-gateway';
+import {
+  ApiGatewayV2Client,
+  BadRequestException,
+  ConflictException,
+  CreateApiCommand,
+  CreateDeploymentCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateRouteResponseCommand,
+  CreateStageCommand,
+  DeleteApiCommand,
+  DeleteDeploymentCommand,
+  DeleteIntegrationCommand,
+  DeleteRouteCommand,
+  DeleteRouteResponseCommand,
+  DeleteStageCommand,
+  GetApiCommand,
+  GetApisCommand,
+  GetDeploymentCommand,
+  GetDeploymentsCommand,
+  GetIntegrationCommand,
+  GetIntegrationsCommand,
+  GetRouteCommand,
+  GetRouteResponseCommand,
+  GetRouteResponsesCommand,
+  GetRoutesCommand,
+  GetStageCommand,
+  GetStagesCommand,
+  NotFoundException,
+  UpdateApiCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import { CONTROL_STAGE_CHANGED } from '@portico/contracts';
+import { DefinitionStore } from '@portico/definitions';
+import { eventually } from '@portico/testing';
+import Redis from 'ioredis';
+import { type ControlUnderTest, fixture, seen, startControlUnderTest } from './control-harness';
+
+describe('WebSocket APIs (AWS SDK v2)', () => {
+  let t: ControlUnderTest;
+  let v2: ApiGatewayV2Client;
+  let redis: Redis;
+  let store: DefinitionStore;
+  let apiId: string;
+  let lambdaId: string;
+  let mockId: string;
+  let sendRouteId: string;
+  let deploymentId: string;
+
+  beforeAll(async () => {
+    t = await startControlUnderTest();
+    v2 = new ApiGatewayV2Client({
+      endpoint: `http://127.0.0.1:${t.control.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
+    redis = new Redis(t.infra.redisUrl);
+    store = new DefinitionStore(redis, t.infra.redisKeyPrefix);
+  });
+
+  afterAll(async () => {
+    v2?.destroy();
+    redis?.disconnect();
+    await t?.close();
+  });
+
+  const stageEvent = (data: Record<string, unknown>) =>
+    t.recorder.events.some(seen(CONTROL_STAGE_CHANGED, { restApiId: apiId, ...data }));
+
+  describe('APIs', () => {
+    it('CreateApi makes a WebSocket API with its endpoint and ISO timestamps', async () => {
+      const api = await v2.send(
+        new CreateApiCommand({
+          Name: 'chat',
+          ProtocolType: 'WEBSOCKET',
+          RouteSelectionExpression: '$request.body.action',
+          Description: 'chat rooms',
+          Tags: { team: 'chat' },
+        }),
+      );
+      apiId = api.ApiId!;
+      expect(apiId).toMatch(/^[a-z0-9]{10}$/);
+      expect(api).toMatchObject({
+        Name: 'chat',
+        ProtocolType: 'WEBSOCKET',
+        RouteSelectionExpression: '$request.body.action',
+        ApiEndpoint: `wss://${apiId}.execute-api.localhost`,
+        Description: 'chat rooms',
+        Tags: { team: 'chat' },
+      });
+      expect(api.CreatedDate).toBeInstanceOf(Date);
+      expect(Math.abs(api.CreatedDate!.getTime() - Date.now())).toBeLessThan(60_000);
+    });
+
+    it('GetApis lists WebSocket APIs only, and GetApi reads one', async () => {
+      const rest = await t.sdk.send(new ImportRestApiCommand({ body: fixture('pets-api.yaml') }));
+      const list = await v2.send(new GetApisCommand({}));
+      expect(list.Items!.map((a) => a.ApiId)).toEqual([apiId]);
+      await expect(v2.send(new GetApiCommand({ ApiId: rest.id! }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+      const one = await v2.send(new GetApiCommand({ ApiId: apiId }));
+      expect(one.Name).toBe('chat');
+    });
+
+    it('the REST (v1) API does not show WebSocket APIs', async () => {
+      const rest = await t.sdk.send(new GetRestApisCommand({}));
+      expect(rest.items!.length).toBeGreaterThan(0);
+      expect(rest.items!.map((a) => a.id)).not.toContain(apiId);
+      await expect(t.sdk.send(new GetRestApiCommand({ restApiId: apiId }))).rejects.toMatchObject({
+        name: 'NotFoundException',
+      });
+    });
+
+    it('refuses HTTP APIs, a missing or bad route selection expression, and unknown ids', async () => {
+      const http = v2.send(new CreateApiCommand({ Name: 'h', ProtocolType: 'HTTP' }));
+      await expect(http).rejects.toBeInstanceOf(BadRequestException);
+      await expect(http).rejects.toThrow(/HTTP APIs are not supported/);
+      await expect(
+        v2.send(new CreateApiCommand({ Name: 'w', ProtocolType: 'WEBSOCKET' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      const bad = v2.send(
+        new CreateApiCommand({
+          Name: 'w',
+          ProtocolType: 'WEBSOCKET',
+          RouteSelectionExpression: '$request.body.',
+        }),
+      );
+      await expect(bad).rejects.toBeInstanceOf(BadRequestException);
+      await expect(bad).rejects.toThrow(/route selection expression/);
+      await expect(v2.send(new GetApiCommand({ ApiId: 'nosuchapi0' }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+    });
+
+    it('UpdateApi changes the name, description and route selection expression', async () => {
+      const updated = await v2.send(
+        new UpdateApiCommand({
+          ApiId: apiId,
+          Name: 'chat-v2',
+          RouteSelectionExpression: '$request.body.type',
+        }),
+      );
+      expect(updated).toMatchObject({
+        Name: 'chat-v2',
+        Description: 'chat rooms',
+        RouteSelectionExpression: '$request.body.type',
+      });
+      await expect(
+        v2.send(new UpdateApiCommand({ ApiId: apiId, RouteSelectionExpression: '$bad' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      await v2.send(
+        new UpdateApiCommand({ ApiId: apiId, RouteSelectionExpression: '$request.body.action' }),
+      );
+    });
+  });
+
+  describe('integrations, routes and route responses', () => {
+    it('CreateIntegration stores AWS_PROXY, HTTP_PROXY and MOCK integrations', async () => {
+      const lambda = await v2.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: 'chat',
+          Description: 'the chat function',
+        }),
+      );
+      lambdaId = lambda.IntegrationId!;
+      expect(lambda).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: 'chat',
+        IntegrationMethod: 'POST',
+        TimeoutInMillis: 29000,
+        Description: 'the chat function',
+      });
+      const http = await v2.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'HTTP_PROXY',
+          IntegrationUri: 'http://127.0.0.1:3000/echo',
+          IntegrationMethod: 'PUT',
+          TimeoutInMillis: 5000,
+        }),
+      );
+      expect(http).toMatchObject({ IntegrationMethod: 'PUT', TimeoutInMillis: 5000 });
+      mockId = (
+        await v2.send(
+          new CreateIntegrationCommand({
+            ApiId: apiId,
+            IntegrationType: 'MOCK',
+            RequestTemplates: { $default: '{"statusCode": 200}' },
+          }),
+        )
+      ).IntegrationId!;
+      const all = await v2.send(new GetIntegrationsCommand({ ApiId: apiId }));
+      expect(all.Items!.map((i) => i.IntegrationId).sort()).toEqual(
+        [lambdaId, http.IntegrationId, mockId].sort(),
+      );
+      const one = await v2.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: mockId }));
+      expect(one.RequestTemplates).toEqual({ $default: '{"statusCode": 200}' });
+      await v2.send(
+        new DeleteIntegrationCommand({ ApiId: apiId, IntegrationId: http.IntegrationId! }),
+      );
+      await expect(
+        v2.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: http.IntegrationId! })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('refuses a bad integration type, a timeout out of range and unknown ids', async () => {
+      await expect(
+        v2.send(new CreateIntegrationCommand({ ApiId: apiId, IntegrationType: 'VPC' as never })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      const slow = v2.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: 'chat',
+          TimeoutInMillis: 30000,
+        }),
+      );
+      await expect(slow).rejects.toThrow(/timeoutInMillis/);
+      await expect(
+        v2.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: 'constructor' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('CreateRoute targets an integration; route keys are unique per API', async () => {
+      const connect = await v2.send(
+        new CreateRouteCommand({
+          ApiId: apiId,
+          RouteKey: '$connect',
+          Target: `integrations/${lambdaId}`,
+        }),
+      );
+      expect(connect).toMatchObject({
+        RouteKey: '$connect',
+        Target: `integrations/${lambdaId}`,
+        AuthorizationType: 'NONE',
+        ApiKeyRequired: false,
+      });
+      const send = await v2.send(
+        new CreateRouteCommand({
+          ApiId: apiId,
+          RouteKey: 'sendmessage',
+          Target: `integrations/${lambdaId}`,
+          RouteResponseSelectionExpression: '$default',
+        }),
+      );
+      sendRouteId = send.RouteId!;
+      expect(send.RouteResponseSelectionExpression).toBe('$default');
+      const dup = v2.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'sendmessage' }));
+      await expect(dup).rejects.toBeInstanceOf(ConflictException);
+      const missing = v2.send(
+        new CreateRouteCommand({ ApiId: apiId, RouteKey: 'x', Target: 'integrations/nope000' }),
+      );
+      await expect(missing).rejects.toBeInstanceOf(BadRequestException);
+      await expect(missing).rejects.toThrow(/no integration nope000/);
+      await expect(
+        v2.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: '$custom' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      const routes = await v2.send(new GetRoutesCommand({ ApiId: apiId }));
+      expect(routes.Items!.map((r) => r.RouteKey).sort()).toEqual(['$connect', 'sendmessage']);
+      const one = await v2.send(new GetRouteCommand({ ApiId: apiId, RouteId: sendRouteId }));
+      expect(one.RouteKey).toBe('sendmessage');
+    });
+
+    it('an integration a route targets cannot be deleted', async () => {
+      await expect(
+        v2.send(new DeleteIntegrationCommand({ ApiId: apiId, IntegrationId: lambdaId })),
+      ).rejects.toBeInstanceOf(ConflictException);
+    });
+
+    it('CreateRouteResponse adds a $default response; keys are unique per route', async () => {
+      const rr = await v2.send(
+        new CreateRouteResponseCommand({
+          ApiId: apiId,
+          RouteId: sendRouteId,
+          RouteResponseKey: '$default',
+        }),
+      );
+      expect(rr.RouteResponseKey).toBe('$default');
+      await expect(
+        v2.send(
+          new CreateRouteResponseCommand({
+            ApiId: apiId,
+            RouteId: sendRouteId,
+            RouteResponseKey: '$default',
+          }),
+        ),
+      ).rejects.toBeInstanceOf(ConflictException);
+      const list = await v2.send(
+        new GetRouteResponsesCommand({ ApiId: apiId, RouteId: sendRouteId }),
+      );
+      expect(list.Items!.map((r) => r.RouteResponseId)).toEqual([rr.RouteResponseId]);
+      const one = await v2.send(
+        new GetRouteResponseCommand({
+          ApiId: apiId,
+          RouteId: sendRouteId,
+          RouteResponseId: rr.RouteResponseId!,
+        }),
+      );
+      expect(one.RouteResponseKey).toBe('$default');
+    });
+
+    it('deletes a route response and a route, and answers NotFound after', async () => {
+      const temp = await v2.send(
+        new CreateRouteCommand({
+          ApiId: apiId,
+          RouteKey: 'temp',
+          Target: `integrations/${mockId}`,
+        }),
+      );
+      const rr = await v2.send(
+        new CreateRouteResponseCommand({
+          ApiId: apiId,
+          RouteId: temp.RouteId!,
+          RouteResponseKey: '$default',
+        }),
+      );
+      await v2.send(
+        new DeleteRouteResponseCommand({
+          ApiId: apiId,
+          RouteId: temp.RouteId!,
+          RouteResponseId: rr.RouteResponseId!,
+        }),
+      );
+      await expect(
+        v2.send(
+          new GetRouteResponseCommand({
+            ApiId: apiId,
+            RouteId: temp.RouteId!,
+            RouteResponseId: rr.RouteResponseId!,
+          }),
+        ),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await v2.send(new DeleteRouteCommand({ ApiId: apiId, RouteId: temp.RouteId! }));
+      await expect(
+        v2.send(new GetRouteCommand({ ApiId: apiId, RouteId: temp.RouteId! })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+  });
+
+  describe('deployments and stages', () => {
+    it('CreateDeployment with a stage name creates the stage and announces it', async () => {
+      const d = await v2.send(
+        new CreateDeploymentCommand({ ApiId: apiId, StageName: 'prod', Description: 'first' }),
+      );
+      deploymentId = d.DeploymentId!;
+      expect(d).toMatchObject({ DeploymentStatus: 'DEPLOYED', Description: 'first' });
+      expect(d.CreatedDate).toBeInstanceOf(Date);
+      const stage = await v2.send(new GetStageCommand({ ApiId: apiId, StageName: 'prod' }));
+      expect(stage.DeploymentId).toBe(deploymentId);
+      expect(stage.LastUpdatedDate).toBeInstanceOf(Date);
+      await eventually(() =>
+        expect(stageEvent({ stageName: 'prod', change: 'updated' })).toBe(true),
+      );
+    });
+
+    it('stores the deployment with the WebSocket definition the edge serves', async () => {
+      const active = await store.getActiveStage(apiId, 'prod');
+      const ws = active?.deployment.definition.webSocket;
+      expect(ws?.routeSelectionExpression).toBe('$request.body.action');
+      const send = Object.values(ws?.routes ?? {}).find((r) => r.routeKey === 'sendmessage');
+      expect(send).toMatchObject({
+        integrationId: lambdaId,
+        routeResponseSelectionExpression: '$default',
+        routeResponses: [{ routeResponseKey: '$default' }],
+      });
+      expect(ws?.integrations[lambdaId]?.integration).toMatchObject({
+        type: 'AWS_PROXY',
+        uri: 'chat',
+        httpMethod: 'POST',
+        timeoutInMillis: 29000,
+        requestParameters: {},
+        cacheKeyParameters: [],
+        responses: [],
+      });
+      expect(active?.deployment.definition.resources).toEqual([
+        expect.objectContaining({ path: '/', methods: {} }),
+      ]);
+    });
+
+    it('CreateStage, GetStages and GetDeployments list what was made', async () => {
+      const beta = await v2.send(
+        new CreateStageCommand({
+          ApiId: apiId,
+          StageName: 'beta',
+          DeploymentId: deploymentId,
+          StageVariables: { room: 'lobby' },
+          Description: 'beta',
+        }),
+      );
+      expect(beta).toMatchObject({ StageName: 'beta', StageVariables: { room: 'lobby' } });
+      const stages = await v2.send(new GetStagesCommand({ ApiId: apiId }));
+      expect(stages.Items!.map((s) => s.StageName).sort()).toEqual(['beta', 'prod']);
+      await eventually(() => expect(stageEvent({ stageName: 'beta' })).toBe(true));
+      const deployments = await v2.send(new GetDeploymentsCommand({ ApiId: apiId }));
+      expect(deployments.Items!.map((d) => d.DeploymentId)).toEqual([deploymentId]);
+      const one = await v2.send(
+        new GetDeploymentCommand({ ApiId: apiId, DeploymentId: deploymentId }),
+      );
+      expect(one.Description).toBe('first');
+    });
+
+    it('refuses a duplicate stage, a stage without deployment and unknown deployments', async () => {
+      await expect(
+        v2.send(
+          new CreateStageCommand({ ApiId: apiId, StageName: 'beta', DeploymentId: deploymentId }),
+        ),
+      ).rejects.toBeInstanceOf(ConflictException);
+      await expect(
+        v2.send(new CreateStageCommand({ ApiId: apiId, StageName: 'gamma' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      await expect(
+        v2.send(new GetDeploymentCommand({ ApiId: apiId, DeploymentId: 'nope00' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: deploymentId })),
+      ).rejects.toThrow(/Active stages/);
+    });
+
+    it('a WebSocket API without routes cannot be deployed', async () => {
+      const empty = await v2.send(
+        new CreateApiCommand({
+          Name: 'empty',
+          ProtocolType: 'WEBSOCKET',
+          RouteSelectionExpression: '$request.body.action',
+        }),
+      );
+      const d = v2.send(new CreateDeploymentCommand({ ApiId: empty.ApiId! }));
+      await expect(d).rejects.toBeInstanceOf(BadRequestException);
+      await expect(d).rejects.toThrow(/At least one route/);
+      await v2.send(new DeleteApiCommand({ ApiId: empty.ApiId! }));
+    });
+
+    it('DeleteStage removes the stage and announces it', async () => {
+      await v2.send(new DeleteStageCommand({ ApiId: apiId, StageName: 'beta' }));
+      await expect(
+        v2.send(new GetStageCommand({ ApiId: apiId, StageName: 'beta' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await eventually(() =>
+        expect(stageEvent({ stageName: 'beta', change: 'deleted' })).toBe(true),
+      );
+    });
+
+    it('DeleteApi deletes the API with its stages and deployments', async () => {
+      await v2.send(new DeleteApiCommand({ ApiId: apiId }));
+      await expect(v2.send(new GetApiCommand({ ApiId: apiId }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+      expect(await store.listStages(apiId)).toEqual([]);
+      expect(await store.listDeployments(apiId)).toEqual([]);
+      await eventually(() =>
+        expect(stageEvent({ stageName: 'prod', change: 'deleted' })).toBe(true),
+      );
+      await expect(v2.send(new DeleteApiCommand({ ApiId: apiId }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+    });
+  });
+});

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import {
+  type ApiDefinition,
+  CONNECT_ROUTE,
+  DEFAULT_ROUTE,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_WEBSOCKET_SETTINGS,
+  DISCONNECT_ROUTE,
+  INTEGRATION_TYPES,
+  type Integration,
+  type IntegrationResponse,
+  type IntegrationType,
+  isValidRouteSelectionExpression,
+  MAX_TIMEOUT_MS,
+  MIN_TIMEOUT_MS,
+  type PassthroughBehavior,
+  resourceIdFor,
+  type RestApi,
+  type WebSocketDefinition,
+  type WebSocketSettings,
+} from '@portico/definitions';
+import { AwsBadRequestException } from '../common/aws-errors';
+import { newRestApi, withDefinition } from '../restapis/rest-api.factory';
+
+/*
+ * Building and checking WebSocket APIs, shared by the v2 management API and the config file.
+ * A WebSocket API is a RestApi record (protocolType WEBSOCKET) whose definition has only the
+ * root resource, no methods, and `webSocket`.
+ */
+
+/** The only route response selection expression Portico acts on (as AWS for WebSocket APIs). */
+export const ROUTE_RESPONSE_SELECTION_EXPRESSION = '$default';
+const PREDEFINED_ROUTE_KEYS: readonly string[] = [CONNECT_ROUTE, DISCONNECT_ROUTE, DEFAULT_ROUTE];
+const PASSTHROUGH_BEHAVIORS: readonly string[] = ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'];
+export const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM'] as const;
+const MAX_ROUTE_KEY_LENGTH = 128;
+
+export interface NewWebSocketApi {
+  id: string;
+  name: string;
+  description?: string;
+  version?: string;
+  routeSelectionExpression: string;
+  createdDate: number;
+  tags?: Record<string, string>;
+  settings?: WebSocketSettings;
+  disableExecuteApiEndpoint?: boolean;
+}
+
+/** The definition of a WebSocket API: the root resource alone, with the WebSocket part. */
+export function webSocketApiDefinition(
+  title: string,
+  webSocket: WebSocketDefinition,
+  opts: { description?: string; version?: string } = {},
+): ApiDefinition {
+  return {
+    title,
+    version: opts.version,
+    description: opts.description,
+    binaryMediaTypes: [],
+    apiKeySource: 'HEADER',
+    gatewayResponses: {},
+    resources: [{ id: resourceIdFor('/'), pathPart: '', path: '/', methods: {} }],
+    models: {},
+    securitySchemes: {},
+    extensions: {},
+    webSocket,
+  };
+}
+
+export function newWebSocketApi(opts: NewWebSocketApi): RestApi {
+  checkRouteSelectionExpression(opts.routeSelectionExpression);
+  const webSocket: WebSocketDefinition = {
+    routeSelectionExpression: opts.routeSelectionExpression,
+    integrations: {},
+    routes: {},
+    settings: { ...(opts.settings ?? DEFAULT_WEBSOCKET_SETTINGS) },
+  };
+  const api = newRestApi({
+    id: opts.id,
+    name: opts.name,
+    createdDate: opts.createdDate,
+    endpointTypes: ['REGIONAL'],
+    tags: opts.tags,
+    definition: webSocketApiDefinition(opts.name, webSocket, opts),
+  });
+  return {
+    ...api,
+    protocolType: 'WEBSOCKET',
+    disableExecuteApiEndpoint: opts.disableExecuteApiEndpoint ?? false,
+  };
+}
+
+/** The WebSocket part of an API's definition (every WEBSOCKET record has one). */
+export function webSocketOf(api: RestApi): WebSocketDefinition {
+  const ws = api.definition.webSocket;
+  if (!ws) throw new Error(`WebSocket API ${api.id} has no webSocket definition`);
+  return ws;
+}
+
+/** The API with its WebSocket part (and, optionally, name and description) replaced. */
+export function withWebSocket(
+  api: RestApi,
+  webSocket: WebSocketDefinition,
+  change: { name?: string; description?: string } = {},
+): RestApi {
+  const name = change.name ?? api.name;
+  const definition = webSocketApiDefinition(name, webSocket, {
+    description: 'description' in change ? change.description : api.description,
+    version: api.version,
+  });
+  return { ...withDefinition(api, definition, name), protocolType: 'WEBSOCKET' };
+}
+
+export function checkRouteSelectionExpression(expr: string): void {
+  if (!isValidRouteSelectionExpression(expr)) {
+    throw new AwsBadRequestException(
+      `Invalid route selection expression: ${JSON.stringify(expr)} (expected $request.body.<member> or a constant)`,
+    );
+  }
+}
+
+/** `$connect`, `$disconnect`, `$default`, or a key of the API's own that does not start with `$`. */
+export function checkRouteKey(key: string): void {
+  if (key.length === 0 || key.length > MAX_ROUTE_KEY_LENGTH) {
+    throw new AwsBadRequestException(
+      `Invalid route key: ${JSON.stringify(key)} (1 to ${MAX_ROUTE_KEY_LENGTH} characters)`,
+    );
+  }
+  if (key.startsWith('$') && !PREDEFINED_ROUTE_KEYS.includes(key)) {
+    throw new AwsBadRequestException(
+      `Invalid route key: ${key} (keys starting with $ are reserved: ${PREDEFINED_ROUTE_KEYS.join(', ')})`,
+    );
+  }
+}
+
+export function checkRouteResponseSelectionExpression(expr: string | undefined): void {
+  if (expr !== undefined && expr !== ROUTE_RESPONSE_SELECTION_EXPRESSION) {
+    throw new AwsBadRequestException(
+      `Invalid route response selection expression: ${expr} (WebSocket APIs support only $default)`,
+    );
+  }
+}
+
+export interface IntegrationInput {
+  integrationType: string;
+  integrationUri?: string;
+  integrationMethod?: string;
+  timeoutInMillis?: number;
+  requestParameters?: Record<string, string>;
+  requestTemplates?: Record<string, string>;
+  passthroughBehavior?: string;
+  contentHandlingStrategy?: string;
+  /** MOCK only: the reply sent back (through a route response) for every message. */
+  responseTemplate?: string;
+}
+
+/** A v2 integration (or a config-file one) as the REST `Integration` shape the edge serves. */
+export function webSocketIntegration(input: IntegrationInput): Integration {
+  const type = input.integrationType.toUpperCase();
+  if (!(INTEGRATION_TYPES as readonly string[]).includes(type)) {
+    throw new AwsBadRequestException(
+      `Invalid integration type: ${input.integrationType} (expected one of ${INTEGRATION_TYPES.join(', ')})`,
+    );
+  }
+  if (type !== 'MOCK' && !input.integrationUri) {
+    throw new AwsBadRequestException(`An integration of type ${type} requires an integration URI`);
+  }
+  const timeout = input.timeoutInMillis ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeout) || timeout < MIN_TIMEOUT_MS || timeout > MAX_TIMEOUT_MS) {
+    throw new AwsBadRequestException(
+      `Invalid timeoutInMillis: ${timeout} (expected ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS})`,
+    );
+  }
+  const passthrough = input.passthroughBehavior ?? 'WHEN_NO_MATCH';
+  if (!PASSTHROUGH_BEHAVIORS.includes(passthrough)) {
+    throw new AwsBadRequestException(
+      `Invalid passthroughBehavior: ${passthrough} (expected one of ${PASSTHROUGH_BEHAVIORS.join(', ')})`,
+    );
+  }
+  const contentHandling = input.contentHandlingStrategy;
+  if (contentHandling !== undefined && !/^CONVERT_TO_(BINARY|TEXT)$/.test(contentHandling)) {
+    throw new AwsBadRequestException(`Invalid contentHandlingStrategy: ${contentHandling}`);
+  }
+  const responses: IntegrationResponse[] =
+    type === 'MOCK' && input.responseTemplate !== undefined
+      ? [
+          {
+            selectionPattern: 'default',
+            statusCode: '200',
+            responseParameters: {},
+            responseTemplates: { 'application/json': input.responseTemplate },
+          },
+        ]
+      : [];
+  return {
+    type: type as IntegrationType,
+    httpMethod: type === 'MOCK' ? undefined : (input.integrationMethod ?? 'POST').toUpperCase(),
+    uri: type === 'MOCK' ? undefined : input.integrationUri,
+    timeoutInMillis: timeout,
+    requestParameters: { ...input.requestParameters },
+    requestTemplates: { ...input.requestTemplates },
+    passthroughBehavior: passthrough as PassthroughBehavior,
+    contentHandling: contentHandling as Integration['contentHandling'],
+    cacheKeyParameters: [],
+    responses,
+  };
+}
+
+/** `integrations/{id}` → id; anything else is not a target Portico can serve. */
+export function integrationIdOfTarget(target: string): string {
+  const match = /^integrations\/([^/]+)$/.exec(target);
+  if (!match?.[1]) {
+    throw new AwsBadRequestException(
+      `Invalid target: ${target} (expected integrations/{integrationId})`,
+    );
+  }
+  return match[1];
+}
+
+export const targetOf = (integrationId: string): string => `integrations/${integrationId}`;
+
+/**
+ * A 7-character id derived from its parts (the config file's route and integration ids), so
+ * redeploying an unchanged file writes nothing new.
+ */
+export function stableId(...parts: string[]): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  return (digest.readBigUInt64BE(0) % 36n ** 7n).toString(36).padStart(7, '0');
+}

@@ -1,0 +1,134 @@
+/**
+ * JSON Schemas of the v2 request bodies, as `@aws-sdk/client-apigatewayv2` writes them
+ * (lowerCamelCase members). Fields Portico does not act on are accepted and ignored, as the
+ * REST side does; the ones that would change behaviour are checked by the service.
+ */
+
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+export interface CreateApiBody {
+  name: string;
+  protocolType: string;
+  routeSelectionExpression?: string;
+  description?: string;
+  version?: string;
+  disableExecuteApiEndpoint?: boolean;
+  tags?: Record<string, string>;
+}
+
+export const createApiSchema = {
+  type: 'object',
+  required: ['name', 'protocolType'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 128 },
+    protocolType: { type: 'string' },
+    routeSelectionExpression: { type: 'string' },
+    description: { type: 'string', maxLength: 1024 },
+    version: { type: 'string', maxLength: 64 },
+    disableExecuteApiEndpoint: { type: 'boolean' },
+    tags: stringMap,
+  },
+};
+
+export interface UpdateApiBody {
+  name?: string;
+  description?: string;
+  routeSelectionExpression?: string;
+}
+
+export const updateApiSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 128 },
+    description: { type: 'string', maxLength: 1024 },
+    routeSelectionExpression: { type: 'string' },
+  },
+};
+
+export interface CreateIntegrationBody {
+  integrationType: string;
+  integrationUri?: string;
+  integrationMethod?: string;
+  timeoutInMillis?: number;
+  description?: string;
+  requestParameters?: Record<string, string>;
+  requestTemplates?: Record<string, string>;
+  passthroughBehavior?: string;
+  contentHandlingStrategy?: string;
+}
+
+export const createIntegrationSchema = {
+  type: 'object',
+  required: ['integrationType'],
+  properties: {
+    integrationType: { type: 'string' },
+    integrationUri: { type: 'string', minLength: 1 },
+    integrationMethod: { type: 'string', minLength: 1 },
+    timeoutInMillis: { type: 'integer' },
+    description: { type: 'string' },
+    requestParameters: stringMap,
+    requestTemplates: stringMap,
+    passthroughBehavior: { type: 'string' },
+    contentHandlingStrategy: { type: 'string' },
+  },
+};
+
+export interface CreateRouteBody {
+  routeKey: string;
+  target?: string;
+  routeResponseSelectionExpression?: string;
+  authorizationType?: string;
+  apiKeyRequired?: boolean;
+}
+
+export const createRouteSchema = {
+  type: 'object',
+  required: ['routeKey'],
+  properties: {
+    routeKey: { type: 'string' },
+    target: { type: 'string' },
+    routeResponseSelectionExpression: { type: 'string' },
+    authorizationType: { type: 'string' },
+    apiKeyRequired: { type: 'boolean' },
+  },
+};
+
+export interface CreateRouteResponseBody {
+  routeResponseKey: string;
+}
+
+export const createRouteResponseSchema = {
+  type: 'object',
+  required: ['routeResponseKey'],
+  properties: { routeResponseKey: { type: 'string', minLength: 1, maxLength: 128 } },
+};
+
+export interface CreateStageBody {
+  stageName: string;
+  deploymentId?: string;
+  description?: string;
+  stageVariables?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export const createStageSchema = {
+  type: 'object',
+  required: ['stageName'],
+  properties: {
+    stageName: { type: 'string' },
+    deploymentId: { type: 'string' },
+    description: { type: 'string' },
+    stageVariables: stringMap,
+    tags: stringMap,
+  },
+};
+
+export interface CreateDeploymentBody {
+  description?: string;
+  stageName?: string;
+}
+
+export const createDeploymentSchema = {
+  type: 'object',
+  properties: { description: { type: 'string' }, stageName: { type: 'string' } },
+};
