@@ -2,11 +2,21 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import Ajv from 'ajv';
-import { type ApiDefinition, DefinitionError, importOpenApi } from '@portico/definitions';
+import {
+  type ApiDefinition,
+  DefinitionError,
+  importOpenApi,
+  type ProtocolType,
+} from '@portico/definitions';
 import { parse as parseYaml } from 'yaml';
 import { describeAjvError } from '../common/ajv-errors';
 import { normaliseBasePath } from '../domains/domain.rules';
-import { type ConfigFileDocument, configFileSchema } from './config-file.schema';
+import {
+  type ConfigFileDocument,
+  configFileSchema,
+  type ConfigFileStage,
+} from './config-file.schema';
+import { resolveWebSocketApi } from './config-file.websocket';
 
 /** A config file that cannot be deployed; the message names the field and the file. */
 export class ConfigFileError extends Error {
@@ -27,6 +37,10 @@ export interface DesiredApi {
   name: string;
   definition: ApiDefinition;
   stages: DesiredStage[];
+  /** Where the file declares it (`webSocketApis[0]`); absent: `restApis[<index>]`. */
+  at?: string;
+  /** Absent: REST. */
+  protocolType?: ProtocolType;
 }
 
 export interface DesiredMapping {
@@ -124,22 +138,46 @@ async function resolveDocument(doc: ConfigFileDocument, base: string): Promise<D
     if (!name.trim())
       throw new ConfigFileError(`${at}.name is required (the definition has no info.title)`);
     const id = entry.id ?? idFromName(name);
-    const clash = apis.findIndex((a) => a.id === id);
-    if (clash >= 0)
-      throw new ConfigFileError(`${at}.id "${id}" is also the id of restApis[${clash}]`);
-    const stages: DesiredStage[] = [];
-    for (const [j, s] of (entry.stages ?? []).entries()) {
-      if (stages.some((x) => x.name === s.name)) {
-        throw new ConfigFileError(`${at}.stages[${j}].name "${s.name}" appears twice`);
-      }
-      const variables = Object.fromEntries(
-        Object.entries(s.variables ?? {}).map(([k, v]) => [k, String(v)]),
-      );
-      stages.push({ name: s.name, description: s.description, variables });
-    }
+    checkUnique(apis, id, at);
+    const stages = resolveStages(entry.stages, at);
     apis.push({ id, name, definition, stages });
   }
+  for (const [i, entry] of (doc.webSocketApis ?? []).entries()) {
+    const at = `webSocketApis[${i}]`;
+    const api = resolveWebSocketApi(
+      entry,
+      at,
+      resolveStages(entry.stages, at),
+      idFromName,
+      (message) => new ConfigFileError(message),
+    );
+    checkUnique(apis, api.id, at);
+    apis.push(api);
+  }
   return { apis, domains: resolveDomains(doc, apis), warnings };
+}
+
+/** An id names one API of either kind. */
+function checkUnique(apis: DesiredApi[], id: string, at: string): void {
+  const clash = apis.findIndex((a) => a.id === id);
+  if (clash >= 0) {
+    const other = apis[clash]?.at ?? `restApis[${clash}]`;
+    throw new ConfigFileError(`${at}.id "${id}" is also the id of ${other}`);
+  }
+}
+
+function resolveStages(entries: ConfigFileStage[] | undefined, at: string): DesiredStage[] {
+  const stages: DesiredStage[] = [];
+  for (const [j, s] of (entries ?? []).entries()) {
+    if (stages.some((x) => x.name === s.name)) {
+      throw new ConfigFileError(`${at}.stages[${j}].name "${s.name}" appears twice`);
+    }
+    const variables = Object.fromEntries(
+      Object.entries(s.variables ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+    stages.push({ name: s.name, description: s.description, variables });
+  }
+  return stages;
 }
 
 function resolveDomains(doc: ConfigFileDocument, apis: DesiredApi[]): DesiredDomain[] {
@@ -160,7 +198,7 @@ function resolveDomains(doc: ConfigFileDocument, apis: DesiredApi[]): DesiredDom
       const api = findApi(apis, m.restApi, `${mat}.restApi`);
       if (api && !api.stages.some((s) => s.name === m.stage)) {
         throw new ConfigFileError(
-          `${mat}.stage "${m.stage}" is not a stage of REST API "${api.id}"`,
+          `${mat}.stage "${m.stage}" is not a stage of ${api.protocolType === 'WEBSOCKET' ? 'WebSocket' : 'REST'} API "${api.id}"`,
         );
       }
       mappings.push({ basePath, restApiId: api?.id ?? m.restApi, stage: m.stage, external: !api });
@@ -175,7 +213,7 @@ function findApi(apis: DesiredApi[], ref: string, at: string): DesiredApi | unde
   const byId = apis.find((a) => a.id === ref);
   if (byId) return byId;
   const byName = apis.filter((a) => a.name === ref);
-  if (byName.length > 1) throw new ConfigFileError(`${at} "${ref}" names more than one REST API`);
+  if (byName.length > 1) throw new ConfigFileError(`${at} "${ref}" names more than one API`);
   return byName[0];
 }
 

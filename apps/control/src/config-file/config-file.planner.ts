@@ -62,15 +62,18 @@ export function planDeploy(desired: DesiredState, current: CurrentState, opts: P
   const apisById = new Map(current.apis.map((a) => [a.id, a]));
 
   desired.apis.forEach((want, i) => {
+    const at = want.at ?? `restApis[${i}]`;
     const existing = apisById.get(want.id);
     if (existing && !isFileManaged(existing)) {
       throw new ConfigFileError(
-        `restApis[${i}].id "${want.id}" belongs to a REST API created through the management API`,
+        `${at}.id "${want.id}" belongs to a REST API created through the management API`,
       );
     }
-    if (want.stages.length > 0 && !hasMethods(want.definition)) {
+    if (want.stages.length > 0 && !deployable(want)) {
       throw new ConfigFileError(
-        `restApis[${i}].definition has no methods, so it cannot be deployed`,
+        want.protocolType === 'WEBSOCKET'
+          ? `${at}.routes is empty, so the API cannot be deployed`
+          : `${at}.definition has no methods, so it cannot be deployed`,
       );
     }
     planApi(want, existing, current, opts, changes, events);
@@ -104,15 +107,19 @@ function planApi(
   events: ControlChanges,
 ): void {
   const tags = { ...existing?.tags, [MANAGED_BY_TAG]: MANAGED_BY_CONFIG_FILE };
-  const api = existing
+  const webSocket = want.protocolType === 'WEBSOCKET';
+  const { protocolType: _was, ...base } = existing
     ? { ...withDefinition(existing, want.definition, want.name), tags }
     : newRestApi({
         id: want.id,
         name: want.name,
         definition: want.definition,
         createdDate: opts.now,
+        endpointTypes: webSocket ? ['REGIONAL'] : undefined,
         tags,
       });
+  // REST records keep having no protocolType, as before WebSocket APIs existed.
+  const api: RestApi = webSocket ? { ...base, protocolType: 'WEBSOCKET' } : base;
   if (!existing || !sameJson(api, existing)) changes.restApis.push(api);
 
   const stages = new Map((current.stages.get(want.id) ?? []).map((s) => [s.stageName, s]));
@@ -227,6 +234,12 @@ function planDomains(
       events.domains.push({ domainName: domain.domainName, change: 'updated' });
     }
   }
+}
+
+/** What AWS would deploy: a REST API with methods, a WebSocket API with routes. */
+function deployable(want: DesiredApi): boolean {
+  const ws = want.definition.webSocket;
+  return ws ? Object.keys(ws.routes).length > 0 : hasMethods(want.definition);
 }
 
 /** Replaces domains in the list by the cascaded versions. */

@@ -7,11 +7,16 @@ export interface ConfigFileDocument {
     id?: string;
     name?: string;
     definition: string;
-    stages?: {
-      name: string;
-      description?: string;
-      variables?: Record<string, string | number | boolean>;
-    }[];
+    stages?: ConfigFileStage[];
+  }[];
+  webSocketApis?: {
+    id?: string;
+    name?: string;
+    routeSelectionExpression?: string;
+    allowedOrigins?: string[];
+    maxConnectionsPerSecond?: number;
+    routes?: Record<string, ConfigFileRoute>;
+    stages?: ConfigFileStage[];
   }[];
   domainNames?: {
     domainName: string;
@@ -19,7 +24,47 @@ export interface ConfigFileDocument {
   }[];
 }
 
+export interface ConfigFileStage {
+  name: string;
+  description?: string;
+  variables?: Record<string, string | number | boolean>;
+}
+
+export interface ConfigFileRoute {
+  integration: {
+    type: 'AWS_PROXY' | 'HTTP_PROXY' | 'HTTP' | 'MOCK';
+    uri?: string;
+    method?: string;
+    timeoutInMillis?: number;
+    requestParameters?: Record<string, string>;
+    requestTemplates?: Record<string, string>;
+    responseTemplate?: string;
+  };
+  routeResponse?: boolean;
+}
+
 export const REST_API_ID_PATTERN = '^[a-z0-9]{1,32}$';
+
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
+
+const stagesSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', pattern: STAGE_NAME_PATTERN },
+      description: { type: 'string' },
+      variables: {
+        type: 'object',
+        propertyNames: { pattern: VARIABLE_NAME_PATTERN },
+        // YAML turns `port: 3000` into a number; a stage variable is its text.
+        additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 512 },
+      },
+    },
+  },
+};
 
 /** JSON Schema checked with ajv; unknown fields are errors so typos do not pass silently. */
 export const configFileSchema = {
@@ -36,24 +81,52 @@ export const configFileSchema = {
           id: { type: 'string', pattern: REST_API_ID_PATTERN },
           name: { type: 'string', minLength: 1, maxLength: 1024 },
           definition: { type: 'string', minLength: 1 },
-          stages: {
+          stages: stagesSchema,
+        },
+      },
+    },
+    webSocketApis: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', pattern: REST_API_ID_PATTERN },
+          name: { type: 'string', minLength: 1, maxLength: 128 },
+          routeSelectionExpression: { type: 'string', minLength: 1, maxLength: 256 },
+          allowedOrigins: {
             type: 'array',
-            items: {
+            // `scheme://host[:port]` as a browser sends it in Origin, or `*`.
+            items: { type: 'string', pattern: '^(\\*|[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]+)$' },
+          },
+          maxConnectionsPerSecond: { type: 'integer', minimum: 0 },
+          routes: {
+            type: 'object',
+            propertyNames: { minLength: 1, maxLength: 128 },
+            additionalProperties: {
               type: 'object',
               additionalProperties: false,
-              required: ['name'],
+              required: ['integration'],
               properties: {
-                name: { type: 'string', pattern: STAGE_NAME_PATTERN },
-                description: { type: 'string' },
-                variables: {
+                routeResponse: { type: 'boolean' },
+                integration: {
                   type: 'object',
-                  propertyNames: { pattern: VARIABLE_NAME_PATTERN },
-                  // YAML turns `port: 3000` into a number; a stage variable is its text.
-                  additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 512 },
+                  additionalProperties: false,
+                  required: ['type'],
+                  properties: {
+                    type: { enum: ['AWS_PROXY', 'HTTP_PROXY', 'HTTP', 'MOCK'] },
+                    uri: { type: 'string', minLength: 1 },
+                    method: { type: 'string', pattern: '^[A-Za-z]+$' },
+                    timeoutInMillis: { type: 'integer', minimum: 50, maximum: 29000 },
+                    requestParameters: STRING_MAP,
+                    requestTemplates: STRING_MAP,
+                    responseTemplate: { type: 'string' },
+                  },
                 },
               },
             },
           },
+          stages: stagesSchema,
         },
       },
     },

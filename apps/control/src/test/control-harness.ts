@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { connect, type NatsConnection } from 'nats';
 import { CONTROL_DOMAIN_CHANGED, CONTROL_STAGE_CHANGED } from '@portico/contracts';
 import type { RunningService } from '@portico/platform';
@@ -35,6 +36,16 @@ export function emptyConfigFile(): string {
 
 export function sdkClient(port: number): APIGatewayClient {
   return new APIGatewayClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+}
+
+/** The v2 management API client (WebSocket APIs), as a user would configure it for Portico. */
+export function v2Client(port: number): ApiGatewayV2Client {
+  return new ApiGatewayV2Client({
     endpoint: `http://127.0.0.1:${port}`,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },

@@ -4,7 +4,7 @@ import {
   ImportRestApiCommand,
 } from '@aws-sdk/client-api-gateway';
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   BadRequestException,
   ConflictException,
   CreateApiCommand,
@@ -38,7 +38,13 @@ import { CONTROL_STAGE_CHANGED } from '@portico/contracts';
 import { DefinitionStore } from '@portico/definitions';
 import { eventually } from '@portico/testing';
 import Redis from 'ioredis';
-import { type ControlUnderTest, fixture, seen, startControlUnderTest } from './control-harness';
+import {
+  type ControlUnderTest,
+  fixture,
+  seen,
+  startControlUnderTest,
+  v2Client,
+} from './control-harness';
 
 describe('WebSocket APIs (AWS SDK v2)', () => {
   let t: ControlUnderTest;
@@ -53,12 +59,7 @@ describe('WebSocket APIs (AWS SDK v2)', () => {
 
   beforeAll(async () => {
     t = await startControlUnderTest();
-    v2 = new ApiGatewayV2Client({
-      endpoint: `http://127.0.0.1:${t.control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+    v2 = v2Client(t.control.port);
     redis = new Redis(t.infra.redisUrl);
     store = new DefinitionStore(redis, t.infra.redisKeyPrefix);
   });

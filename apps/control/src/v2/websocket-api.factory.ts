@@ -6,6 +6,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WEBSOCKET_SETTINGS,
   DISCONNECT_ROUTE,
+  functionNameFromUri,
   INTEGRATION_TYPES,
   type Integration,
   type IntegrationResponse,
@@ -163,8 +164,19 @@ export function webSocketIntegration(input: IntegrationInput): Integration {
       `Invalid integration type: ${input.integrationType} (expected one of ${INTEGRATION_TYPES.join(', ')})`,
     );
   }
-  if (type !== 'MOCK' && !input.integrationUri) {
+  const uri = input.integrationUri;
+  if (type !== 'MOCK' && !uri) {
     throw new AwsBadRequestException(`An integration of type ${type} requires an integration URI`);
+  }
+  if (type === 'AWS_PROXY' && uri && functionNameFromUri(uri) === undefined) {
+    throw new AwsBadRequestException(
+      `Invalid integration URI for AWS_PROXY: ${uri} (expected a function name, a Lambda ARN or a Lambda invocation URI)`,
+    );
+  }
+  if ((type === 'HTTP' || type === 'HTTP_PROXY') && uri && !/^https?:\/\/./i.test(uri)) {
+    throw new AwsBadRequestException(
+      `Invalid integration URI for ${type}: ${uri} (expected an http:// or https:// URL)`,
+    );
   }
   const timeout = input.timeoutInMillis ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < MIN_TIMEOUT_MS || timeout > MAX_TIMEOUT_MS) {
