@@ -5,6 +5,7 @@ import { loadEdgeConfig } from './config';
 import { DataPlane } from './pipeline/data-plane';
 import { RequestPipeline } from './pipeline/request-pipeline.service';
 import { StageRegistry } from './stages/stage-registry.service';
+import { WebSocketGateway } from './websocket/websocket-gateway.service';
 
 /**
  * Starts an edge: validates the environment (a bad value stops boot naming the variable),
@@ -54,7 +55,7 @@ export async function bootstrap(env?: NodeJS.ProcessEnv): Promise<RunningService
         }
       });
       await app.startAllMicroservices();
-      dataPlane.attach(app.get(RequestPipeline));
+      dataPlane.attach(app.get(RequestPipeline), app.get(WebSocketGateway));
     },
   });
 }

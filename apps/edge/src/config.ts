@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import {
   commonEnvProperties,
   ConfigError,
@@ -37,6 +39,28 @@ const edgeEnvSchema: EnvSchema = {
     UPSTREAM_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 120000, default: 10000 },
     /** Full reload from Redis, in case a change event was missed. */
     STAGE_RESYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 30000 },
+    /** This edge's name in the connection registry; default: host name, pid and a random part. */
+    EDGE_ID: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    /** WebSocket limits, AWS's defaults: idle 10 min, connection 2 h, frame 32 KB, message 128 KB. */
+    WS_IDLE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
+    WS_MAX_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 604800000, default: 7200000 },
+    WS_MAX_FRAME_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 32768 },
+    WS_MAX_MESSAGE_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 131072 },
+    /** Ping every connection this often; one that has not answered the previous ping is dropped. */
+    WS_PING_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
+    /** A connection whose unsent data passes this is a slow consumer, and is closed. */
+    WS_MAX_BUFFERED_BYTES: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 1073741824,
+      default: 1048576,
+    },
+    /** Messages of one connection in flight at once; beyond it the edge stops reading its socket. */
+    WS_MAX_INFLIGHT_PER_CONNECTION: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+    /** How often this edge tells the registry it is alive; the registry forgets it after 3 misses. */
+    EDGE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
+    /** Bound on a call to the connections service (register, @connections, channels). */
+    CONNECTIONS_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
   },
 };
 
@@ -55,19 +79,41 @@ export interface EdgeConfig extends CommonEnv {
   UPSTREAM_KEEPALIVE_MS: number;
   UPSTREAM_CONNECT_TIMEOUT_MS: number;
   STAGE_RESYNC_INTERVAL_MS: number;
+  EDGE_ID: string;
+  WS_IDLE_TIMEOUT_MS: number;
+  WS_MAX_DURATION_MS: number;
+  WS_MAX_FRAME_BYTES: number;
+  WS_MAX_MESSAGE_BYTES: number;
+  WS_PING_INTERVAL_MS: number;
+  WS_MAX_BUFFERED_BYTES: number;
+  WS_MAX_INFLIGHT_PER_CONNECTION: number;
+  EDGE_HEARTBEAT_MS: number;
+  CONNECTIONS_TIMEOUT_MS: number;
 }
 
 /** Validates the edge's environment; a bad value throws a ConfigError naming the variable. */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const raw = loadEnv<Omit<EdgeConfig, 'TRUSTED_PROXIES'> & { TRUSTED_PROXIES: string }>(
-    edgeEnvSchema,
-    env,
-  );
+  const raw = loadEnv<
+    Omit<EdgeConfig, 'TRUSTED_PROXIES' | 'EDGE_ID'> & { TRUSTED_PROXIES: string; EDGE_ID?: string }
+  >(edgeEnvSchema, env);
+  if (raw.WS_MAX_FRAME_BYTES > raw.WS_MAX_MESSAGE_BYTES) {
+    throw new ConfigError('WS_MAX_FRAME_BYTES', 'must not exceed WS_MAX_MESSAGE_BYTES');
+  }
   return {
     ...raw,
+    EDGE_ID: raw.EDGE_ID ?? defaultEdgeId(),
     PORTICO_DOMAIN: raw.PORTICO_DOMAIN.toLowerCase(),
     TRUSTED_PROXIES: parseTrustedProxies(raw.TRUSTED_PROXIES),
   };
+}
+
+/** Unique per process: a restarted edge is a new edge, whose predecessor's sockets are gone. */
+function defaultEdgeId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '')
+      .slice(0, 32) || 'edge';
+  return `${host}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
 function parseTrustedProxies(value: string): string[] {

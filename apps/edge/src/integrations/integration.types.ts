@@ -58,6 +58,24 @@ export interface InvocationRequest {
   binaryMediaTypes: string[];
   /** Aborted when the client goes away; integrations stop work they started. */
   signal: AbortSignal;
+  /** Set for WebSocket routes: functions get the WebSocket event, not the REST proxy event. */
+  webSocket?: WebSocketEventContext;
+}
+
+/** What a WebSocket route's event carries beyond an HTTP request's fields. */
+export interface WebSocketEventContext {
+  eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+  routeKey: string;
+  connectionId: string;
+  /** Epoch milliseconds. */
+  connectedAt: number;
+  /** MESSAGE only. */
+  messageId?: string;
+  /** MESSAGE only: a binary frame (its body goes base64). */
+  isBinary?: boolean;
+  /** DISCONNECT only. */
+  disconnectStatusCode?: number;
+  disconnectReason?: string;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyHttpOptions } from 'fastify';
 import type { PinoLogger } from '@portico/platform';
 import type { EdgeConfig } from '../config';
@@ -9,6 +11,12 @@ import { writeGatewayResponse } from './response-writer';
 /** What serves data-plane requests: the request pipeline. */
 export interface DataPlaneHandler {
   handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** What serves WebSocket handshakes: the WebSocket gateway. */
+export interface UpgradeHandler {
+  /** `plain` serves the request as an ordinary one (an upgrade asked of a REST API). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, plain: () => void): void;
 }
 
 /**
@@ -26,6 +34,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
  */
 export class DataPlane {
   private handler?: DataPlaneHandler;
+  private upgrades?: UpgradeHandler;
 
   constructor(
     private readonly config: EdgeConfig,
@@ -42,8 +51,9 @@ export class DataPlane {
   }
 
   /** From now on requests reach `handler` (called before the server listens). */
-  attach(handler: DataPlaneHandler): void {
+  attach(handler: DataPlaneHandler, upgrades?: UpgradeHandler): void {
     this.handler = handler;
+    this.upgrades = upgrades;
   }
 
   private createServer(): Server {
@@ -67,8 +77,35 @@ export class DataPlane {
     // without a request id.
     server.on('checkExpectation', dispatch);
     server.on('connect', createConnectHandler(this.logger));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const plain = (): void => servePlain(req, socket, head, dispatch);
+      if (this.upgrades) this.upgrades.handleUpgrade(req, socket, head, plain);
+      else plain();
+    });
     return server;
   }
+}
+
+/**
+ * Node hands every request with `Upgrade` to the upgrade listener, detached from its HTTP
+ * machinery. A REST API answers it as a plain request (as API Gateway does): a response is
+ * bound to the socket by hand, and the connection closes after it.
+ */
+function servePlain(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  dispatch: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  if (head.length > 0) socket.unshift(head);
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.once('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  dispatch(req, res);
 }
 
 function notReady(res: ServerResponse): void {

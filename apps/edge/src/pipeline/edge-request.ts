@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { InvocationRequest } from '../integrations';
+import type { InvocationRequest, WebSocketEventContext } from '../integrations';
 import { encodePathParameters, type RouteEntry, type RouteMatch } from '../routing/route-table';
 import type { CompiledStage } from '../stages/compiled-stage';
 import {
@@ -53,6 +53,8 @@ export class EdgeRequest implements InvocationRequest {
   deploymentId?: string;
   stageVariables: Record<string, string> = NO_VARIABLES;
   binaryMediaTypes: string[] = NO_TYPES;
+  /** Set when the request is a WebSocket handshake being offered to `$connect`. */
+  webSocket?: WebSocketEventContext;
 
   // What the pipeline learns on the way, for the gateway response, access log and metrics.
   compiledStage?: CompiledStage;

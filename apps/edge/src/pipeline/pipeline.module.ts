@@ -3,6 +3,13 @@ import type { EdgeConfig } from '../config';
 import { IntegrationsModule } from '../integrations';
 import { ObservabilityModule } from '../observability/observability.module';
 import { StagesModule } from '../stages/stages.module';
+import { ConnectionsClient } from '../websocket/connections-client';
+import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
+import { EdgeCommands } from '../websocket/edge-commands.service';
+import { EdgeHeartbeat } from '../websocket/edge-heartbeat.service';
+import { LiveConnections } from '../websocket/live-connections';
+import { MessageRouter } from '../websocket/message-router';
+import { WebSocketGateway } from '../websocket/websocket-gateway.service';
 import { RequestPipeline } from './request-pipeline.service';
 
 @Module({})
@@ -23,8 +30,17 @@ export class PipelineModule {
           },
         }),
       ],
-      providers: [RequestPipeline],
-      exports: [RequestPipeline],
+      providers: [
+        RequestPipeline,
+        ConnectionsClient,
+        LiveConnections,
+        MessageRouter,
+        WebSocketGateway,
+        EdgeCommands,
+        EdgeHeartbeat,
+        ConnectionsEndpoint,
+      ],
+      exports: [RequestPipeline, WebSocketGateway, LiveConnections],
     };
   }
 }

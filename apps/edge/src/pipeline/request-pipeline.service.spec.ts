@@ -21,6 +21,8 @@ import { compileStage } from '../stages/compiled-stage';
 import type { StageRegistry } from '../stages/stage-registry.service';
 import { activeStage, resource } from '../testing/api-factory';
 import { rawRequest } from '../testing/raw-http';
+import { ConnectionsClient } from '../websocket/connections-client';
+import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
 import { RequestPipeline } from './request-pipeline.service';
 
 /**
@@ -70,6 +72,8 @@ describe('RequestPipeline failure handling', () => {
       new AccessLog(logger),
       new HealthService(),
       logger,
+      // No stage here is a WebSocket API: the @connections endpoint is never reached.
+      new ConnectionsEndpoint(config, new ConnectionsClient(null, config)),
     );
     server = createServer((req, res) => pipeline.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -14,7 +14,9 @@ import { AccessLog } from '../observability/access-log';
 import { EdgeMetrics } from '../observability/edge-metrics';
 import { GatewayError, internalError } from '../responses/gateway-error';
 import { GatewayResponses } from '../responses/gateway-responses';
+import type { CompiledStage } from '../stages/compiled-stage';
 import { StageRegistry } from '../stages/stage-registry.service';
+import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
 import { EdgeRequest, type RequestSettings } from './edge-request';
 import { TrustedProxies } from './forwarded-headers';
 import { locateRequest } from './locate-request';
@@ -45,6 +47,7 @@ export class RequestPipeline {
     private readonly accessLog: AccessLog,
     private readonly health: HealthService,
     @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+    private readonly connections: ConnectionsEndpoint,
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
@@ -87,6 +90,8 @@ export class RequestPipeline {
       );
     }
 
+    if (stage.webSocket) return this.manageConnections(r, res, stage, segments);
+
     const match = stage.routes.match(r.httpMethod, matchPath, segments);
     if (!match) {
       return this.reject(
@@ -113,6 +118,35 @@ export class RequestPipeline {
     }
     r.status = response.statusCode;
     await writeInvocationResponse(res, response, r.requestId, this.closeAfterResponse(r, res), r);
+  }
+
+  /** A WebSocket API stage over HTTP: the @connections and @channels endpoints only. */
+  private async manageConnections(
+    r: EdgeRequest,
+    res: ServerResponse,
+    stage: CompiledStage,
+    segments: string[],
+  ): Promise<void> {
+    const answer = await this.connections.handle(r, stage, segments);
+    if (!answer) {
+      return this.reject(
+        r,
+        res,
+        GatewayError.of('MISSING_AUTHENTICATION_TOKEN', `No route for ${r.httpMethod} ${r.path}`),
+      );
+    }
+    if (r.clientGone || res.destroyed) return;
+    r.status = answer.status;
+    const headers = ['content-type', 'application/json'];
+    if (answer.errorType) headers.push('x-amzn-ErrorType', answer.errorType);
+    r.responseLength = writeGatewayResponse(
+      res,
+      answer.status,
+      headers,
+      answer.body,
+      r.requestId,
+      this.closeAfterResponse(r, res),
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type TargetStage,
 } from '../routing/invocation-target';
 import { RouteTable } from '../routing/route-table';
+import { type CompiledWebSocket, compileWebSocket } from '../websocket/route-selection';
 
 /** A stage ready to serve: everything a request needs, immutable once built. */
 export interface CompiledStage extends TargetStage {
@@ -15,6 +16,8 @@ export interface CompiledStage extends TargetStage {
   readonly binaryMediaTypes: readonly string[];
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
+  /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
+  readonly webSocket?: CompiledWebSocket;
   /** Changes whenever anything served changes, so a resync skips stages that did not. */
   readonly fingerprint: string;
 }
@@ -36,6 +39,10 @@ export function compileStage(active: ActiveStage): CompiledStage {
     binaryMediaTypes: [...api.binaryMediaTypes],
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
+    webSocket:
+      api.protocolType === 'WEBSOCKET' && deployment.definition.webSocket
+        ? compileWebSocket(deployment.definition.webSocket)
+        : undefined,
     fingerprint: stageFingerprint(active),
   };
 }

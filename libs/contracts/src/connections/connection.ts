@@ -32,7 +32,10 @@ export interface ConnectionRecord {
   principalId?: string;
 }
 
-export type RegisterConnectionRequest = ConnectionRecord;
+export interface RegisterConnectionRequest extends ConnectionRecord {
+  /** The edge's heartbeat TTL: how long the registry may wait for its first beat. */
+  edgeTtlMs: number;
+}
 
 export interface UnregisterConnectionRequest {
   connectionId: string;
@@ -71,4 +74,5 @@ export interface ListConnectionsRequest {
   principalId?: string;
 }
 
-export type ListConnectionsReply = ConnectionsReply<{ connections: ConnectionInfo[] }>;
+/** Registry records: lastActiveAt lives on the edge that holds each socket (GET one to see it). */
+export type ListConnectionsReply = ConnectionsReply<{ connections: ConnectionRecord[] }>;

@@ -17,6 +17,7 @@ import {
 } from '../integration.types';
 import { buildProxyEvent } from './proxy-event';
 import { convertProxyResult } from './proxy-response';
+import { buildWebSocketEvent, convertWebSocketResult } from './websocket-event';
 
 const UNAVAILABLE_CODES = new Set<string>([
   ErrorCode.NoResponders,
@@ -58,7 +59,9 @@ export class FunctionIntegration {
       );
     }
     const body = req.body.empty ? undefined : await req.body.readAll();
-    const event = buildProxyEvent(req, body, req.accountId || this.defaultAccountId);
+    const event = req.webSocket
+      ? buildWebSocketEvent(req, req.webSocket, body)
+      : buildProxyEvent(req, body, req.accountId || this.defaultAccountId);
     const payload = Buffer.from(JSON.stringify(event));
     const timeout = integration.timeoutInMillis;
     const h = natsHeaders();
@@ -108,6 +111,14 @@ export class FunctionIntegration {
       throw integrationError(
         `Function ${name} failed: ${parsed.error?.message ?? 'unknown error'}`,
       );
+    }
+    if (req.webSocket) {
+      const converted = convertWebSocketResult(parsed.result);
+      if (typeof converted === 'string') {
+        this.logger.warn({ ...log, problem: converted }, 'Malformed WebSocket route result');
+        throw integrationError(`Malformed result from ${name}: ${converted}`);
+      }
+      return { ...converted, integrationLatencyMs };
     }
     const check = convertProxyResult(parsed.result, {
       accept: req.headers.accept?.[0],

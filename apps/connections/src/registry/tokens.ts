@@ -1,0 +1,1 @@
+export const CONNECTION_STORE = Symbol('CONNECTION_STORE');

@@ -1,0 +1,150 @@
+import { isUtf8 } from 'node:buffer';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { METRICS_REGISTRY } from '@portico/platform';
+import { Counter, type Registry } from 'prom-client';
+import { EDGE_CONFIG, type EdgeConfig } from '../config';
+import { INVOKER, type InvocationResponse, type Invoker } from '../integrations';
+import { readLimited } from '../integrations/http/read-body';
+import { StageRegistry } from '../stages/stage-registry.service';
+import { ConnectionsClient } from './connections-client';
+import type { LiveConnection } from './live-connection';
+import { selectRoute } from './route-selection';
+import { responseHeader, splitList } from './upgrade-io';
+
+type Outcome = 'routed' | 'no_route' | 'failed';
+
+/**
+ * One message from a client: select the route, invoke its integration, send the route
+ * response back when the route is two-way. Messages of a connection run concurrently (as on
+ * AWS); past WS_MAX_INFLIGHT_PER_CONNECTION the edge stops reading that socket until some finish.
+ */
+@Injectable()
+export class MessageRouter {
+  private readonly logger = new Logger(MessageRouter.name);
+  private readonly messages: Counter<'outcome'>;
+
+  constructor(
+    @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+    private readonly stages: StageRegistry,
+    @Inject(INVOKER) private readonly invoker: Invoker,
+    private readonly connections: ConnectionsClient,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.messages = new Counter({
+      name: 'portico_websocket_messages_total',
+      help: 'WebSocket messages from clients, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
+
+  route(conn: LiveConnection, data: Buffer, isBinary: boolean): void {
+    const stage = this.stages.stage(conn.apiId, conn.stageName) ?? conn.stage;
+    conn.stage = stage;
+    const ws = stage.webSocket;
+    const route = ws && selectRoute(ws, data, isBinary);
+    if (!route) {
+      this.count('no_route');
+      this.send(conn, errorReply('Forbidden', conn.id, randomUUID()));
+      return;
+    }
+    if (!route.integration) {
+      this.count('routed');
+      return;
+    }
+    const req = conn.invocation(
+      {
+        eventType: 'MESSAGE',
+        routeKey: route.routeKey,
+        connectionId: conn.id,
+        connectedAt: conn.connectedAt,
+        messageId: randomBytes(9).toString('base64url'),
+        isBinary,
+      },
+      data,
+    );
+    if (++conn.inflight >= this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.pause();
+    this.invoker
+      .invoke(route.integration, req)
+      .then(async (response) => {
+        this.count('routed');
+        this.applyChannelHeaders(conn, response);
+        if (!route.twoWay) return;
+        const reply = await replyBody(response, this.config.WS_MAX_MESSAGE_BYTES);
+        if (reply.length > 0) this.send(conn, reply);
+      })
+      .catch((err: unknown) => {
+        this.count('failed');
+        this.logger.debug({ connectionId: conn.id, err: String(err) }, 'Route failed');
+        this.send(conn, errorReply('Internal server error', conn.id, req.requestId));
+      })
+      .finally(() => {
+        if (--conn.inflight < this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.resume();
+      });
+  }
+
+  /**
+   * Sends to a client. Text when the data is UTF-8 (API Gateway sends text frames), else binary.
+   * A client that lets more than WS_MAX_BUFFERED_BYTES pile up is a slow consumer: dropped, so
+   * one stalled reader cannot grow the edge's memory. False when the data was not sent.
+   */
+  send(conn: LiveConnection, data: Buffer | string): boolean {
+    const ws = conn.ws;
+    if (ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount > this.config.WS_MAX_BUFFERED_BYTES) {
+      this.logger.warn(
+        { connectionId: conn.id, buffered: ws.bufferedAmount },
+        'Slow consumer dropped',
+      );
+      conn.closeKind ??= 'slow-consumer';
+      ws.terminate();
+      return false;
+    }
+    const binary = typeof data !== 'string' && !isUtf8(data);
+    ws.send(data, { binary });
+    return true;
+  }
+
+  /** `X-Portico-Join` / `X-Portico-Leave` on an integration's reply: channel membership. */
+  applyChannelHeaders(conn: LiveConnection, response: InvocationResponse | undefined): void {
+    const changes = [
+      ...splitList(responseHeader(response, 'x-portico-join')).map((t) => ['join', t] as const),
+      ...splitList(responseHeader(response, 'x-portico-leave')).map((t) => ['leave', t] as const),
+    ];
+    for (const [action, topic] of changes) {
+      void this.connections
+        .membership({
+          apiId: conn.apiId,
+          stage: conn.stageName,
+          topic,
+          connectionId: conn.id,
+          action,
+        })
+        .then((reply) => {
+          if (!reply.ok) {
+            this.logger.warn(
+              { connectionId: conn.id, topic, action, err: reply.error.message },
+              'Channel membership change failed',
+            );
+          }
+        });
+    }
+  }
+
+  private count(outcome: Outcome): void {
+    this.messages.inc({ outcome });
+  }
+}
+
+function errorReply(message: string, connectionId: string, requestId: string): string {
+  return JSON.stringify({ message, connectionId, requestId });
+}
+
+async function replyBody(response: InvocationResponse, limit: number): Promise<Buffer | string> {
+  const body = response.body;
+  if (typeof body === 'string') return body;
+  if (body instanceof Readable) return readLimited(body, limit);
+  return body;
+}
