@@ -1,6 +1,6 @@
 # One image recipe for every Portico process. The build argument APP names the workspace
-# package to ship: `edge` or `control` (apps/), or `functions` (libs/functions, the function
-# runner). docker-compose.yml builds one image per APP from this file.
+# package to ship: `edge`, `control` or `connections` (apps/), or `functions` (libs/functions,
+# the function runner). docker-compose.yml builds one image per APP from this file.
 #
 #   docker build --build-arg APP=edge -t portico/edge .
 #   docker run -e NATS_URL=nats://… -e REDIS_URL=redis://… portico/edge
@@ -36,8 +36,9 @@ RUN pnpm --filter "@portico/${APP}..." run build
 RUN pnpm deploy --legacy --filter "@portico/${APP}" --prod /out \
  && rm -rf /out/src /out/tsconfig*.json /out/dist/.tsbuildinfo
 # The image's default command runs start.js, a link to the APP's entry point: dist/main.js for
-# edge and control, dist/cli.js for the function runner (without a handler module and --name it
-# prints its usage). Node runs the link's target, so the entry point sees itself as the main module.
+# edge, control and connections, dist/cli.js for the function runner (without a handler module
+# and --name it prints its usage). Node runs the link's target, so the entry point sees itself as
+# the main module.
 RUN entry=dist/main.js; if [ "${APP}" = functions ]; then entry=dist/cli.js; fi \
  && test -f "/out/${entry}" \
  && ln -s "${entry}" /out/start.js

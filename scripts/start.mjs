@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole gateway on this machine, without Docker. Builds when the build is
 // missing or older than the sources, finds or starts NATS and Redis, starts the demo upstream,
-// the demo function, control (deploying demo/portico.yaml) and edge, waits until they are
-// ready and prints requests to try. Ctrl-C stops everything it started; services drain first.
+// the demo functions (hello, chat), the connections service, control (deploying
+// demo/portico.yaml) and edge, waits until they are ready and prints requests to try. Ctrl-C
+// stops everything it started; services drain first.
 //
 //   pnpm start [--no-build] [--raw-logs]
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
-// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), UPSTREAM_PORT (3000), FN_OPS_PORT (9090),
-// PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
+// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), CONNECTIONS_OPS_PORT (9083), UPSTREAM_PORT
+// (3000), FN_OPS_PORT (9090), FN_CHAT_OPS_PORT (9091), PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
 // in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,8 +27,10 @@ const ports = {
   edgeOps: Number(env.EDGE_OPS_PORT ?? 9080),
   control: Number(env.CONTROL_PORT ?? 8081),
   controlOps: Number(env.CONTROL_OPS_PORT ?? 9081),
+  connectionsOps: Number(env.CONNECTIONS_OPS_PORT ?? 9083),
   upstream: Number(env.UPSTREAM_PORT ?? 3000),
   fnOps: Number(env.FN_OPS_PORT ?? 9090),
+  fnChatOps: Number(env.FN_CHAT_OPS_PORT ?? 9091),
 };
 const host = '127.0.0.1';
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
@@ -38,8 +41,11 @@ const configFile = env.PORTICO_CONFIG
   : join(root, 'demo/portico.yaml');
 const demoConfig = !env.PORTICO_CONFIG;
 
+/** Width of the `name|` column: the longest process name, `connections`. */
+const LABEL_WIDTH = 11;
+
 function say(text) {
-  process.stdout.write(`${'portico'.padEnd(8)}| ${text}\n`);
+  process.stdout.write(`${'portico'.padEnd(LABEL_WIDTH)}| ${text}\n`);
 }
 
 function fail(text) {
@@ -53,6 +59,7 @@ async function checkPorts() {
     [ports.edgeOps, "edge's ops port: set EDGE_OPS_PORT"],
     [ports.control, 'the management API needs it: set CONTROL_PORT'],
     [ports.controlOps, "control's ops port: set CONTROL_OPS_PORT"],
+    [ports.connectionsOps, "the connections service's ops port: set CONNECTIONS_OPS_PORT"],
   ];
   if (demoConfig) {
     checks.push([
@@ -60,6 +67,7 @@ async function checkPorts() {
       "the demo upstream needs it: set UPSTREAM_PORT and demo/portico.yaml's upstream variable",
     ]);
     checks.push([ports.fnOps, "the demo function runner's ops port: set FN_OPS_PORT"]);
+    checks.push([ports.fnChatOps, "the chat function runner's ops port: set FN_CHAT_OPS_PORT"]);
   }
   for (const [port, what] of checks) await assertPortFree(host, port, what);
 }
@@ -67,6 +75,7 @@ async function checkPorts() {
 function printTryLines() {
   const gateway = `http://localhost:${ports.edge}`;
   const stage = `${gateway}/restapis/demo/prod/_user_request_`;
+  const chat = `${gateway}/restapis/chat/prod/_user_request_`;
   const tries = [
     ['HTTP proxy to the demo upstream, path style', `curl ${stage}/pets`],
     [
@@ -82,6 +91,18 @@ function printTryLines() {
     ['a mock integration', `curl ${stage}/health`],
     ['integration timeout: 504 after 1 s', `curl -i ${stage}/slow`],
     ['a customised gateway response: 404', `curl -i ${stage}/nowhere`],
+    [
+      'the WebSocket chat (demo/functions/chat.mjs): connect, then send {"action":"send","text":"hi"}',
+      `npx wscat -c ws://localhost:${ports.edge}/restapis/chat/prod/_user_request_/`,
+    ],
+    [
+      'broadcast to every chat connection (all join channel lobby)',
+      `curl -X POST ${chat}/@channels/lobby -d 'hello everyone'`,
+    ],
+    [
+      'who is connected: each connectionId, for POST @connections/{id}',
+      `curl ${chat}/@connections`,
+    ],
     [
       'the management API: the AWS CLI wants credentials to sign with; any will do',
       `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws apigateway get-rest-apis --endpoint-url http://${host}:${ports.control} --region us-east-1`,
@@ -105,7 +126,11 @@ async function main() {
   build(root, { noBuild: args.has('--no-build'), log: say });
   await checkPorts();
 
-  const group = new ProcessGroup({ raw: args.has('--raw-logs'), colour: process.stdout.isTTY });
+  const group = new ProcessGroup({
+    raw: args.has('--raw-logs'),
+    colour: process.stdout.isTTY,
+    width: LABEL_WIDTH,
+  });
   let infra;
   let stopping;
   const stop = (code) => {
@@ -148,6 +173,10 @@ async function main() {
     });
 
   try {
+    // The WebSocket connection registry: edges register every connection with it over NATS.
+    const connections = run('connections', ENTRIES.connections, [], {
+      CONNECTIONS_OPS_PORT: String(ports.connectionsOps),
+    });
     if (demoConfig) {
       const upstream = run('upstream', 'demo/upstream/server.mjs', [], {
         UPSTREAM_HOST: host,
@@ -159,12 +188,22 @@ async function main() {
         [join(root, 'demo/functions/hello.mjs'), '--name', 'hello'],
         { FN_OPS_HOST: host, FN_OPS_PORT: String(ports.fnOps) },
       );
+      const chatFn = run(
+        'fn-chat',
+        ENTRIES.functions,
+        [join(root, 'demo/functions/chat.mjs'), '--name', 'chat'],
+        { FN_OPS_HOST: host, FN_OPS_PORT: String(ports.fnChatOps) },
+      );
       await waitForHttp(`http://${host}:${ports.upstream}/health`, {
         timeoutMs: 10_000,
         entry: upstream,
       });
       // Ready once it is subscribed to its NATS subject: the demo's /hello route then answers.
       await waitForHttp(`http://${host}:${ports.fnOps}/readyz`, { timeoutMs: 30_000, entry: fn });
+      await waitForHttp(`http://${host}:${ports.fnChatOps}/readyz`, {
+        timeoutMs: 30_000,
+        entry: chatFn,
+      });
     }
     const control = run('control', ENTRIES.control, [], {
       CONTROL_HOST: host,
@@ -175,6 +214,11 @@ async function main() {
     await waitForHttp(`http://${host}:${ports.controlOps}/readyz`, {
       timeoutMs: 60_000,
       entry: control,
+    });
+    // The edge needs it for WebSocket connects, so it comes up first.
+    await waitForHttp(`http://${host}:${ports.connectionsOps}/readyz`, {
+      timeoutMs: 60_000,
+      entry: connections,
     });
     const edge = run('edge', ENTRIES.edge, [], {
       EDGE_HOST: env.EDGE_HOST ?? host,
@@ -188,6 +232,11 @@ async function main() {
         timeoutMs: 20_000,
         entry: edge,
       });
+      // The chat API's stage is loaded and the connections service answers the edge.
+      await waitForHttp(
+        `http://${host}:${ports.edge}/restapis/chat/prod/_user_request_/@connections`,
+        { timeoutMs: 20_000, entry: edge },
+      );
       printTryLines();
     } else {
       say(

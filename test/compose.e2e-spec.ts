@@ -3,9 +3,11 @@
  * (or the demo's) is started as a local process with its compose command, environment,
  * healthcheck and depends_on order — service host names mapped to loopback, image paths to the
  * repository, ports to free ones — and the demo API is called through the edge. The edge runs
- * as two replicas, as `docker compose up --scale edge=2` runs it, each with its own ports. NATS
- * and Redis come from the test harness; the load balancer is replaced by the edge addresses it
- * proxies to, and the test calls each replica itself.
+ * as two replicas, as `docker compose up --scale edge=2` runs it, each with its own ports, and so
+ * does the WebSocket connections registry (`--scale connections=2`). NATS and Redis come from the
+ * test harness; the load balancer is replaced by the edge addresses it proxies to, and the test
+ * calls each replica itself — the demo chat WebSocket API included, a socket held by one edge
+ * reached through the other.
  *
  * Needs `pnpm build` first (the services run from dist/, as in the image); `pnpm test` builds
  * before it tests.
@@ -14,8 +16,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
+import WebSocket from 'ws';
 import { readComposeFile, bindMountsOf, type ComposeFile } from './support/compose-file';
 import { localize, scriptsOf, type LocalPlan } from './support/compose-local';
 import { startServices, stopServices, type LocalProcess } from './support/local-services';
@@ -24,6 +32,10 @@ const repo = join(__dirname, '..');
 const STAGE_PATH = '/restapis/demo/prod/_user_request_';
 /** Replicas of the edge service, as `--scale edge=2`. */
 const EDGE_REPLICAS = 2;
+/** Replicas of the connection registry, as `--scale connections=2`. */
+const CONNECTIONS_REPLICAS = 2;
+/** The demo chat WebSocket API (demo/functions/chat.mjs), path style. */
+const CHAT_PATH = '/restapis/chat/prod/_user_request_';
 
 interface HelloBody {
   message: string;
@@ -69,7 +81,7 @@ describe('docker-compose.yml, run as local processes', () => {
       natsUrl: infra.natsUrl,
       redisUrl: infra.redisUrl,
       extraEnv: { REDIS_KEY_PREFIX: infra.redisKeyPrefix, LOG_LEVEL: 'info' },
-      scale: { edge: EDGE_REPLICAS },
+      scale: { edge: EDGE_REPLICAS, connections: CONNECTIONS_REPLICAS },
     });
     for (const service of plan.services) {
       for (const script of scriptsOf(service)) {
@@ -105,12 +117,18 @@ describe('docker-compose.yml, run as local processes', () => {
   it('runs every service of ours and replaces only NATS, Redis and the load balancer', () => {
     expect(Object.values(plan.replaced).sort()).toEqual(['lb', 'nats', 'redis']);
     expect([...(running?.keys() ?? [])].sort()).toEqual([
+      'connections-1',
+      'connections-2',
       'control',
       'edge-1',
       'edge-2',
+      'fn-chat',
       'fn-hello',
       'upstream',
     ]);
+    expect(compose.services.connections?.build).toEqual(
+      expect.objectContaining({ args: { APP: 'connections' } }),
+    );
     expect(compose.services.edge?.build).toBeDefined();
     // Each was waited for through its compose healthcheck (its /readyz), not a log line.
     for (const service of plan.services) {
@@ -252,6 +270,106 @@ describe('docker-compose.yml, run as local processes', () => {
     for (const name of ['edge-1', 'edge-2']) expect(running?.get(name)?.running).toBe(true);
   });
 
+  it('lets the connection registry scale too: no fixed name or port, an ops port per replica', () => {
+    const service = compose.services.connections ?? {};
+    expect(service.container_name).toBeUndefined();
+    expect(service.ports).toBeUndefined();
+    expect(new Set(plan.addresses.get('connections:9083')).size).toBe(CONNECTIONS_REPLICAS);
+    // The edges wait for it: a WebSocket connect registers the connection there.
+    expect(compose.services.edge?.depends_on).toMatchObject({
+      connections: { condition: 'service_healthy' },
+    });
+  });
+
+  it('serves the demo chat WebSocket API: route responses, channels and @connections across both edges', async () => {
+    const [edge1, edge2] = edges as [string, string];
+    const alice = await ChatClient.open(`ws://${edge1}${CHAT_PATH}/?name=alice&room=kitchen`);
+    const bob = await ChatClient.open(`ws://${edge2}${CHAT_PATH}/`);
+    try {
+      // A route with a route response: demo/functions/chat.mjs answers on the socket.
+      alice.send({ action: 'send', text: 'hi' });
+      const echo = JSON.parse(await alice.next()) as Record<string, string>;
+      expect(echo).toEqual({ 'you said': 'hi', connectionId: expect.any(String) });
+      const aliceId = echo.connectionId as string;
+      bob.send('not json');
+      expect(await bob.next()).toMatch(/^Send \{"action":"send"/); // $default: the help text
+
+      // $connect joined both to `lobby`: a publish through edge 2 reaches the socket on edge 1,
+      // and the one on edge 2, through the connections service.
+      await eventually(async () => {
+        const res = await call(
+          `${CHAT_PATH}/@channels/lobby`,
+          { method: 'POST', body: 'hello everyone' },
+          edge2,
+        );
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toEqual({ recipients: 2 });
+      });
+      expect(await alice.next()).toBe('hello everyone');
+      expect(await bob.next()).toBe('hello everyone');
+
+      // `join` answers and joins the room (X-Portico-Join): a publish to it reaches bob only.
+      bob.send({ action: 'join', room: 'attic' });
+      expect(await bob.next()).toBe('joined attic');
+      const attic = await call(
+        `${CHAT_PATH}/@channels/attic`,
+        { method: 'POST', body: 'upstairs' },
+        edge1,
+      );
+      expect(JSON.parse(attic.text)).toEqual({ recipients: 1 });
+      expect(await bob.next()).toBe('upstairs');
+
+      // Presence through edge 2: ?room= became alice's tag on $connect.
+      const presence = await call(`${CHAT_PATH}/@connections?tag=room:kitchen`, {}, edge2);
+      expect(presence.status).toBe(200);
+      const items = (JSON.parse(presence.text) as { items: Array<{ connectionId: string }> }).items;
+      expect(items.map((c) => c.connectionId)).toEqual([aliceId]);
+
+      // PostToConnection with the AWS SDK, as the README shows, through the edge without the socket.
+      const sdk = new ApiGatewayManagementApiClient({
+        endpoint: `http://${edge2}${CHAT_PATH}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        await sdk.send(new PostToConnectionCommand({ ConnectionId: aliceId, Data: 'psst, alice' }));
+        expect(await alice.next()).toBe('psst, alice');
+        await alice.close();
+        // Gone once the socket is closed, whichever edge is asked.
+        await eventually(async () => {
+          await expect(
+            sdk.send(new PostToConnectionCommand({ ConnectionId: aliceId, Data: 'still there?' })),
+          ).rejects.toBeInstanceOf(GoneException);
+        });
+      } finally {
+        sdk.destroy();
+      }
+      expect(alice.received).toEqual([]); // nothing unexpected arrived
+
+      // DeleteConnection through edge 1 closes bob's socket on edge 2.
+      bob.send({ action: 'send', text: 'who am I?' });
+      const bobId = (JSON.parse(await bob.next()) as { connectionId: string }).connectionId;
+      const closed = bob.closed();
+      const deleted = await request(`http://${edge1}${CHAT_PATH}/@connections/${bobId}`, {
+        method: 'DELETE',
+      });
+      await deleted.body.dump();
+      expect(deleted.statusCode).toBe(204);
+      await closed;
+      expect(bob.received).toEqual([]);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+
+    // The chat runner invoked the handler for every route above, $connect and $disconnect too.
+    const ops = plan.addresses.get('fn-chat:9090')?.[0];
+    const metrics = await (await request(`http://${ops}/metrics`)).body.text();
+    expect(metrics).toMatch(
+      /^portico_function_invocations_total\{[^}]*function="chat"[^}]*outcome="ok"[^}]*\} ([6-9]|\d\d)/m,
+    );
+  });
+
   it('answers the mock /health route from the gateway itself', async () => {
     const res = await call(`${STAGE_PATH}/health`);
     expect(res.status).toBe(200);
@@ -284,9 +402,78 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(results).toEqual({
       'edge-1': { code: 0, signal: null },
       'edge-2': { code: 0, signal: null },
+      'connections-1': { code: 0, signal: null },
+      'connections-2': { code: 0, signal: null },
       control: { code: 0, signal: null },
       'fn-hello': { code: 0, signal: null },
+      'fn-chat': { code: 0, signal: null },
       upstream: { code: 0, signal: null },
     });
   });
 });
+
+/** A WebSocket client that queues what it receives, for `await next()`. */
+class ChatClient {
+  /** Messages received and not yet taken by next(). */
+  readonly received: string[] = [];
+  private waiter?: (message: string) => void;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (this.waiter) {
+        const waiter = this.waiter;
+        this.waiter = undefined;
+        waiter(text);
+      } else {
+        this.received.push(text);
+      }
+    });
+  }
+
+  static open(url: string): Promise<ChatClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const client = new ChatClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`${url}: handshake answered ${res.statusCode}`)),
+      );
+    });
+  }
+
+  send(message: string | Record<string, unknown>): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** The next message, or a rejection after `timeoutMs`. */
+  next(timeoutMs = 5_000): Promise<string> {
+    const queued = this.received.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`no message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+    });
+  }
+
+  /** Resolves when the server (or this side) closes the socket. */
+  closed(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.ws.once('close', () => resolve()));
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}

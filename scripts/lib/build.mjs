@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export const ENTRIES = {
   edge: 'apps/edge/dist/main.js',
   control: 'apps/control/dist/main.js',
+  connections: 'apps/connections/dist/main.js',
   functions: 'libs/functions/dist/cli.js',
 };
 

@@ -30,11 +30,12 @@ export function formatLine(line) {
 }
 
 export class ProcessGroup {
-  constructor({ raw, colour }) {
+  /** `width`: the column the output's `name|` prefixes take, at least the longest name. */
+  constructor({ raw, colour, width = 8 }) {
     this.raw = raw;
     this.colour = colour;
     this.children = [];
-    this.width = 8;
+    this.width = width;
     this.onUnexpectedExit = () => undefined;
     this.stopping = false;
     // A last resort if the script itself dies: no orphans keep the ports.
