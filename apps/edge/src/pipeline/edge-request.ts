@@ -4,10 +4,11 @@ import type { TLSSocket } from 'node:tls';
 import type { InvocationRequest, WebSocketEventContext } from '../integrations';
 import { encodePathParameters, type RouteEntry, type RouteMatch } from '../routing/route-table';
 import type { CompiledStage } from '../stages/compiled-stage';
+import type { EdgeConfig } from '../config';
 import {
   applyForwardedHeaders,
   collectRequestHeaders,
-  type TrustedProxies,
+  TrustedProxies,
   unmapIpv4,
 } from './forwarded-headers';
 import { RequestBody } from './request-body';
@@ -17,6 +18,15 @@ export interface RequestSettings {
   readonly proxies: TrustedProxies;
   readonly maxBodyBytes: number;
   readonly accountId: string;
+}
+
+/** The settings every EdgeRequest of this edge shares, from the edge's config. */
+export function requestSettings(config: EdgeConfig): RequestSettings {
+  return {
+    proxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    accountId: config.PORTICO_ACCOUNT_ID,
+  };
 }
 
 const NO_PARAMS: Record<string, string> = Object.freeze(

@@ -17,8 +17,7 @@ import { GatewayResponses } from '../responses/gateway-responses';
 import type { CompiledStage } from '../stages/compiled-stage';
 import { StageRegistry } from '../stages/stage-registry.service';
 import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
-import { EdgeRequest, type RequestSettings } from './edge-request';
-import { TrustedProxies } from './forwarded-headers';
+import { EdgeRequest, type RequestSettings, requestSettings } from './edge-request';
 import { locateRequest } from './locate-request';
 import { discardRestOfBody } from './request-body';
 import {
@@ -51,11 +50,7 @@ export class RequestPipeline {
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
-    this.settings = {
-      proxies: new TrustedProxies(config.TRUSTED_PROXIES),
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      accountId: config.PORTICO_ACCOUNT_ID,
-    };
+    this.settings = requestSettings(config);
   }
 
   /** Takes over one request; never throws. */

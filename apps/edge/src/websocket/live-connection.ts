@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { InvocationBody, InvocationRequest, WebSocketEventContext } from '../integrations';
+import type { StageDirectory } from '../routing/invocation-target';
 import type { CompiledStage } from '../stages/compiled-stage';
 
 /**
@@ -37,8 +38,8 @@ export class LiveConnection {
   constructor(
     readonly id: string,
     readonly ws: WebSocket,
-    /** The stage at connect time; messages use the current one while it is deployed. */
-    public stage: CompiledStage,
+    /** See refreshStage. */
+    private stage: CompiledStage,
     readonly connectedAt: number,
     readonly sourceIp: string,
     readonly userAgent: string | undefined,
@@ -57,6 +58,15 @@ export class LiveConnection {
 
   get stageName(): string {
     return this.stage.stageName;
+  }
+
+  /**
+   * The stage as deployed now (a redeploy changes routing on open connections, as on AWS); the
+   * one it connected to while the stage is gone.
+   */
+  refreshStage(directory: StageDirectory<CompiledStage>): CompiledStage {
+    this.stage = directory.stage(this.apiId, this.stageName) ?? this.stage;
+    return this.stage;
   }
 
   /** Aborted when the socket closes: integrations still running for it stop waiting. */

@@ -41,9 +41,7 @@ export class MessageRouter {
   }
 
   route(conn: LiveConnection, data: Buffer, isBinary: boolean): void {
-    const stage = this.stages.stage(conn.apiId, conn.stageName) ?? conn.stage;
-    conn.stage = stage;
-    const ws = stage.webSocket;
+    const ws = conn.refreshStage(this.stages).webSocket;
     const route = ws && selectRoute(ws, data, isBinary);
     if (!route) {
       this.count('no_route');

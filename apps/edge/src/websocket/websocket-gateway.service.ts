@@ -9,11 +9,10 @@ import {
 } from '@nestjs/common';
 import { CONNECT_ROUTE, DISCONNECT_ROUTE } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { INVOKER, type InvocationResponse, type Invoker } from '../integrations';
-import { EdgeRequest, type RequestSettings } from '../pipeline/edge-request';
-import { TrustedProxies } from '../pipeline/forwarded-headers';
+import { EdgeRequest, type RequestSettings, requestSettings } from '../pipeline/edge-request';
 import { locateRequest } from '../pipeline/locate-request';
 import { GatewayError } from '../responses/gateway-error';
 import { StageRegistry } from '../stages/stage-registry.service';
@@ -63,11 +62,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     private readonly health: HealthService,
   ) {
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
-    this.settings = {
-      proxies: new TrustedProxies(config.TRUSTED_PROXIES),
-      maxBodyBytes: 0,
-      accountId: config.PORTICO_ACCOUNT_ID,
-    };
+    this.settings = requestSettings(config);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.WS_MAX_MESSAGE_BYTES,
@@ -89,12 +84,12 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
   /** The data port's `upgrade` event: never throws, always answers or adopts the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, plain: () => void): void {
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'Upgrade socket error'));
-    const work = this.upgrade(req, socket, head, plain).catch((err: unknown) => {
-      this.logger.error({ err: errorText(err) }, 'WebSocket upgrade failed');
-      rejectUpgrade(socket, 500, 'Internal server error', '');
-    });
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    this.track(
+      this.upgrade(req, socket, head, plain).catch((err: unknown) => {
+        this.logger.error({ err: errorText(err) }, 'WebSocket upgrade failed');
+        rejectUpgrade(socket, 500, 'Internal server error', '');
+      }),
+    );
   }
 
   private async upgrade(
@@ -213,10 +208,14 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
       this.logger.debug({ connectionId: conn.id, err: err.message }, 'WebSocket error');
     });
     ws.once('close', (code: number, reason: Buffer) => {
-      const work = this.closed(conn, code, reason.toString('utf8'));
-      this.pending.add(work);
-      void work.finally(() => this.pending.delete(work));
+      this.track(this.closed(conn, code, reason.toString('utf8')));
     });
+  }
+
+  /** Handshakes and closes under way: the drain waits for them. */
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   /** Runs once per connection, for every kind of close. */
@@ -224,9 +223,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     conn.closed();
     if (!this.live.delete(conn)) return;
     const kind: CloseKind = conn.closeKind ?? 'client';
-    const stage = this.stages.stage(conn.apiId, conn.stageName) ?? conn.stage;
-    conn.stage = stage;
-    const route = stage.webSocket?.routes.get(DISCONNECT_ROUTE);
+    const route = conn.refreshStage(this.stages).webSocket?.routes.get(DISCONNECT_ROUTE);
     if (route?.integration) {
       const req = conn.invocation({
         eventType: 'DISCONNECT',
@@ -316,5 +313,3 @@ function delay(ms: number): Promise<void> {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-export type { WebSocket };
