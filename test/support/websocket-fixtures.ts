@@ -1,10 +1,10 @@
-import type {
-  ApiDefinition,
-  DefinitionStore,
-  Integration,
-  RestApi,
-  WebSocketDefinition,
-  WebSocketRoute,
+import {
+  type DefinitionStore,
+  type Integration,
+  type RestApi,
+  type WebSocketDefinition,
+  type WebSocketRoute,
+  webSocketApiDefinition,
 } from '@portico/definitions';
 import { WebSocket } from 'ws';
 
@@ -68,17 +68,7 @@ export async function deployWebSocketApi(
     }
     ws.routes[route.routeId] = route;
   }
-  const definition: ApiDefinition = {
-    title: opts.id,
-    binaryMediaTypes: [],
-    apiKeySource: 'HEADER',
-    gatewayResponses: {},
-    resources: [{ id: 'root', path: '/', pathPart: '', methods: {} }],
-    models: {},
-    securitySchemes: {},
-    extensions: {},
-    webSocket: ws,
-  };
+  const definition = webSocketApiDefinition(opts.id, ws);
   const now = Math.floor(Date.now() / 1000);
   const api: RestApi = {
     id: opts.id,

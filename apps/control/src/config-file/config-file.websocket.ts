@@ -4,6 +4,7 @@ import {
   type WebSocketDefinition,
   type WebSocketIntegration,
   type WebSocketRoute,
+  webSocketApiDefinition,
 } from '@portico/definitions';
 import { AwsException } from '../common/aws-errors';
 import {
@@ -11,7 +12,6 @@ import {
   checkRouteSelectionExpression,
   ROUTE_RESPONSE_SELECTION_EXPRESSION,
   stableId,
-  webSocketApiDefinition,
   webSocketIntegration,
 } from '../v2/websocket-api.factory';
 import type { ConfigFileDocument, ConfigFileRoute } from './config-file.schema';

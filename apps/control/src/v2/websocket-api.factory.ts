@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  type ApiDefinition,
   CONNECT_ROUTE,
   DEFAULT_ROUTE,
   DEFAULT_TIMEOUT_MS,
@@ -15,10 +14,10 @@ import {
   MAX_TIMEOUT_MS,
   MIN_TIMEOUT_MS,
   type PassthroughBehavior,
-  resourceIdFor,
   type RestApi,
   type WebSocketDefinition,
   type WebSocketSettings,
+  webSocketApiDefinition,
 } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { newRestApi, withDefinition } from '../restapis/rest-api.factory';
@@ -46,27 +45,6 @@ export interface NewWebSocketApi {
   tags?: Record<string, string>;
   settings?: WebSocketSettings;
   disableExecuteApiEndpoint?: boolean;
-}
-
-/** The definition of a WebSocket API: the root resource alone, with the WebSocket part. */
-export function webSocketApiDefinition(
-  title: string,
-  webSocket: WebSocketDefinition,
-  opts: { description?: string; version?: string } = {},
-): ApiDefinition {
-  return {
-    title,
-    version: opts.version,
-    description: opts.description,
-    binaryMediaTypes: [],
-    apiKeySource: 'HEADER',
-    gatewayResponses: {},
-    resources: [{ id: resourceIdFor('/'), pathPart: '', path: '/', methods: {} }],
-    models: {},
-    securitySchemes: {},
-    extensions: {},
-    webSocket,
-  };
 }
 
 export function newWebSocketApi(opts: NewWebSocketApi): RestApi {

@@ -5,7 +5,8 @@
  * serve both kinds with one mechanism. Its integrations reuse the REST `Integration` shape
  * (AWS_PROXY, HTTP_PROXY, HTTP, MOCK); the ids are the v2 management API's.
  */
-import type { Integration } from './api-definition';
+import { resourceIdFor } from '../util/ids';
+import type { ApiDefinition, Integration } from './api-definition';
 
 export const PROTOCOL_TYPES = ['REST', 'WEBSOCKET'] as const;
 export type ProtocolType = (typeof PROTOCOL_TYPES)[number];
@@ -68,13 +69,6 @@ export const DEFAULT_WEBSOCKET_SETTINGS: WebSocketSettings = {
   maxConnectionsPerSecond: 500,
 };
 
-/** Route key → route, for serving. */
-export function routesByKey(def: WebSocketDefinition): Map<string, WebSocketRoute> {
-  const map = new Map<string, WebSocketRoute>();
-  for (const route of Object.values(def.routes)) map.set(route.routeKey, route);
-  return map;
-}
-
 /**
  * A route selection expression API Gateway accepts: `$request.body.<path>` (dotted JSON path,
  * each part a JSON member name), or a constant. Returns the path parts, or undefined for a
@@ -100,4 +94,25 @@ export function isValidRouteSelectionExpression(expr: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The definition of a WebSocket API: the root resource alone, with the WebSocket part. */
+export function webSocketApiDefinition(
+  title: string,
+  webSocket: WebSocketDefinition,
+  opts: { description?: string; version?: string } = {},
+): ApiDefinition {
+  return {
+    title,
+    version: opts.version,
+    description: opts.description,
+    binaryMediaTypes: [],
+    apiKeySource: 'HEADER',
+    gatewayResponses: {},
+    resources: [{ id: resourceIdFor('/'), pathPart: '', path: '/', methods: {} }],
+    models: {},
+    securitySchemes: {},
+    extensions: {},
+    webSocket,
+  };
 }
