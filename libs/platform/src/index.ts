@@ -8,3 +8,4 @@ export * from './bootstrap/platform.module';
 export * from './bootstrap/runtime';
 export * from './bootstrap/ops-server';
 export * from './bootstrap/start-service';
+export * from './timers/periodic';

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { runPeriodically } from '@portico/platform';
 import { CONNECTIONS_CONFIG, type ConnectionsConfig } from '../config';
 import type { ConnectionStore } from './connection-store';
 import { CONNECTION_STORE } from './tokens';
@@ -19,8 +20,7 @@ import { CONNECTION_STORE } from './tokens';
 export class EdgeSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EdgeSweeper.name);
   private readonly owner = randomUUID();
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private stop?: () => void;
 
   constructor(
     @Inject(CONNECTION_STORE) private readonly store: ConnectionStore,
@@ -28,27 +28,22 @@ export class EdgeSweeper implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.CONNECTIONS_SWEEP_MS);
-    this.timer.unref();
+    this.stop = runPeriodically(
+      this.config.CONNECTIONS_SWEEP_MS,
+      () => this.sweep(),
+      (err) => this.logger.warn({ err: String(err) }, 'Sweep failed; the next one retries'),
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
-  async sweep(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      if (!(await this.store.takeSweepLock(this.owner, this.config.CONNECTIONS_SWEEP_MS))) return;
-      for (const edgeId of await this.store.deadEdges()) {
-        const removed = await this.store.purgeEdge(edgeId);
-        this.logger.warn({ edgeId, removed }, 'Edge stopped beating; its connections removed');
-      }
-    } catch (err) {
-      this.logger.warn({ err: String(err) }, 'Sweep failed; the next one retries');
-    } finally {
-      this.running = false;
+  private async sweep(): Promise<void> {
+    if (!(await this.store.takeSweepLock(this.owner, this.config.CONNECTIONS_SWEEP_MS))) return;
+    for (const edgeId of await this.store.deadEdges()) {
+      const removed = await this.store.purgeEdge(edgeId);
+      this.logger.warn({ edgeId, removed }, 'Edge stopped beating; its connections removed');
     }
   }
 }

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { runPeriodically } from '@portico/platform';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { ConnectionsClient } from './connections-client';
 import { describe } from './edge-commands.service';
@@ -22,8 +23,7 @@ export const MISSED_BEATS = 3;
 @Injectable()
 export class EdgeHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EdgeHeartbeat.name);
-  private timer?: NodeJS.Timeout;
-  private beating = false;
+  private stop?: () => void;
 
   constructor(
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
@@ -36,36 +36,32 @@ export class EdgeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    void this.beat();
-    this.timer = setInterval(() => void this.beat(), this.config.EDGE_HEARTBEAT_MS);
-    this.timer.unref();
+    this.stop = runPeriodically(
+      this.config.EDGE_HEARTBEAT_MS,
+      () => this.beat(),
+      (err) => this.logger.warn({ err: String(err) }, 'Heartbeat failed'),
+      { immediately: true },
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
-  /** One beat (no overlap with a slow previous one). */
-  async beat(): Promise<void> {
-    if (this.beating) return;
-    this.beating = true;
-    try {
-      const reply = await this.connections.heartbeat({
-        edgeId: this.config.EDGE_ID,
-        connections: this.live.size,
-        ttlMs: this.ttlMs,
-      });
-      if (!reply.ok) {
-        this.logger.warn(
-          { err: 'error' in reply ? reply.error.message : 'refused' },
-          'Heartbeat failed',
-        );
-        return;
-      }
-      if (!reply.known && this.live.size > 0) await this.registerAll();
-    } finally {
-      this.beating = false;
+  private async beat(): Promise<void> {
+    const reply = await this.connections.heartbeat({
+      edgeId: this.config.EDGE_ID,
+      connections: this.live.size,
+      ttlMs: this.ttlMs,
+    });
+    if (!reply.ok) {
+      this.logger.warn(
+        { err: 'error' in reply ? reply.error.message : 'refused' },
+        'Heartbeat failed',
+      );
+      return;
     }
+    if (!reply.known && this.live.size > 0) await this.registerAll();
   }
 
   private async registerAll(): Promise<void> {
