@@ -1,0 +1,84 @@
+import type { WebSocketDefinition } from '@portico/definitions';
+import { testIntegration } from '../integrations/testing/invocation-request.factory';
+import { compileWebSocket, selectRoute } from './route-selection';
+
+function api(
+  routeKeys: string[],
+  routeSelectionExpression = '$request.body.action',
+): WebSocketDefinition {
+  const integration = testIntegration({ type: 'MOCK' });
+  return {
+    routeSelectionExpression,
+    integrations: { i1: { integrationId: 'i1', integration } },
+    routes: Object.fromEntries(
+      routeKeys.map((routeKey, n) => [
+        `r${n}`,
+        {
+          routeId: `r${n}`,
+          routeKey,
+          integrationId: 'i1',
+          routeResponses:
+            routeKey === 'two' ? [{ routeResponseId: 'x', routeResponseKey: '$default' }] : [],
+          routeResponseSelectionExpression: routeKey === 'two' ? '$default' : undefined,
+          authorizationType: 'NONE',
+          apiKeyRequired: false,
+        },
+      ]),
+    ),
+    settings: { allowedOrigins: [], maxConnectionsPerSecond: 0 },
+  };
+}
+
+const key = (def: WebSocketDefinition, message: string, binary = false): string | undefined =>
+  selectRoute(compileWebSocket(def), Buffer.from(message), binary)?.routeKey;
+
+describe('route selection', () => {
+  const def = api(['$connect', '$default', 'send', 'two', '42', 'true']);
+
+  it('selects the route the expression names, by string, number or boolean', () => {
+    expect(key(def, '{"action":"send"}')).toBe('send');
+    expect(key(def, '  {"action":42}')).toBe('42');
+    expect(key(def, '{"action":true}')).toBe('true');
+  });
+
+  it('falls back to $default for non-JSON, arrays, missing members, objects and binary frames', () => {
+    for (const m of [
+      'plain text',
+      '["send"]',
+      '{"other":"send"}',
+      '{"action":{"x":1}}',
+      '{bad json',
+    ]) {
+      expect(key(def, m)).toBe('$default');
+    }
+    expect(key(def, '{"action":"send"}', true)).toBe('$default');
+  });
+
+  it('never lets a message pick $connect, $disconnect or $default by name', () => {
+    expect(key(api(['$connect', 'send']), '{"action":"$connect"}')).toBeUndefined();
+    expect(key(def, '{"action":"$connect"}')).toBe('$default');
+  });
+
+  it('follows nested paths, and a constant expression selects its own key', () => {
+    const nested = api(['$default', 'chat'], '$request.body.meta.type');
+    expect(key(nested, '{"meta":{"type":"chat"}}')).toBe('chat');
+    expect(key(nested, '{"meta":"chat"}')).toBe('$default');
+    expect(key(api(['fixed']), 'anything', false)).toBeUndefined();
+    expect(key(api(['fixed'], 'fixed'), 'anything')).toBe('fixed');
+  });
+
+  it('marks routes with a $default route response as two-way', () => {
+    const compiled = compileWebSocket(def);
+    expect(compiled.routes.get('two')?.twoWay).toBe(true);
+    expect(compiled.routes.get('send')?.twoWay).toBe(false);
+  });
+
+  it('refuses a route whose integration does not exist, and a malformed expression', () => {
+    const broken = api(['send']);
+    broken.routes.r0!.integrationId = 'missing';
+    expect(() => compileWebSocket(broken)).toThrow('integration missing');
+    expect(() => compileWebSocket(api(['send'], '$request.body..x'))).toThrow(
+      'Invalid route selection expression',
+    );
+  });
+});
