@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
 import { connect } from 'nats';
-import { startInfra, type TestInfra } from './infra';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { freePort, startInfra, type TestInfra } from './infra';
 
 describe('startInfra', () => {
   let infra: TestInfra;
@@ -29,5 +31,22 @@ describe('startInfra', () => {
     const again = new Redis(infra.redisUrl);
     expect(await again.ping()).toBe('PONG');
     again.disconnect();
+  });
+});
+
+describe('freePort', () => {
+  it('hands out distinct, bindable ports outside the kernel ephemeral range', async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    expect(new Set(ports).size).toBe(20);
+    const range = existsSync('/proc/sys/net/ipv4/ip_local_port_range')
+      ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+          .trim()
+          .split(/\s+/)
+          .map(Number)
+      : undefined;
+    if (range) for (const p of ports) expect(p < range[0]! || p > range[1]!).toBe(true);
+    const srv = createServer();
+    await new Promise<void>((resolve) => srv.listen(ports[0], '0.0.0.0', resolve));
+    await new Promise((resolve) => srv.close(resolve));
   });
 });

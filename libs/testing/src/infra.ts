@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,7 +127,57 @@ async function startBinaries(prefix: string): Promise<TestInfra> {
   };
 }
 
+/**
+ * A port that is free now and stays free until the caller binds it, as far as this machine's
+ * other programs go: it is picked at random below the kernel's ephemeral range, where no port-0
+ * listener and no outgoing connection lands (those take ephemeral ports, and in a suite that
+ * reserves ports for several services and starts them one by one, they stole one now and then).
+ * A port is never handed out twice by one process. Falls back to an OS-chosen port where the
+ * range cannot be read.
+ */
 export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  if (low > FIRST_RESERVABLE_PORT + 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port =
+        FIRST_RESERVABLE_PORT + Math.floor(Math.random() * (low - FIRST_RESERVABLE_PORT));
+      if (handedOut.has(port)) continue;
+      // Claimed before the check, so concurrent callers cannot both pick it.
+      handedOut.add(port);
+      if (await canBind(port)) return port;
+      handedOut.delete(port);
+    }
+  }
+  return osChosenPort();
+}
+
+const FIRST_RESERVABLE_PORT = 10_000;
+const handedOut = new Set<number>();
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // Not Linux: no range to stay out of.
+  }
+  return [0, 0];
+}
+
+/** Services listen on 0.0.0.0 as well as 127.0.0.1: the port must be free on all addresses. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+}
+
+function osChosenPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
