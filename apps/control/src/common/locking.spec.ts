@@ -18,6 +18,7 @@ describe('lock scopes', () => {
       deployments: [{ id: 'd1', restApiId: 'deployed', createdDate: 1 } as never],
       stages: [{ restApiId: 'staged', stageName: 's' } as never],
       deletedStages: [{ restApiId: 'unstaged', stageName: 's' }],
+      deletedDeployments: [{ restApiId: 'undeployed', deploymentId: 'd0' }],
       domains: [domain],
       deletedDomains: ['Old.example.test'],
     });
@@ -27,6 +28,7 @@ describe('lock scopes', () => {
       'api:mapped',
       'api:put',
       'api:staged',
+      'api:undeployed',
       'api:unstaged',
       'domain:old.example.test',
       'domain:shop.example.test',

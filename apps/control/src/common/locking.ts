@@ -52,6 +52,7 @@ export function scopesOf(changes: DefinitionChanges): string[] {
     ...(changes.deployments ?? []).map((d) => d.restApiId),
     ...(changes.stages ?? []).map((s) => s.restApiId),
     ...(changes.deletedStages ?? []).map((s) => s.restApiId),
+    ...(changes.deletedDeployments ?? []).map((d) => d.restApiId),
     ...(changes.domains ?? []).flatMap((d) => d.basePathMappings.map((m) => m.restApiId)),
   ]);
   const domains = new Set<string>([

@@ -52,6 +52,7 @@ export function planDeploy(desired: DesiredState, current: CurrentState, opts: P
   const changes: Required<DefinitionChanges> = {
     deletedRestApis: [],
     deletedStages: [],
+    deletedDeployments: [],
     deletedDomains: [],
     restApis: [],
     deployments: [],

@@ -206,6 +206,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
       stages.set(api.id, list);
       if (!isFileManaged(api)) continue;
       for (const s of list) {
+        if (s.deploymentId === undefined) continue;
         const d = await this.store.getDeployment(api.id, s.deploymentId);
         if (d) deployments.set(`${api.id}/${d.id}`, d);
       }

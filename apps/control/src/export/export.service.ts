@@ -5,6 +5,7 @@ import {
   exportOpenApi,
   serializeDocument,
 } from '@portico/definitions';
+import { AwsNotFoundException } from '../common/aws-errors';
 import { requireDeployment, requireRestApi, requireStage } from '../common/lookups';
 import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
@@ -34,6 +35,10 @@ export class ExportService {
   async getExport(req: ExportRequest): Promise<ExportedDocument> {
     const api = await requireRestApi(this.store, req.restApiId);
     const stage = await requireStage(this.store, api.id, req.stageName);
+    // Only a v2 (WebSocket) stage may point at no deployment; this is a REST API's.
+    if (stage.deploymentId === undefined) {
+      throw new AwsNotFoundException(`Stage ${stage.stageName} has no deployment to export`);
+    }
     const deployment = await requireDeployment(this.store, api.id, stage.deploymentId);
     const doc = exportOpenApi(deployment.definition, {
       format: req.format,

@@ -71,7 +71,7 @@ export class StagesService {
       await requireRestApi(this.store, restApiId);
       const current = await requireStage(this.store, restApiId, stageName);
       const patched = applyStagePatch(current, ops);
-      if (patched.deploymentId !== current.deploymentId) {
+      if (patched.deploymentId !== undefined && patched.deploymentId !== current.deploymentId) {
         await requireDeployment(this.store, restApiId, patched.deploymentId);
       }
       patched.lastUpdatedDate = this.clock.nowSeconds();

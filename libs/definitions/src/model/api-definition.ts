@@ -190,7 +190,11 @@ export interface MethodSetting {
 export interface Stage {
   restApiId: string;
   stageName: string;
-  deploymentId: string;
+  /**
+   * Absent on a stage created without one (v2 CreateStage allows it): such a stage exists but
+   * serves nothing until UpdateStage or CreateDeployment points it at a deployment.
+   */
+  deploymentId?: string;
   description?: string;
   variables: Record<string, string>;
   /**

@@ -142,6 +142,55 @@ describe('DefinitionStore', () => {
     expect(await redis.scard(`${t.prefix}{defs}:domains`)).toBe(0);
   });
 
+  it('deletes a deployment from its key and the API index in a commit, moving the revision', async () => {
+    await store.commit({
+      restApis: [api('a')],
+      deployments: [deployment('a', 'd1', 1), deployment('a', 'd2', 2), deployment('a', 'd3', 3)],
+      stages: [stage('a', 'prod', 'd2')],
+    });
+    const before = await store.getRevision();
+    await store.commit({
+      deletedDeployments: [{ restApiId: 'a', deploymentId: 'd1' }],
+      stages: [stage('a', 'dev', 'd3')],
+    });
+    await store.deleteDeployment('a', 'd3');
+
+    expect(await store.getDeployment('a', 'd1')).toBeUndefined();
+    expect(await store.getDeployment('a', 'd3')).toBeUndefined();
+    expect((await store.listDeployments('a')).map((d) => d.id)).toEqual(['d2']);
+    expect(await redis.zrange(`${t.prefix}{defs}:deployments:a`, 0, -1)).toEqual(['d2']);
+    expect(await store.getRevision()).not.toBe(before);
+    // What still points at a deployment is served as before; what points at a deleted one is not.
+    expect((await activeStages()).map((s) => `${s.stage.stageName}@${s.deployment.id}`)).toEqual([
+      'prod@d2',
+    ]);
+    await store.deleteRestApi('a');
+    expect((await keys()).filter((k) => /:a(:|$)/.test(k))).toEqual([]);
+  });
+
+  it('keeps a stage without a deployment, but never lists or serves it', async () => {
+    const undeployed: Stage = { ...stage('a', 'later', 'unused'), deploymentId: undefined };
+    await store.commit({
+      restApis: [api('a')],
+      deployments: [deployment('a', 'd1')],
+      stages: [undeployed, stage('a', 'prod', 'd1')],
+    });
+
+    expect(await store.getStage('a', 'later')).toMatchObject({ stageName: 'later' });
+    expect(await store.getStage('a', 'later')).not.toHaveProperty('deploymentId');
+    expect(await store.getActiveStage('a', 'later')).toBeUndefined();
+    expect((await store.listStageHeads()).map((h) => h.stage.stageName)).toEqual(['prod']);
+    const heads = [{ api: api('a'), stage: undeployed }];
+    expect(await store.withDeployments(heads)).toEqual([]);
+
+    await store.putStage({ ...undeployed, deploymentId: 'd1' });
+    expect(await store.getActiveStage('a', 'later')).toMatchObject({ deployment: { id: 'd1' } });
+    expect((await store.listStageHeads()).map((h) => h.stage.stageName).sort()).toEqual([
+      'later',
+      'prod',
+    ]);
+  });
+
   it('does not serve a stage whose deployment is missing', async () => {
     await store.commit({ restApis: [api('a')], stages: [stage('a', 'prod', 'nowhere')] });
     expect(await store.getActiveStage('a', 'prod')).toBeUndefined();

@@ -18,6 +18,8 @@ import { DefinitionLocks, type LockOptions } from './definition-lock';
 export interface DefinitionChanges {
   deletedRestApis?: string[];
   deletedStages?: { restApiId: string; stageName: string }[];
+  /** The writer checks, under the API's lock, that no stage points at them (as AWS refuses). */
+  deletedDeployments?: { restApiId: string; deploymentId: string }[];
   deletedDomains?: string[];
   restApis?: RestApi[];
   deployments?: Deployment[];
@@ -99,10 +101,10 @@ export class DefinitionStore {
     return this.mget<Stage>(names.map((n) => this.k.stage(apiId, n)));
   }
 
-  /** A stage with the deployment it points at, as an edge serves it. */
+  /** A stage with the deployment it points at, as an edge serves it; none without one. */
   async getActiveStage(apiId: string, name: string): Promise<ActiveStage | undefined> {
     const [api, stage] = await Promise.all([this.getRestApi(apiId), this.getStage(apiId, name)]);
-    if (!api || !stage) return undefined;
+    if (!api || stage?.deploymentId === undefined) return undefined;
     const deployment = await this.getDeployment(apiId, stage.deploymentId);
     return deployment && { stage, deployment, api: apiSettings(api) };
   }
@@ -110,24 +112,36 @@ export class DefinitionStore {
   /**
    * Every served stage without its deployment (the large part), as an edge's resync reads them
    * to see which changed: the APIs, then their stages concurrently — a fixed number of round
-   * trips however many APIs and stages there are.
+   * trips however many APIs and stages there are. A stage that points at no deployment serves
+   * nothing, so it is not listed: to an edge it is a stage that does not exist.
    */
   async listStageHeads(): Promise<StageHead[]> {
     const apis = await this.listRestApis();
     const stagesByApi = await Promise.all(apis.map((api) => this.listStages(api.id)));
     return apis.flatMap((api, i) => {
       const settings = apiSettings(api);
-      return (stagesByApi[i] ?? []).map((stage) => ({ api: settings, stage }));
+      return (stagesByApi[i] ?? [])
+        .filter((stage) => stage.deploymentId !== undefined)
+        .map((stage) => ({ api: settings, stage }));
     });
   }
 
-  /** The deployments `heads` point at, in one MGET; a head whose deployment is gone is left out. */
+  /**
+   * The deployments `heads` point at, in one MGET; a head whose deployment is gone (or that
+   * points at none) is left out.
+   */
   async withDeployments(heads: StageHead[]): Promise<ActiveStage[]> {
-    if (heads.length === 0) return [];
+    const deployed = heads.flatMap((head) => {
+      const { deploymentId } = head.stage;
+      return deploymentId === undefined ? [] : [{ head, deploymentId }];
+    });
+    if (deployed.length === 0) return [];
     const deployments = await this.redis.mget(
-      ...heads.map(({ stage }) => this.k.deployment(stage.restApiId, stage.deploymentId)),
+      ...deployed.map(({ head, deploymentId }) =>
+        this.k.deployment(head.stage.restApiId, deploymentId),
+      ),
     );
-    return heads.flatMap((head, i) => {
+    return deployed.flatMap(({ head }, i) => {
       const deployment = parse<Deployment>(deployments[i] ?? null);
       return deployment ? [{ ...head, deployment }] : [];
     });
@@ -177,6 +191,11 @@ export class DefinitionStore {
     await this.commit({ deletedStages: [{ restApiId, stageName }] });
   }
 
+  /** Call it holding the API's lock, having checked that no stage points at the deployment. */
+  async deleteDeployment(restApiId: string, deploymentId: string): Promise<void> {
+    await this.commit({ deletedDeployments: [{ restApiId, deploymentId }] });
+  }
+
   async putDomain(domain: DomainName): Promise<void> {
     await this.commit({ domains: [domain] });
   }
@@ -209,6 +228,10 @@ export class DefinitionStore {
     }
     for (const { restApiId, stageName } of changes.deletedStages ?? []) {
       tx.del(this.k.stage(restApiId, stageName)).srem(this.k.stages(restApiId), stageName);
+    }
+    for (const { restApiId, deploymentId } of changes.deletedDeployments ?? []) {
+      tx.del(this.k.deployment(restApiId, deploymentId));
+      tx.zrem(this.k.deployments(restApiId), deploymentId);
     }
     for (const name of changes.deletedDomains ?? []) {
       tx.del(this.k.domain(name)).srem(this.k.domains(), name.toLowerCase());
