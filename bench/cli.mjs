@@ -16,6 +16,7 @@ import { LoadClient } from './lib/load-client.mjs';
 import { machineInfo, versionsInfo } from './lib/machine.mjs';
 import { parseOptions, USAGE, UsageError } from './lib/options.mjs';
 import { runProcedure } from './lib/procedure.mjs';
+import { runWebSocketProcedure } from './lib/ws-procedure.mjs';
 import { deleteKeysWithPrefix } from './lib/redis-keys.mjs';
 import { assembleResult, writeResult } from './lib/result.mjs';
 import { serviceExited, startStack } from './lib/stack.mjs';
@@ -123,13 +124,13 @@ async function main() {
       env,
       say,
     });
-    const { targets, startup } = stack;
+    const { targets, scenarios, startup } = stack;
     let fatal;
     group.onUnexpectedExit = (name) => {
-      if (serviceExited(targets, name))
+      if (serviceExited([...targets, ...scenarios], name))
         fatal = `${name} exited; nothing can be measured without it`;
     };
-    const ready = targets.filter((t) => t.status === 'ready').map((t) => t.name);
+    const ready = [...targets, ...scenarios].filter((t) => t.status === 'ready').map((t) => t.name);
     say(`ready: ${ready.join(', ')}`);
     if (startup.controlDeployedMs !== undefined) {
       say(
@@ -140,15 +141,21 @@ async function main() {
     }
 
     load = await LoadClient.start();
-    const runs = await runProcedure({
-      load,
-      targets,
-      plan,
-      say,
-      checkFatal: () => {
-        if (fatal) throw new Error(fatal);
-      },
-    });
+    const checkFatal = () => {
+      if (fatal) throw new Error(fatal);
+    };
+    const runs = await runProcedure({ load, targets, plan, say, checkFatal });
+    const webSocket = stack.webSocket
+      ? await runWebSocketProcedure({
+          load,
+          ws: stack.webSocket,
+          scenarios,
+          plan,
+          wsPlan: options.wsPlan,
+          say,
+          checkFatal,
+        })
+      : {};
     const result = assembleResult({
       mode: options.mode,
       command: commandLine(argv),
@@ -159,6 +166,9 @@ async function main() {
       targets,
       runs,
       startup,
+      wsPlan: options.wsPlan,
+      scenarios,
+      webSocket,
     });
     const { files, markdown } = writeResult(outDir, result);
     say(`wrote ${files.md}, .json and .svg (and latest-${options.mode}.*)`);

@@ -15,6 +15,7 @@ import {
   summarizeClosed,
   summarizeOpen,
   type TargetInfo,
+  webSocketErrors,
 } from '../bench/lib/summary.mjs';
 
 const latency = (p99: number) => ({ p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
@@ -148,6 +149,9 @@ describe('summarizeOpen and evaluateGoals', () => {
       ['passthrough-vs-fast-gateway', true],
       ['passthrough-added-p99', true],
       ['10k-vs-passthrough', false],
+      ['ws-idle-connections', null],
+      ['ws-rss-per-connection', null],
+      ['ws-echo-p99', null],
     ]);
     expect(goals[0]?.measured).toBeCloseTo(0.95);
     expect(goals[2]?.measured).toBeCloseTo(0.842, 3);
@@ -155,7 +159,84 @@ describe('summarizeOpen and evaluateGoals', () => {
 
   it('says a goal was not measured when its targets did not run', () => {
     const goals = evaluateGoals(summarizeClosed(measured('direct'), runs), []);
-    expect(goals.map((g) => g.met)).toEqual([null, null, null]);
+    expect(goals.map((g) => g.met)).toEqual([null, null, null, null, null, null]);
+  });
+
+  it('judges the WebSocket goals on the idle scenario and the echo run at the goal rate', () => {
+    const goals = evaluateGoals(closedRows, openRows, {
+      'ws-idle': { held: 18_000, rssPerConnection: 6_000 },
+      'ws-echo': {
+        closed: { rps: 6_000, latencyMs: latency(10) },
+        open: [
+          { label: 'goal rate', offeredRate: 5_000, latencyMs: latency(2.5) },
+          { label: '50% of peak', offeredRate: 3_000, latencyMs: latency(9) },
+        ],
+      },
+    });
+    expect(goals.slice(3).map((g) => [g.id, g.measured, g.met])).toEqual([
+      ['ws-idle-connections', 18_000, false],
+      ['ws-rss-per-connection', 6_000, true],
+      ['ws-echo-p99', 2.5, true],
+    ]);
+  });
+});
+
+describe('webSocketErrors', () => {
+  const echo = (open: Array<Record<string, number | string>>) => ({
+    closed: { rps: 4_000, latencyMs: latency(5), timeouts: 0, mismatches: 0 },
+    open: open.map((run) => ({ latencyMs: latency(5), timeouts: 0, mismatches: 0, ...run })),
+  });
+
+  it('counts replies lost or altered within the peak, not the load shed above it', () => {
+    const result = echo([
+      { label: 'goal rate', offeredRate: 5_000, timeouts: 40, mismatches: 40 },
+      { label: '50% of peak', offeredRate: 2_000, timeouts: 1, mismatches: 2 },
+    ]);
+    expect(webSocketErrors(result)).toMatchObject({ timeouts: 1, mismatches: 2, total: 3 });
+  });
+
+  it('counts pushes that never arrived, altered pushes and clients the edge dropped', () => {
+    const post = {
+      requests: 100,
+      ...clean,
+      non2xx: 1,
+      expected: 99,
+      delivered: 97,
+      corrupted: 1,
+      closedEarly: 2,
+    };
+    expect(webSocketErrors(post)).toMatchObject({
+      non2xx: 1,
+      lost: 2,
+      corrupted: 1,
+      closedEarly: 2,
+      total: 6,
+    });
+    // In-flight requests when the run stopped are delivered without an answer: not an error.
+    expect(
+      webSocketErrors({ ...post, non2xx: 0, delivered: 120, corrupted: 0, closedEarly: 0 }).total,
+    ).toBe(0);
+  });
+
+  it('counts an edge that still held connections after every client closed', () => {
+    expect(webSocketErrors({ held: 10, drainedS: 0.4 }).total).toBe(0);
+    expect(webSocketErrors({ held: 10 })).toMatchObject({ undrained: 1, total: 1 });
+  });
+
+  it('fails the run for a scenario with errors or one that could not run', () => {
+    const scenarios: TargetInfo[] = [
+      { name: 'ws-echo', status: 'measured' },
+      { name: 'ws-post', status: 'measured' },
+      { name: 'ws-idle', status: 'failed', reason: 'ws-idle: 3 of 10 handshakes failed' },
+    ];
+    const lines = failuresOf([], [], scenarios, {
+      'ws-echo': echo([{ label: 'goal rate', offeredRate: 3_000, timeouts: 2 }]),
+      'ws-post': { requests: 10, ...clean, expected: 10, delivered: 10 },
+    });
+    expect(lines).toEqual([
+      'ws-echo: 2 timeouts',
+      'ws-idle: failed — ws-idle: 3 of 10 handshakes failed',
+    ]);
   });
 });
 
@@ -201,8 +282,8 @@ describe('the reports', () => {
     open('portico-passthrough', 'direct', 4_750, 1.2),
     open('portico-passthrough', 'target', 4_750, 2.7),
   ];
-  const result = assembleResult({
-    mode: 'quick',
+  const input = {
+    mode: 'quick' as const,
     command: 'pnpm bench --quick',
     startedAt: new Date('2026-01-02T03:04:05Z'),
     machine: {
@@ -222,7 +303,8 @@ describe('the reports', () => {
     targets,
     runs,
     startup: {},
-  });
+  };
+  const result = assembleResult(input);
 
   it('marks the targets that answered as measured', () => {
     expect(result.targets.map((t) => t.status)).toEqual([
@@ -248,6 +330,98 @@ describe('the reports', () => {
       '**met** — portico-passthrough throughput ≥ 0.9× fast-gateway: measured 0.950×',
     );
     expect(md).toContain('**not measured** — portico-passthrough-10k throughput');
+  });
+
+  it('writes the WebSocket scenarios: throughput, latency, deliveries and memory per connection', () => {
+    const md = renderMarkdown(
+      assembleResult({
+        ...input,
+        wsPlan: {
+          idleConnections: 50_000,
+          echoClients: 50,
+          echoRate: 5_000,
+          receivers: 32,
+          members: 100,
+        },
+        scenarios: [
+          { name: 'ws-echo', status: 'ready' },
+          { name: 'ws-post', status: 'skipped', reason: 'not selected (--only)' },
+          { name: 'ws-channel', status: 'ready' },
+          { name: 'ws-idle', status: 'ready' },
+        ],
+        webSocket: {
+          'ws-echo': {
+            clients: 50,
+            closed: { rps: 4_000, latencyMs: latency(8), timeouts: 0, mismatches: 0 },
+            open: [
+              {
+                label: 'goal rate',
+                offeredRate: 5_000,
+                achievedRate: 4_100,
+                latencyMs: latency(90),
+                timeouts: 30,
+                mismatches: 0,
+              },
+              {
+                label: '50% of peak',
+                offeredRate: 2_000,
+                achievedRate: 2_000,
+                latencyMs: latency(2),
+                timeouts: 0,
+                mismatches: 0,
+              },
+            ],
+          },
+          'ws-channel': {
+            members: 100,
+            publishers: 4,
+            requests: 1_000,
+            ...clean,
+            rps: 500,
+            latencyMs: latency(6),
+            expected: 100_000,
+            delivered: 100_300,
+            deliveriesPerS: 50_150,
+          },
+          'ws-idle': {
+            held: 18_000,
+            attempted: 18_000,
+            requested: 50_000,
+            openFilesLimit: 20_000,
+            sources: 1,
+            perSecond: 2_500,
+            handshakeMs: latency(40),
+            before: { rssBytes: 400 * 2 ** 20 },
+            after: { rssBytes: 520 * 2 ** 20 },
+            rssPerConnection: 7_000,
+            heapPerConnection: 4_096,
+            drainedS: 1.25,
+          },
+        },
+      }),
+    );
+    expect(md).toContain('## WebSocket');
+    expect(md).toContain(
+      '| ws-echo, 50 clients, closed model | 4,000 msg/s | 2.0 | 8.0 | 16.0 | 0 |',
+    );
+    expect(md).toContain(
+      '| ws-echo, open model at 5,000 msg/s (goal rate) | 4,100 msg/s | 22.5 | 90.0 | 180 | 30 shed (over the peak) |',
+    );
+    expect(md).toContain(
+      '| ws-channel, @channels to 100 members, 4 publishers | 500 publishes/s = 50,150 deliveries/s (100,300 delivered, ≥ 100,000 due) |',
+    );
+    expect(md).toContain(
+      '**ws-idle**: 18,000 idle connections held by one edge (50,000 asked; the open-files limit is 20,000 per process)',
+    );
+    expect(md).toContain('**6.8 KB per connection** (heap 4.0 KB)');
+    expect(md).toContain('the edge held none 1.3 s later');
+    expect(md).toContain('ws-post: skipped — not selected (--only)');
+    expect(md).toContain(
+      '**not met** — ≥ 50,000 idle WebSocket connections held by one edge: measured 18,000',
+    );
+    expect(md).toContain(
+      '**met** — ≤ 8 KB of edge RSS per idle WebSocket connection: measured 6.8 KB',
+    );
   });
 
   it('draws a bar and a value per measured target, and names every target', () => {

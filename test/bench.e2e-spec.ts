@@ -23,8 +23,9 @@ const TARGETS = [
   'portico-passthrough-10k',
 ];
 const PORTICO = TARGETS.filter((name) => name.startsWith('portico-'));
+const WS_SCENARIOS = ['ws-echo', 'ws-post', 'ws-channel', 'ws-idle'];
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 /** Whether `name` is installed where the bench looks: PATH, then the sbin directories. */
 function installed(name: string): boolean {
@@ -145,11 +146,40 @@ describe('pnpm bench --quick', () => {
     }
   });
 
+  it('ran every WebSocket scenario, and every reply and push arrived', () => {
+    const { scenarios, results, plan } = result.webSocket;
+    expect(scenarios.map((s) => [s.name, s.status])).toEqual(
+      WS_SCENARIOS.map((name) => [name, 'measured']),
+    );
+    const echo = results['ws-echo'];
+    expect(echo?.closed?.rps).toBeGreaterThan(0);
+    expect(echo?.open?.map((run) => run.label)).toEqual(['goal rate', '50% of peak']);
+    expect(echo?.open?.[0]?.offeredRate).toBe(plan.echoRate);
+    for (const run of echo?.open ?? []) expect(run.achievedRate).toBeGreaterThan(0);
+    for (const name of ['ws-post', 'ws-channel']) {
+      const { expected, delivered } = results[name] ?? {};
+      expect({ name, expected }).toEqual({ name, expected: expect.any(Number) });
+      expect(expected).toBeGreaterThan(0);
+      expect(delivered).toBeGreaterThanOrEqual(expected ?? Infinity);
+    }
+    const idle = results['ws-idle'];
+    expect(idle).toMatchObject({
+      attempted: plan.idleConnections,
+      held: plan.idleConnections,
+      drainedS: expect.any(Number),
+    });
+    expect(idle?.rssPerConnection).toEqual(expect.any(Number));
+    expect(idle?.heapPerConnection).toEqual(expect.any(Number));
+  });
+
   it('reports the goals with the numbers measured', () => {
     expect(result.goals.map((g) => g.id)).toEqual([
       'passthrough-vs-fast-gateway',
       'passthrough-added-p99',
       '10k-vs-passthrough',
+      'ws-idle-connections',
+      'ws-rss-per-connection',
+      'ws-echo-p99',
     ]);
     for (const goal of result.goals) {
       expect(goal.measured).toEqual(expect.any(Number));
@@ -170,6 +200,8 @@ describe('pnpm bench --quick', () => {
     }
     const md = readFileSync(join(out, 'latest-quick.md'), 'utf8');
     expect(md).toContain('## Goals');
+    expect(md).toContain('## WebSocket');
+    expect(md).toContain('**ws-idle**: 2,000 idle connections held by one edge');
     expect(md).toContain('| portico-passthrough-10k |');
     const svg = readFileSync(join(out, 'latest-quick.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -188,5 +220,7 @@ describe('pnpm bench --quick', () => {
       expect(stdout).toMatch(line);
     }
     expect(stdout).toMatch(/^bench \| open · portico-passthrough at [\d,]+ req\/s · /m);
+    expect(stdout).toMatch(/^bench \| ws-echo · open at 5,000 msg\/s \(goal rate\) · /m);
+    expect(stdout).toMatch(/^bench \| ws-idle · 2,000 connections held /m);
   });
 });

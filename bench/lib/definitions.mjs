@@ -1,12 +1,15 @@
 // The APIs the bench deploys into Portico through a config file (docs/config-file.md): `bench`,
 // ten routes with one per integration under test, and `bench10k`, ten thousand routes of the
 // kinds real APIs have, to show what route count costs. Both are OpenAPI 3 documents written
-// the way API Gateway exports them, as JSON files next to the config file.
+// the way API Gateway exports them, as JSON files next to the config file. Beside them the
+// WebSocket API `benchws`, declared in the config file itself (`webSocketApis`).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BODY, CONTENT_TYPE } from './body.mjs';
 
 export const FUNCTION_NAME = 'bench';
+export const WS_FUNCTION_NAME = 'benchws';
+export const WS_API = 'benchws';
 export const STAGE = 'prod';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
@@ -102,6 +105,26 @@ export function bench10kApi(upstream, total = 10_000) {
 }
 
 /**
+ * The `benchws` WebSocket API: `$connect` and the two-way routes `echo` and `whoami`, all on
+ * the function bench/functions/websocket.mjs. No limit on new connections per second: the idle
+ * scenario opens them as fast as the machine can.
+ */
+export function webSocketApi() {
+  const fn = { integration: { type: 'AWS_PROXY', uri: WS_FUNCTION_NAME } };
+  return {
+    id: WS_API,
+    routeSelectionExpression: '$request.body.action',
+    maxConnectionsPerSecond: 0,
+    routes: {
+      $connect: fn,
+      echo: { ...fn, routeResponse: true },
+      whoami: { ...fn, routeResponse: true },
+    },
+    stages: [{ name: STAGE }],
+  };
+}
+
+/**
  * Writes the config file and both definitions into `dir`; returns the config file's path and
  * the route count and size of each definition.
  */
@@ -119,6 +142,7 @@ export function writeBenchConfig(dir, { upstream }) {
       definition: `./${id}.json`,
       stages: [{ name: STAGE }],
     })),
+    webSocketApis: [webSocketApi()],
     domainNames: [],
   };
   const file = join(dir, 'portico.json');

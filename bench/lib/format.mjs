@@ -42,3 +42,8 @@ export function fileStamp(date) {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 }
+
+/** Bytes as kibibytes with one decimal: 6348 → "6.2". */
+export function kib(bytes) {
+  return Number.isFinite(bytes) ? (bytes / 1024).toFixed(1) : UNDEFINED;
+}

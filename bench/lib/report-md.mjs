@@ -1,5 +1,6 @@
 // The markdown report: what was run and where, both tables and the goals.
-import { count, ms, ratio, signedMs } from './format.mjs';
+import { count, kib, ms, ratio, signedMs } from './format.mjs';
+import { overPeak, webSocketErrors } from './summary.mjs';
 
 const table = (header, rows) =>
   [
@@ -94,9 +95,95 @@ function openTable(rows) {
   );
 }
 
+/** A goal's measured value in its unit. */
+const GOAL_VALUES = {
+  ms: (v) => `${ms(v)} ms`,
+  '×': (v) => ratio(v, 3),
+  bytes: (v) => `${kib(v)} KB`,
+  connections: (v) => count(v),
+};
+
+/**
+ * The WebSocket scenarios: one table of message and push throughput with latency, and the idle
+ * connections held with the edge's memory per connection.
+ */
+function webSocketSection({ webSocket }) {
+  const { scenarios, results } = webSocket;
+  const lines = [];
+  const latencyCells = (l) => [ms(l?.p50), ms(l?.p99), ms(l?.p999)];
+  // Requests still in flight when the run stopped were delivered but not answered: more may
+  // arrive than the answered requests promise, never fewer.
+  const delivery = (r) => `${count(r.delivered)} delivered, ≥ ${count(r.expected)} due`;
+  const rows = [];
+  const echo = results['ws-echo'];
+  if (echo) {
+    const errors = count(echo.closed.timeouts + echo.closed.mismatches);
+    rows.push([
+      `ws-echo, ${echo.clients} clients, closed model`,
+      `${count(echo.closed.rps)} msg/s`,
+      ...latencyCells(echo.closed.latencyMs),
+      errors,
+    ]);
+    for (const run of echo.open) {
+      const failed = run.timeouts + run.mismatches;
+      rows.push([
+        `ws-echo, open model at ${count(run.offeredRate)} msg/s (${run.label})`,
+        `${count(run.achievedRate)} msg/s`,
+        ...latencyCells(run.latencyMs),
+        overPeak(echo, run) && failed > 0 ? `${count(failed)} shed (over the peak)` : count(failed),
+      ]);
+    }
+  }
+  const post = results['ws-post'];
+  if (post) {
+    rows.push([
+      `ws-post, @connections to ${post.receivers} connections`,
+      `${count(post.rps)} posts/s (${delivery(post)})`,
+      ...latencyCells(post.latencyMs),
+      count(webSocketErrors(post).total),
+    ]);
+  }
+  const channel = results['ws-channel'];
+  if (channel) {
+    rows.push([
+      `ws-channel, @channels to ${channel.members} members, ${channel.publishers} publishers`,
+      `${count(channel.rps)} publishes/s = ${count(channel.deliveriesPerS)} deliveries/s ` +
+        `(${delivery(channel)})`,
+      ...latencyCells(channel.latencyMs),
+      count(webSocketErrors(channel).total),
+    ]);
+  }
+  if (rows.length) {
+    lines.push(table(['scenario', 'throughput', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors'], rows));
+  }
+  const idle = results['ws-idle'];
+  if (idle) {
+    const limited =
+      idle.attempted < idle.requested
+        ? ` (${count(idle.requested)} asked; the open-files limit is ${count(idle.openFilesLimit)} per process)`
+        : '';
+    lines.push(
+      '',
+      `**ws-idle**: ${count(idle.held)} idle connections held by one edge${limited}, opened at ` +
+        `${count(idle.perSecond)}/s from ${idle.sources} source address` +
+        `${idle.sources === 1 ? '' : 'es'} (handshake p50 ` +
+        `${ms(idle.handshakeMs.p50)} ms, p99 ${ms(idle.handshakeMs.p99)} ms). The edge's RSS went ` +
+        `from ${count(idle.before.rssBytes / 2 ** 20)} to ${count(idle.after.rssBytes / 2 ** 20)} MB: ` +
+        `**${kib(idle.rssPerConnection)} KB per connection** (heap ${kib(idle.heapPerConnection)} KB). ` +
+        (idle.drainedS === undefined
+          ? 'After the clients closed, the edge still counted connections.'
+          : `After the clients closed, the edge held none ${idle.drainedS.toFixed(1)} s later.`),
+    );
+  }
+  for (const s of scenarios.filter((entry) => entry.status !== 'measured')) {
+    lines.push('', `${s.name}: ${s.status} — ${s.reason}`);
+  }
+  return lines.length ? lines : ['No WebSocket scenarios ran.'];
+}
+
 function goalLines(goals) {
   return goals.map((g) => {
-    const value = g.unit === 'ms' ? `${ms(g.measured)} ms` : ratio(g.measured, 3);
+    const value = GOAL_VALUES[g.unit](g.measured);
     const verdict = g.met === null ? 'not measured' : g.met ? 'met' : 'not met';
     return `- **${verdict}** — ${g.text}: measured ${value}`;
   });
@@ -124,6 +211,10 @@ export function renderMarkdown(result) {
     `## Added latency at ${result.plan.openLoad * 100}% of peak (open model)`,
     '',
     result.open.length ? openTable(result.open) : 'No open-model runs.',
+    '',
+    '## WebSocket',
+    '',
+    ...webSocketSection(result),
     '',
     '## Goals',
     '',

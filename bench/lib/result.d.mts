@@ -1,5 +1,5 @@
 // Types for the TypeScript specs that import result.mjs (the bench itself is plain ESM).
-import type { ClosedRow, Goal, OpenRow, Run, TargetInfo } from './summary.mjs';
+import type { ClosedRow, Goal, LatencyMs, OpenRow, Run, TargetInfo } from './summary.mjs';
 
 export interface Machine {
   cpu: string;
@@ -19,6 +19,36 @@ export interface Plan {
   logLevel: string;
 }
 
+/** The WebSocket scenarios' sizes (options.mjs). */
+export interface WsPlan {
+  idleConnections: number;
+  echoClients: number;
+  echoRate: number;
+  receivers: number;
+  members: number;
+}
+
+/** One WebSocket scenario's measurements, as ws-procedure.mjs records them. */
+export type WsScenarioResult = Record<string, unknown> & {
+  delivered?: number;
+  expected?: number;
+  held?: number;
+  attempted?: number;
+  rssPerConnection?: number;
+  heapPerConnection?: number;
+  drainedS?: number;
+  closed?: { rps: number; latencyMs: LatencyMs; timeouts?: number; mismatches?: number };
+  open?: Array<{
+    label: string;
+    offeredRate: number;
+    achievedRate: number;
+    latencyMs: LatencyMs;
+    timeouts?: number;
+    mismatches?: number;
+  }>;
+  rps?: number;
+};
+
 export interface BenchResult {
   schema: 1;
   mode: 'quick' | 'full';
@@ -33,6 +63,11 @@ export interface BenchResult {
   startup: Record<string, unknown>;
   closed: ClosedRow[];
   open: OpenRow[];
+  webSocket: {
+    plan: WsPlan;
+    scenarios: TargetInfo[];
+    results: Record<string, WsScenarioResult>;
+  };
   goals: Goal[];
   failures: string[];
   notes: string[];
@@ -55,6 +90,9 @@ export declare function assembleResult(input: {
   targets: StackTarget[];
   runs: Run[];
   startup: Record<string, unknown>;
+  wsPlan?: WsPlan;
+  scenarios?: StackTarget[];
+  webSocket?: Record<string, WsScenarioResult>;
 }): BenchResult;
 
 export declare function writeResult(

@@ -16,9 +16,9 @@ import {
 const seconds = (value) => (Number.isFinite(value) ? `${(value / 1000).toFixed(1)} s` : 'unknown');
 
 /** Lines worth knowing beside the tables: how Portico started, warm-up errors, generator lag. */
-function notesOf({ targets, runs, startup, machine }) {
+function notesOf({ targets, scenarios, runs, startup, machine }) {
   const notes = [];
-  for (const t of targets) {
+  for (const t of [...targets, ...scenarios]) {
     if (t.status !== 'measured') notes.push(`${t.name}: ${t.status} — ${t.reason}`);
   }
   if (startup.apis) {
@@ -62,14 +62,20 @@ export function assembleResult({
   targets,
   runs,
   startup,
+  wsPlan,
+  scenarios = [],
+  webSocket = {},
 }) {
-  const listed = targets.map(({ name, status, reason, url, host }) => ({
-    name,
-    status: status === 'ready' ? 'measured' : status,
-    reason,
-    url,
-    host,
-  }));
+  const list = (entries) =>
+    entries.map(({ name, status, reason, url, host }) => ({
+      name,
+      status: status === 'ready' ? 'measured' : status,
+      reason,
+      url,
+      host,
+    }));
+  const listed = list(targets);
+  const listedScenarios = list(scenarios);
   const closed = summarizeClosed(listed, runs);
   const open = summarizeOpen(runs);
   const finishedAt = new Date();
@@ -87,9 +93,10 @@ export function assembleResult({
     startup,
     closed,
     open,
-    goals: evaluateGoals(closed, open),
-    failures: failuresOf(listed, runs),
-    notes: notesOf({ targets: listed, runs, startup, machine }),
+    webSocket: { plan: wsPlan, scenarios: listedScenarios, results: webSocket },
+    goals: evaluateGoals(closed, open, webSocket),
+    failures: failuresOf(listed, runs, listedScenarios, webSocket),
+    notes: notesOf({ targets: listed, scenarios: listedScenarios, runs, startup, machine }),
     runs,
   };
 }

@@ -1,18 +1,26 @@
 // Starts what the bench measures, each as a child process on a free loopback port with its
 // output in a log file: the upstream, fast-gateway, nginx (when installed) and Portico (the
-// function runner, control deploying the bench config file, one edge). Returns the targets with
-// the URL and Host header to call; a target whose server cannot start is marked failed with the
-// reason, and the others still run.
+// function runners, control deploying the bench config file, one edge, and the connections
+// service when a WebSocket scenario is selected). Returns the targets with the URL and Host
+// header to call, and the WebSocket scenarios with the stage to connect to; one whose server
+// cannot start is marked failed with the reason, and the others still run.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import WebSocket from 'ws';
 import { ENTRIES } from '../../scripts/lib/build.mjs';
 import { freePort } from '../../scripts/lib/infra.mjs';
 import { waitForHttp } from '../../scripts/lib/processes.mjs';
 import { BODY_BYTES } from './body.mjs';
-import { FUNCTION_NAME, STAGE, writeBenchConfig } from './definitions.mjs';
+import {
+  FUNCTION_NAME,
+  STAGE,
+  WS_API,
+  WS_FUNCTION_NAME,
+  writeBenchConfig,
+} from './definitions.mjs';
 import { findBinary, nginxVersion, writeNginxConfig } from './nginx.mjs';
-import { isPortico, TARGETS } from './targets.mjs';
+import { isPortico, TARGETS, WS_SCENARIOS } from './targets.mjs';
 
 const HOST = '127.0.0.1';
 /** Host-style invocation: `{api}.execute-api.{PORTICO_DOMAIN}`, the edge's default domain. */
@@ -29,6 +37,8 @@ const SERVICES = {
   'portico-mock': ['control', 'edge'],
   'portico-passthrough-10k': ['upstream', 'control', 'edge'],
 };
+/** Every WebSocket scenario needs the same processes. */
+const WS_SERVICES = ['fn-ws', 'connections', 'control', 'edge'];
 
 /** Where each Portico target is served: API and path, called host-style. */
 const PORTICO_ROUTES = {
@@ -61,6 +71,49 @@ async function waitForRoute(target, { timeoutMs, entry }) {
   );
 }
 
+/**
+ * Connects to the WebSocket stage and asks `whoami` until the edge answers with a connection id:
+ * the stage is deployed and the function runner and the connections service both answer.
+ */
+async function waitForWebSocket({ url, host }, { timeoutMs, entry }) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
+      throw new Error(`${entry.name} exited before the WebSocket stage answered`);
+    }
+    try {
+      return await whoami(url, host);
+    } catch (err) {
+      last = err.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `the WebSocket stage (${url}, Host ${host}) did not answer whoami within ${timeoutMs} ms (last: ${last})`,
+  );
+}
+
+function whoami(url, host) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: { host }, handshakeTimeout: 5_000 });
+    const timer = setTimeout(() => fail(new Error('no answer to whoami')), 5_000);
+    const fail = (err) => {
+      clearTimeout(timer);
+      socket.terminate();
+      reject(err);
+    };
+    socket.once('unexpected-response', (_req, res) => fail(new Error(`status ${res.statusCode}`)));
+    socket.once('error', (err) => fail(new Error(err.code ?? err.message)));
+    socket.once('open', () => socket.send('{"action":"whoami"}'));
+    socket.once('message', (data) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(data.toString());
+    });
+  });
+}
+
 /** When control logged that it deployed the config file, in ms since the epoch. */
 function deployedAt(logFile) {
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
@@ -74,20 +127,22 @@ function deployedAt(logFile) {
   return undefined;
 }
 
-/** The edge's memory once it holds every deployed route, from its /metrics. */
-async function memoryOf(opsUrl) {
+/** The edge's memory and WebSocket connections now, from its /metrics. */
+export async function memoryOf(opsUrl) {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
   const value = (name) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]);
   return {
     rssBytes: value('process_resident_memory_bytes'),
     heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+    webSocketConnections: value('portico_websocket_connections'),
   };
 }
 
 /**
  * Starts every service the selected targets need. `group` is the ProcessGroup; `say` prints a
- * progress line. Resolves with { targets, startup, nginx } (nginx: its version, if it ran).
+ * progress line. Resolves with { targets, scenarios, webSocket, startup, nginx } (webSocket:
+ * where the WebSocket scenarios connect; nginx: its version, if it ran).
  */
 export async function startStack({
   root,
@@ -109,10 +164,17 @@ export async function startStack({
     reason: selected.has(name) ? undefined : 'not selected (--only)',
     services: SERVICES[name],
   }));
-  const byName = (name) => targets.find((t) => t.name === name);
+  const scenarios = WS_SCENARIOS.map((name) => ({
+    name,
+    status: selected.has(name) ? 'pending' : 'skipped',
+    reason: selected.has(name) ? undefined : 'not selected (--only)',
+    services: WS_SERVICES,
+  }));
+  const byName = (name) => [...targets, ...scenarios].find((t) => t.name === name);
   const pending = (names) => names.map(byName).filter((t) => t.status === 'pending');
   const startup = {};
-  const result = { targets, startup, nginx: undefined };
+  const result = { targets, scenarios, webSocket: undefined, startup, nginx: undefined };
+  const webSocket = pending(WS_SCENARIOS).length > 0;
   const run = (name, command, args, extraEnv = {}) =>
     group.start(name, command, args, {
       cwd: root,
@@ -168,13 +230,13 @@ export async function startStack({
     ready('nginx', port, '/passthrough');
   });
 
-  await attempt('portico', TARGETS.filter(isPortico), async () => {
+  await attempt('portico', [...TARGETS.filter(isPortico), ...WS_SCENARIOS], async () => {
     const configDir = join(workDir, 'config');
     mkdirSync(configDir, { recursive: true });
     const config = writeBenchConfig(configDir, { upstream: upstreamOrigin });
     startup.apis = config.apis;
-    const [control, controlOps, edge, edgeOps, fnOps] = await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
+    const [control, controlOps, edge, edgeOps, fnOps, fnWsOps, connectionsOps] = await Promise.all(
+      Array.from({ length: 7 }, () => freePort()),
     );
     // The variables scripts/start.mjs sets, plus a key prefix of this run's own and the domain
     // the Host headers below are built on (whatever PORTICO_DOMAIN the shell has).
@@ -197,6 +259,28 @@ export async function startStack({
         FN_OPS_PORT: String(fnOps),
       },
     );
+    const started = [
+      waitForHttp(`http://${HOST}:${fnOps}/readyz`, { timeoutMs: 30_000, entry: fnEntry }),
+    ];
+    if (webSocket) {
+      const fnWs = node(
+        'fn-ws',
+        ENTRIES.functions,
+        [join(root, 'bench/functions/websocket.mjs'), '--name', WS_FUNCTION_NAME],
+        { ...common, FN_OPS_HOST: HOST, FN_OPS_PORT: String(fnWsOps) },
+      );
+      const connections = node('connections', ENTRIES.connections, [], {
+        ...common,
+        CONNECTIONS_OPS_PORT: String(connectionsOps),
+      });
+      started.push(
+        waitForHttp(`http://${HOST}:${fnWsOps}/readyz`, { timeoutMs: 30_000, entry: fnWs }),
+        waitForHttp(`http://${HOST}:${connectionsOps}/readyz`, {
+          timeoutMs: 30_000,
+          entry: connections,
+        }),
+      );
+    }
     const controlStarted = Date.now();
     const controlEntry = node('control', ENTRIES.control, [], {
       ...common,
@@ -207,7 +291,7 @@ export async function startStack({
     });
     // control deploys the config file before it reports ready, so the edge finds the stages.
     await Promise.all([
-      waitForHttp(`http://${HOST}:${fnOps}/readyz`, { timeoutMs: 30_000, entry: fnEntry }),
+      ...started,
       waitForHttp(`http://${HOST}:${controlOps}/readyz`, {
         timeoutMs: 120_000,
         entry: controlEntry,
@@ -234,13 +318,26 @@ export async function startStack({
       await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
       t.status = 'ready';
     }
+    if (webSocket) {
+      result.webSocket = {
+        url: `ws://${HOST}:${edge}/${STAGE}`,
+        httpUrl: `http://${HOST}:${edge}/${STAGE}`,
+        host: `${WS_API}.execute-api.${DOMAIN}`,
+        opsUrl: `http://${HOST}:${edgeOps}`,
+      };
+      await waitForWebSocket(result.webSocket, { timeoutMs: 60_000, entry: edgeEntry });
+      for (const s of pending(WS_SCENARIOS)) s.status = 'ready';
+    }
     startup.edgeServingMs = Date.now() - edgeStarted;
     startup.edgeMemory = await memoryOf(`http://${HOST}:${edgeOps}`);
   });
   return result;
 }
 
-/** Marks the targets that need the service `name` as failed; true when nothing can run. */
+/**
+ * Marks the targets and scenarios that need the service `name` as failed; true when nothing can
+ * run.
+ */
 export function serviceExited(targets, name) {
   for (const t of targets) {
     if (t.status === 'ready' && t.services.includes(name)) {

@@ -78,7 +78,7 @@ export interface Goal {
   id: string;
   text: string;
   measured?: number;
-  unit: 'ms' | '×';
+  unit: 'ms' | '×' | 'bytes' | 'connections';
   threshold: number;
   met: boolean | null;
 }
@@ -88,5 +88,21 @@ export declare function median(values: Array<number | undefined>): number | unde
 export declare function errorCounts(runs: Run[]): ErrorCounts;
 export declare function summarizeClosed(targets: TargetInfo[], runs: Run[]): ClosedRow[];
 export declare function summarizeOpen(runs: Run[]): OpenRow[];
-export declare function evaluateGoals(closed: ClosedRow[], open: OpenRow[]): Goal[];
-export declare function failuresOf(targets: TargetInfo[], runs: Run[]): string[];
+export declare function evaluateGoals(
+  closed: ClosedRow[],
+  open: OpenRow[],
+  webSocket?: Record<string, Record<string, unknown>>,
+): Goal[];
+export declare function failuresOf(
+  targets: TargetInfo[],
+  runs: Run[],
+  scenarios?: TargetInfo[],
+  webSocket?: Record<string, Record<string, unknown>>,
+): string[];
+export declare function webSocketErrors(
+  result: Record<string, unknown>,
+): ErrorCounts & { lost: number; corrupted: number; closedEarly: number; undrained: number };
+export declare function overPeak(
+  result: { closed: { rps: number } },
+  run: { offeredRate: number },
+): boolean;

@@ -80,8 +80,37 @@ export function summarizeOpen(runs) {
 
 const difference = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a - b : undefined);
 
+/** The BRIEF's WebSocket numbers. */
+export const WS_GOALS = { idleConnections: 50_000, rssPerConnectionBytes: 8 * 1024, echoP99Ms: 3 };
+
+/**
+ * What went wrong in one WebSocket scenario's result: failed requests, pushes or replies that
+ * never arrived or arrived altered, clients the edge closed mid-run, connections the edge still
+ * counted after every client had gone.
+ */
+export function webSocketErrors(result) {
+  // An open-model run offered more than the closed model's peak overloads the function runner,
+  // which sheds load (503 from the integration, `Internal server error` to the client) by
+  // design: that is reported beside the run (shedOf), not counted as an error.
+  const withinPeak = (result.open ?? []).filter((run) => !overPeak(result, run));
+  const runs = [result.closed, ...withinPeak, result.requests === undefined ? {} : result];
+  const counts = errorCounts(runs.filter(Boolean));
+  const lost = Math.max(0, (result.expected ?? 0) - (result.delivered ?? 0));
+  const other = {
+    lost,
+    corrupted: result.corrupted ?? 0,
+    closedEarly: result.closedEarly ?? 0,
+    undrained: result.drainedS === undefined && result.held !== undefined ? 1 : 0,
+  };
+  const total = counts.total + Object.values(other).reduce((sum, n) => sum + n, 0);
+  return { ...counts, ...other, total };
+}
+
+/** Whether an open-model echo run was offered more than the closed model's peak rate. */
+export const overPeak = (result, run) => run.offeredRate > result.closed.rps;
+
 /** The issue's goals, each with its measured value; `met` is null when it was not measured. */
-export function evaluateGoals(closed, open) {
+export function evaluateGoals(closed, open, webSocket = {}) {
   const rps = (name) => closed.find((row) => row.target === name)?.rps;
   const added = open.find((row) => row.target === 'portico-passthrough')?.addedP99;
   const goal = (id, text, measured, unit, threshold, atLeast) => ({
@@ -121,14 +150,39 @@ export function evaluateGoals(closed, open) {
       0.9,
       true,
     ),
+    goal(
+      'ws-idle-connections',
+      `≥ ${WS_GOALS.idleConnections.toLocaleString('en-US')} idle WebSocket connections held by one edge`,
+      webSocket['ws-idle']?.held,
+      'connections',
+      WS_GOALS.idleConnections,
+      true,
+    ),
+    goal(
+      'ws-rss-per-connection',
+      `≤ ${WS_GOALS.rssPerConnectionBytes / 1024} KB of edge RSS per idle WebSocket connection`,
+      webSocket['ws-idle']?.rssPerConnection,
+      'bytes',
+      WS_GOALS.rssPerConnectionBytes,
+      false,
+    ),
+    goal(
+      'ws-echo-p99',
+      `message → route → function → route response p99 ≤ ${WS_GOALS.echoP99Ms} ms at the goal rate`,
+      webSocket['ws-echo']?.open.find((run) => run.label === 'goal rate')?.latencyMs.p99,
+      'ms',
+      WS_GOALS.echoP99Ms,
+      false,
+    ),
   ];
 }
 
 /**
- * Why the run must exit non-zero, one line each: a target that failed to start or stopped, and a
- * Portico target with any error, timeout, non-2xx answer or mismatch in any phase.
+ * Why the run must exit non-zero, one line each: a target or WebSocket scenario that failed to
+ * start or stopped, a Portico target with any error, timeout, non-2xx answer or mismatch in any
+ * phase, and a WebSocket scenario with any error (webSocketErrors).
  */
-export function failuresOf(targets, runs) {
+export function failuresOf(targets, runs, scenarios = [], webSocket = {}) {
   const lines = [];
   for (const target of targets) {
     if (target.status === 'failed') lines.push(`${target.name}: failed — ${target.reason}`);
@@ -147,6 +201,18 @@ export function failuresOf(targets, runs) {
       )
       .join('; ');
     lines.push(`${target.name}: ${detail}`);
+  }
+  for (const scenario of scenarios) {
+    if (scenario.status === 'failed') lines.push(`${scenario.name}: failed — ${scenario.reason}`);
+    const result = webSocket[scenario.name];
+    if (!result) continue;
+    const errors = webSocketErrors(result);
+    if (errors.total === 0) continue;
+    const detail = Object.entries(errors)
+      .filter(([key, n]) => key !== 'total' && n > 0)
+      .map(([key, n]) => `${n} ${key}`)
+      .join(', ');
+    lines.push(`${scenario.name}: ${detail}`);
   }
   return lines;
 }

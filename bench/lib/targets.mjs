@@ -10,6 +10,13 @@ export const TARGETS = [
   'portico-passthrough-10k',
 ];
 
+/**
+ * The WebSocket scenarios, run after the HTTP targets in this order: message round trips through
+ * a function, @connections posts, channel fan-out, then idle connections held (last, because
+ * they leave the edge's heap grown).
+ */
+export const WS_SCENARIOS = ['ws-echo', 'ws-post', 'ws-channel', 'ws-idle'];
+
 /** Always run, whatever --only says: the ratios are taken against them. */
 export const BASELINES = ['direct', 'fast-gateway'];
 
