@@ -146,6 +146,36 @@ export class DeploymentsService {
     return deploymentShape(deployment, withApiSummary);
   }
 
+  /**
+   * DeleteDeployment: refused, as AWS refuses it, while a stage points at the deployment. Under
+   * the API's lock, so no stage can be pointed at it between the check and the delete. Nothing
+   * served changes (no stage serves it), so there is nothing to announce; edges that resync see
+   * the store's revision move and find every stage as it was.
+   */
+  async deleteDeployment(
+    restApiId: string,
+    deploymentId: string,
+    protocol: ProtocolType,
+  ): Promise<void> {
+    await this.store.withLock(apiScope(restApiId), async () => {
+      await requireApi(this.store, restApiId, protocol);
+      await requireDeployment(this.store, restApiId, deploymentId);
+      const stages = await this.store.listStages(restApiId);
+      const users = stages.filter((s) => s.deploymentId === deploymentId);
+      if (users.length > 0) {
+        this.logger.debug(
+          { restApiId, deploymentId, stages: users.map((s) => s.stageName) },
+          'deployment in use; not deleted',
+        );
+        throw new AwsBadRequestException(
+          'Active stages pointing to this deployment must be moved or deleted',
+        );
+      }
+      await this.store.deleteDeployment(restApiId, deploymentId);
+    });
+    this.logger.log({ restApiId, deploymentId }, 'deployment deleted');
+  }
+
   /** An id no deployment of the API has (v2's CreateDeployment shares the REST id scheme). */
   private async unusedId(restApiId: string): Promise<string> {
     for (;;) {

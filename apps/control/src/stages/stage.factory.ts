@@ -45,7 +45,8 @@ function checkVariables(variables: Record<string, string> | undefined): void {
 export interface NewStage {
   restApiId: string;
   stageName: string;
-  deploymentId: string;
+  /** Required by v1's CreateStage; v2's may leave it out (the stage then serves nothing). */
+  deploymentId?: string;
   description?: string;
   variables?: Record<string, string>;
   cacheClusterEnabled?: boolean;

@@ -31,7 +31,9 @@ export class StagesService {
     // Under the API's lock, so of two creates of one name exactly one passes the check.
     const stage = await this.store.withLock(apiScope(req.restApiId), async () => {
       await requireApi(this.store, req.restApiId, protocol);
-      await requireDeployment(this.store, req.restApiId, req.deploymentId);
+      if (req.deploymentId !== undefined) {
+        await requireDeployment(this.store, req.restApiId, req.deploymentId);
+      }
       if (await this.store.getStage(req.restApiId, req.stageName)) {
         throw new AwsConflictException(`Stage already exists: ${req.restApiId}/${req.stageName}`);
       }
@@ -67,23 +69,37 @@ export class StagesService {
 
   /** UpdateStage: all operations are checked before the stage is written. */
   async updateStage(restApiId: string, stageName: string, ops: PatchOperation[]): Promise<Shape> {
+    const next = await this.update(restApiId, stageName, 'REST', (s) => applyStagePatch(s, ops));
+    return stageShape(next);
+  }
+
+  /**
+   * UpdateStage of either kind of API (v1 patch operations, v2 members), announced: `change`
+   * returns the new stage or throws; a deployment it points the stage at must exist.
+   */
+  async update(
+    restApiId: string,
+    stageName: string,
+    protocol: ProtocolType,
+    change: (current: Stage) => Stage,
+  ): Promise<Stage> {
     const next = await this.store.withLock(apiScope(restApiId), async () => {
-      await requireRestApi(this.store, restApiId);
+      await requireApi(this.store, restApiId, protocol);
       const current = await requireStage(this.store, restApiId, stageName);
-      const patched = applyStagePatch(current, ops);
-      if (patched.deploymentId !== undefined && patched.deploymentId !== current.deploymentId) {
-        await requireDeployment(this.store, restApiId, patched.deploymentId);
+      const changed = change(current);
+      if (changed.deploymentId !== undefined && changed.deploymentId !== current.deploymentId) {
+        await requireDeployment(this.store, restApiId, changed.deploymentId);
       }
-      patched.lastUpdatedDate = this.clock.nowSeconds();
-      await this.store.putStage(patched);
-      return patched;
+      const written = { ...changed, lastUpdatedDate: this.clock.nowSeconds() };
+      await this.store.putStage(written);
+      return written;
     });
-    this.logger.log({ restApiId, stageName, operations: ops.length }, 'stage updated');
+    this.logger.log({ restApiId, stageName, deploymentId: next.deploymentId }, 'stage updated');
     await this.events.publish({
       stages: [{ restApiId, stageName, change: 'updated' }],
       domains: [],
     });
-    return stageShape(next);
+    return next;
   }
 
   /** DeleteStage: base path mappings to the stage go with it, in the same transaction. */

@@ -24,6 +24,7 @@ import {
   GetStagesCommand,
   NotFoundException,
   UpdateApiCommand,
+  UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { CONTROL_STAGE_CHANGED } from '@portico/contracts';
 import { DefinitionStore } from '@portico/definitions';
@@ -45,6 +46,7 @@ describe('WebSocket APIs, stages and deployments (AWS SDK v2)', () => {
   let apiId: string;
   let lambdaId: string;
   let deploymentId: string;
+  let spareDeploymentId: string;
 
   beforeAll(async () => {
     t = await startControlUnderTest();
@@ -238,21 +240,155 @@ describe('WebSocket APIs, stages and deployments (AWS SDK v2)', () => {
       expect(one.Description).toBe('first');
     });
 
-    it('refuses a duplicate stage, a stage without deployment and unknown deployments', async () => {
+    it('refuses a duplicate stage, unknown deployments and an empty deployment id', async () => {
       await expect(
         v2.send(
           new CreateStageCommand({ ApiId: apiId, StageName: 'beta', DeploymentId: deploymentId }),
         ),
       ).rejects.toBeInstanceOf(ConflictException);
       await expect(
-        v2.send(new CreateStageCommand({ ApiId: apiId, StageName: 'gamma' })),
+        v2.send(new CreateStageCommand({ ApiId: apiId, StageName: 'gamma', DeploymentId: 'no0' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new CreateStageCommand({ ApiId: apiId, StageName: 'gamma', DeploymentId: '' })),
       ).rejects.toBeInstanceOf(BadRequestException);
       await expect(
         v2.send(new GetDeploymentCommand({ ApiId: apiId, DeploymentId: 'nope00' })),
       ).rejects.toBeInstanceOf(NotFoundException);
+      expect(await store.getStage(apiId, 'gamma')).toBeUndefined();
+    });
+
+    it('CreateStage without a deployment makes a stage that serves nothing until UpdateStage points it at one', async () => {
+      const gamma = await v2.send(
+        new CreateStageCommand({ ApiId: apiId, StageName: 'gamma', Description: 'later' }),
+      );
+      expect(gamma).toMatchObject({ StageName: 'gamma', Description: 'later' });
+      expect(gamma.DeploymentId).toBeUndefined();
+      expect(
+        (await v2.send(new GetStageCommand({ ApiId: apiId, StageName: 'gamma' }))).DeploymentId,
+      ).toBeUndefined();
+      expect(await store.getActiveStage(apiId, 'gamma')).toBeUndefined();
+      expect((await store.listStageHeads()).map((h) => h.stage.stageName)).not.toContain('gamma');
+
+      const updated = await v2.send(
+        new UpdateStageCommand({
+          ApiId: apiId,
+          StageName: 'gamma',
+          DeploymentId: deploymentId,
+          StageVariables: { room: 'lobby', topic: 'news' },
+        }),
+      );
+      expect(updated).toMatchObject({
+        DeploymentId: deploymentId,
+        Description: 'later',
+        StageVariables: { room: 'lobby', topic: 'news' },
+      });
+      expect(await store.getActiveStage(apiId, 'gamma')).toMatchObject({
+        deployment: { id: deploymentId },
+      });
+      await eventually(() =>
+        expect(stageEvent({ stageName: 'gamma', change: 'updated' })).toBe(true),
+      );
+    });
+
+    it('UpdateStage sets the members given, removes a variable set to "" and keeps the rest', async () => {
+      const before = await v2.send(new GetStageCommand({ ApiId: apiId, StageName: 'gamma' }));
+      const updated = await v2.send(
+        new UpdateStageCommand({
+          ApiId: apiId,
+          StageName: 'gamma',
+          StageVariables: { room: '', lang: 'en' },
+        }),
+      );
+      expect(updated).toMatchObject({
+        DeploymentId: deploymentId,
+        Description: 'later',
+        StageVariables: { topic: 'news', lang: 'en' },
+      });
+      expect(updated.StageVariables).not.toHaveProperty('room');
+      expect(updated.CreatedDate).toEqual(before.CreatedDate);
+      const described = await v2.send(
+        new UpdateStageCommand({ ApiId: apiId, StageName: 'gamma', Description: 'now' }),
+      );
+      expect(described).toMatchObject({ Description: 'now', StageVariables: { lang: 'en' } });
+    });
+
+    it('UpdateStage refuses unknown APIs, stages and deployments and bad variables, changing nothing', async () => {
+      const stored = await store.getStage(apiId, 'gamma');
       await expect(
-        v2.send(new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: deploymentId })),
-      ).rejects.toThrow(/Active stages/);
+        v2.send(new UpdateStageCommand({ ApiId: 'nosuchapi0', StageName: 'gamma' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new UpdateStageCommand({ ApiId: apiId, StageName: 'nosuch', Description: 'x' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      const unknown = v2.send(
+        new UpdateStageCommand({ ApiId: apiId, StageName: 'gamma', DeploymentId: 'nope00' }),
+      );
+      await expect(unknown).rejects.toBeInstanceOf(NotFoundException);
+      await expect(unknown).rejects.toThrow(/Invalid deployment identifier/);
+      const badName = v2.send(
+        new UpdateStageCommand({
+          ApiId: apiId,
+          StageName: 'gamma',
+          Description: 'not written',
+          StageVariables: { 'bad-name': 'x' },
+        }),
+      );
+      await expect(badName).rejects.toBeInstanceOf(BadRequestException);
+      await expect(badName).rejects.toThrow(/Invalid stage variable name/);
+      await expect(
+        v2.send(new UpdateStageCommand({ ApiId: apiId, StageName: 'gamma', DeploymentId: '' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      expect(await store.getStage(apiId, 'gamma')).toEqual(stored);
+    });
+
+    it('CreateDeployment with the name of a stage without a deployment points that stage at it', async () => {
+      await v2.send(new CreateStageCommand({ ApiId: apiId, StageName: 'delta' }));
+      const d = await v2.send(new CreateDeploymentCommand({ ApiId: apiId, StageName: 'delta' }));
+      const delta = await v2.send(new GetStageCommand({ ApiId: apiId, StageName: 'delta' }));
+      expect(delta.DeploymentId).toBe(d.DeploymentId);
+      await v2.send(new DeleteStageCommand({ ApiId: apiId, StageName: 'delta' }));
+      // Kept for the DeleteDeployment tests: no stage points at it any more.
+      spareDeploymentId = d.DeploymentId!;
+    });
+
+    it('DeleteDeployment refuses a deployment a stage points at, as AWS', async () => {
+      const inUse = v2.send(
+        new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: deploymentId }),
+      );
+      await expect(inUse).rejects.toBeInstanceOf(BadRequestException);
+      await expect(inUse).rejects.toThrow(
+        /^Active stages pointing to this deployment must be moved or deleted$/,
+      );
+      expect(await store.getDeployment(apiId, deploymentId)).toBeDefined();
+      await expect(
+        v2.send(new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: 'nope00' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new DeleteDeploymentCommand({ ApiId: 'nosuchapi0', DeploymentId: deploymentId })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('DeleteDeployment deletes a deployment no stage points at; it is unknown after', async () => {
+      await v2.send(new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: spareDeploymentId }));
+      await expect(
+        v2.send(new GetDeploymentCommand({ ApiId: apiId, DeploymentId: spareDeploymentId })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      const listed = await v2.send(new GetDeploymentsCommand({ ApiId: apiId }));
+      expect(listed.Items!.map((d) => d.DeploymentId)).toEqual([deploymentId]);
+      expect(await store.getDeployment(apiId, spareDeploymentId)).toBeUndefined();
+      await expect(
+        v2.send(new DeleteDeploymentCommand({ ApiId: apiId, DeploymentId: spareDeploymentId })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(
+          new UpdateStageCommand({
+            ApiId: apiId,
+            StageName: 'gamma',
+            DeploymentId: spareDeploymentId,
+          }),
+        ),
+      ).rejects.toBeInstanceOf(NotFoundException);
     });
 
     it('a WebSocket API without routes cannot be deployed', async () => {

@@ -197,6 +197,21 @@ export function webSocketIntegration(input: IntegrationInput): Integration {
   };
 }
 
+/**
+ * A map an Update operation changes member by member, as AWS does for stage variables and
+ * request parameters: a member set to "" is removed, the others are set, the rest stay.
+ */
+export function mergeMap(
+  current: Record<string, string>,
+  change: Record<string, string>,
+): Record<string, string> {
+  const merged = { ...current, ...change };
+  for (const [name, value] of Object.entries(change)) {
+    if (value === '') delete merged[name];
+  }
+  return merged;
+}
+
 /** `integrations/{id}` → id; anything else is not a target Portico can serve. */
 export function integrationIdOfTarget(target: string): string {
   const match = /^integrations\/([^/]+)$/.exec(target);

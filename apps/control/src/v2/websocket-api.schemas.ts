@@ -6,6 +6,20 @@
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
+/**
+ * An Update operation's body: the members its Create operation takes (checked the same way),
+ * none of them required; `exclude` names those that cannot change (a stage's name, its tags).
+ */
+function updateSchemaOf(
+  create: { properties: Record<string, unknown> },
+  exclude: string[] = [],
+): object {
+  const properties = Object.fromEntries(
+    Object.entries(create.properties).filter(([name]) => !exclude.includes(name)),
+  );
+  return { type: 'object', properties };
+}
+
 export interface CreateApiBody {
   name: string;
   protocolType: string;
@@ -116,12 +130,20 @@ export const createStageSchema = {
   required: ['stageName'],
   properties: {
     stageName: { type: 'string' },
-    deploymentId: { type: 'string' },
+    deploymentId: { type: 'string', minLength: 1 },
     description: { type: 'string' },
     stageVariables: stringMap,
     tags: stringMap,
   },
 };
+
+/** A stage variable set to "" is removed (as AWS, and as Terraform removes one). */
+export type UpdateStageBody = Pick<
+  CreateStageBody,
+  'deploymentId' | 'description' | 'stageVariables'
+>;
+
+export const updateStageSchema = updateSchemaOf(createStageSchema, ['stageName', 'tags']);
 
 export interface CreateDeploymentBody {
   description?: string;

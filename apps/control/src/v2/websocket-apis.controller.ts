@@ -10,13 +10,15 @@ import {
   createStageSchema,
   type UpdateApiBody,
   updateApiSchema,
+  type UpdateStageBody,
+  updateStageSchema,
 } from './websocket-api.schemas';
 import type { V2PageQuery } from './websocket-api.shapes';
 import { WebSocketApisService } from './websocket-apis.service';
 
 /**
  * The v2 management API for WebSocket APIs: CreateApi, GetApis, GetApi, UpdateApi, DeleteApi,
- * and their stages and deployments.
+ * and their stages (Create, Get, Update, Delete) and deployments (Create, Get, Delete).
  */
 @Controller('v2/apis')
 export class WebSocketApisController {
@@ -63,6 +65,16 @@ export class WebSocketApisController {
   @Get(':apiId/stages/:stageName')
   getStage(@Param('apiId') apiId: string, @Param('stageName') stageName: string) {
     return this.apis.getStage(apiId, stageName);
+  }
+
+  @Patch(':apiId/stages/:stageName')
+  updateStage(
+    @Param('apiId') apiId: string,
+    @Param('stageName') stageName: string,
+    @Body() body: unknown,
+  ) {
+    const req = jsonBody<UpdateStageBody>(body, updateStageSchema);
+    return this.apis.updateStage(apiId, stageName, req);
   }
 
   @Delete(':apiId/stages/:stageName')

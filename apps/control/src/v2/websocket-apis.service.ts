@@ -9,9 +9,11 @@ import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { RestApisService } from '../restapis/restapis.service';
+import { checkStageSettings } from '../stages/stage.factory';
 import { StagesService } from '../stages/stages.service';
 import {
   checkRouteSelectionExpression,
+  mergeMap,
   newWebSocketApi,
   webSocketOf,
   withWebSocket,
@@ -21,6 +23,7 @@ import type {
   CreateDeploymentBody,
   CreateStageBody,
   UpdateApiBody,
+  UpdateStageBody,
 } from './websocket-api.schemas';
 import {
   apiShape,
@@ -125,13 +128,12 @@ export class WebSocketApisService {
     return this.restApis.deleteRestApi(apiId, WEBSOCKET);
   }
 
+  /**
+   * CreateStage: without a deployment the stage exists but serves nothing (an edge answers a
+   * handshake to it as to a stage that does not exist) until UpdateStage or CreateDeployment
+   * with its name points it at one.
+   */
   async createStage(apiId: string, req: CreateStageBody): Promise<Shape> {
-    // A Portico stage always points at a deployment (the edge serves that snapshot).
-    if (!req.deploymentId) {
-      throw new AwsBadRequestException(
-        'deploymentId is required: create a deployment first, or CreateDeployment with stageName',
-      );
-    }
     const stage = await this.stages.create(
       {
         restApiId: apiId,
@@ -157,6 +159,18 @@ export class WebSocketApisService {
     return stageShape(await requireStage(this.store, apiId, stageName));
   }
 
+  /** UpdateStage: the members given replace the stored ones; a variable set to "" is removed. */
+  async updateStage(apiId: string, stageName: string, req: UpdateStageBody): Promise<Shape> {
+    checkStageSettings({ variables: req.stageVariables });
+    const stage = await this.stages.update(apiId, stageName, WEBSOCKET, (current) => ({
+      ...current,
+      deploymentId: req.deploymentId ?? current.deploymentId,
+      description: req.description ?? current.description,
+      variables: mergeMap(current.variables, req.stageVariables ?? {}),
+    }));
+    return stageShape(stage);
+  }
+
   deleteStage(apiId: string, stageName: string): Promise<void> {
     return this.stages.deleteStage(apiId, stageName, WEBSOCKET);
   }
@@ -180,24 +194,8 @@ export class WebSocketApisService {
     return deploymentShape(await requireDeployment(this.store, apiId, deploymentId));
   }
 
-  /**
-   * DeleteDeployment: the definition store keeps every deployment (it has no deployment
-   * deletion yet), so this answers what AWS would refuse, and otherwise says it is unsupported.
-   */
-  async deleteDeployment(apiId: string, deploymentId: string): Promise<never> {
-    await requireApi(this.store, apiId, WEBSOCKET);
-    await requireDeployment(this.store, apiId, deploymentId);
-    const active = (await this.store.listStages(apiId)).filter(
-      (s) => s.deploymentId === deploymentId,
-    );
-    if (active.length > 0) {
-      throw new AwsBadRequestException(
-        `Active stages pointing to this deployment must be moved or deleted: ${active.map((s) => s.stageName).join(', ')}`,
-      );
-    }
-    throw new AwsBadRequestException(
-      'DeleteDeployment is not supported: Portico keeps every deployment of an API until the API is deleted',
-    );
+  deleteDeployment(apiId: string, deploymentId: string): Promise<void> {
+    return this.deployments.deleteDeployment(apiId, deploymentId, WEBSOCKET);
   }
 
   private async unusedId(): Promise<string> {
