@@ -16,6 +16,8 @@ import {
   GetRouteResponsesCommand,
   GetRoutesCommand,
   NotFoundException,
+  UpdateIntegrationCommand,
+  UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { type ControlUnderTest, startControlUnderTest, v2Client } from './control-harness';
 
@@ -228,6 +230,176 @@ describe('WebSocket API integrations, routes and route responses (AWS SDK v2)', 
       await expect(
         v2.send(new GetRouteCommand({ ApiId: apiId, RouteId: temp.RouteId! })),
       ).rejects.toBeInstanceOf(NotFoundException);
+    });
+  });
+
+  describe('updates', () => {
+    it('UpdateIntegration changes the members given and keeps the rest', async () => {
+      const http = await v2.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'HTTP',
+          IntegrationUri: 'http://127.0.0.1:3000/a',
+          IntegrationMethod: 'PUT',
+          Description: 'backend',
+          RequestParameters: {
+            'integration.request.header.x-a': "'a'",
+            'integration.request.header.x-b': "'b'",
+          },
+          RequestTemplates: { $default: '{"a": 1}' },
+        }),
+      );
+      const id = http.IntegrationId!;
+      const updated = await v2.send(
+        new UpdateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationId: id,
+          IntegrationUri: 'https://backend.example.test/b',
+          TimeoutInMillis: 1000,
+          RequestParameters: {
+            'integration.request.header.x-a': '',
+            'integration.request.header.x-c': "'c'",
+          },
+          RequestTemplates: { $default: '{"b": 2}' },
+        }),
+      );
+      expect(updated).toMatchObject({
+        IntegrationId: id,
+        IntegrationType: 'HTTP',
+        IntegrationUri: 'https://backend.example.test/b',
+        IntegrationMethod: 'PUT',
+        TimeoutInMillis: 1000,
+        Description: 'backend',
+        RequestParameters: {
+          'integration.request.header.x-b': "'b'",
+          'integration.request.header.x-c': "'c'",
+        },
+        RequestTemplates: { $default: '{"b": 2}' },
+      });
+      expect(updated.RequestParameters).not.toHaveProperty(['integration.request.header.x-a']);
+      const read = await v2.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: id }));
+      expect(read).toMatchObject({ IntegrationUri: 'https://backend.example.test/b' });
+
+      const mock = await v2.send(
+        new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: id, IntegrationType: 'MOCK' }),
+      );
+      expect(mock).toMatchObject({ IntegrationType: 'MOCK', TimeoutInMillis: 1000 });
+      expect(mock.IntegrationUri).toBeUndefined();
+      await v2.send(new DeleteIntegrationCommand({ ApiId: apiId, IntegrationId: id }));
+    });
+
+    it('UpdateIntegration checks the result as CreateIntegration does, changing nothing on failure', async () => {
+      const before = await v2.send(
+        new GetIntegrationCommand({ ApiId: apiId, IntegrationId: lambdaId }),
+      );
+      // The function name it keeps is no URL for an HTTP integration.
+      const http = v2.send(
+        new UpdateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationId: lambdaId,
+          IntegrationType: 'HTTP_PROXY',
+        }),
+      );
+      await expect(http).rejects.toBeInstanceOf(BadRequestException);
+      await expect(http).rejects.toThrow(/expected an http:\/\/ or https:\/\/ URL/);
+      const slow = v2.send(
+        new UpdateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationId: lambdaId,
+          TimeoutInMillis: 30000,
+        }),
+      );
+      await expect(slow).rejects.toBeInstanceOf(BadRequestException);
+      await expect(slow).rejects.toThrow(/timeoutInMillis/);
+      const refused: Partial<ConstructorParameters<typeof UpdateIntegrationCommand>[0]>[] = [
+        { IntegrationType: 'VPC' as never },
+        { TimeoutInMillis: 'soon' as never },
+        { PassthroughBehavior: 'ALWAYS' as never },
+        { IntegrationUri: '' },
+      ];
+      for (const input of refused) {
+        await expect(
+          v2.send(
+            new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: lambdaId, ...input }),
+          ),
+        ).rejects.toBeInstanceOf(BadRequestException);
+      }
+      await expect(
+        v2.send(new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: 'nope000' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new UpdateIntegrationCommand({ ApiId: 'nosuchapi0', IntegrationId: lambdaId })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      expect(
+        await v2.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: lambdaId })),
+      ).toEqual({ ...before, $metadata: expect.anything() });
+    });
+
+    it('UpdateRoute changes key, target and settings, keeping its route responses', async () => {
+      const updated = await v2.send(
+        new UpdateRouteCommand({
+          ApiId: apiId,
+          RouteId: sendRouteId,
+          RouteKey: 'send',
+          Target: `integrations/${mockId}`,
+          AuthorizationType: 'aws_iam' as never,
+          ApiKeyRequired: true,
+        }),
+      );
+      expect(updated).toMatchObject({
+        RouteId: sendRouteId,
+        RouteKey: 'send',
+        Target: `integrations/${mockId}`,
+        RouteResponseSelectionExpression: '$default',
+        AuthorizationType: 'AWS_IAM',
+        ApiKeyRequired: true,
+      });
+      const responses = await v2.send(
+        new GetRouteResponsesCommand({ ApiId: apiId, RouteId: sendRouteId }),
+      );
+      expect(responses.Items!.map((r) => r.RouteResponseKey)).toEqual(['$default']);
+      // Its own key is no conflict.
+      const same = await v2.send(
+        new UpdateRouteCommand({ ApiId: apiId, RouteId: sendRouteId, RouteKey: 'send' }),
+      );
+      expect(same.RouteKey).toBe('send');
+      // The integration it targets now is in use.
+      await expect(
+        v2.send(new DeleteIntegrationCommand({ ApiId: apiId, IntegrationId: mockId })),
+      ).rejects.toBeInstanceOf(ConflictException);
+    });
+
+    it('UpdateRoute refuses a key another route has, bad input and unknown ids, changing nothing', async () => {
+      const before = await v2.send(new GetRouteCommand({ ApiId: apiId, RouteId: sendRouteId }));
+      const taken = v2.send(
+        new UpdateRouteCommand({ ApiId: apiId, RouteId: sendRouteId, RouteKey: '$connect' }),
+      );
+      await expect(taken).rejects.toBeInstanceOf(ConflictException);
+      await expect(taken).rejects.toThrow(/Route key already exists for this API: \$connect/);
+      const refused: Partial<ConstructorParameters<typeof UpdateRouteCommand>[0]>[] = [
+        { RouteKey: '$custom' },
+        { RouteKey: '' },
+        { Target: 'integrations/nope000' },
+        { Target: `arn:aws:lambda:us-east-1:123456789012:function:chat` },
+        { RouteResponseSelectionExpression: '$request.body.action' },
+        { AuthorizationType: 'JWT' },
+        { ApiKeyRequired: 'yes' as never },
+      ];
+      for (const input of refused) {
+        await expect(
+          v2.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: sendRouteId, ...input })),
+        ).rejects.toBeInstanceOf(BadRequestException);
+      }
+      await expect(
+        v2.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: 'nope000', RouteKey: 'x' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        v2.send(new UpdateRouteCommand({ ApiId: 'nosuchapi0', RouteId: sendRouteId })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      expect(await v2.send(new GetRouteCommand({ ApiId: apiId, RouteId: sendRouteId }))).toEqual({
+        ...before,
+        $metadata: expect.anything(),
+      });
     });
   });
 });

@@ -16,6 +16,7 @@ import {
   type PassthroughBehavior,
   type RestApi,
   type WebSocketDefinition,
+  type WebSocketRoute,
   type WebSocketSettings,
   webSocketApiDefinition,
 } from '@portico/definitions';
@@ -32,7 +33,7 @@ import { newRestApi, withDefinition } from '../restapis/rest-api.factory';
 export const ROUTE_RESPONSE_SELECTION_EXPRESSION = '$default';
 const PREDEFINED_ROUTE_KEYS: readonly string[] = [CONNECT_ROUTE, DISCONNECT_ROUTE, DEFAULT_ROUTE];
 const PASSTHROUGH_BEHAVIORS: readonly string[] = ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'];
-export const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM'] as const;
+const AUTHORIZATION_TYPES = ['NONE', 'AWS_IAM', 'CUSTOM'] as const;
 const MAX_ROUTE_KEY_LENGTH = 128;
 
 export interface NewWebSocketApi {
@@ -121,6 +122,42 @@ export function checkRouteResponseSelectionExpression(expr: string | undefined):
   }
 }
 
+export interface RouteInput {
+  routeKey?: string;
+  target?: string;
+  routeResponseSelectionExpression?: string;
+  authorizationType?: string;
+  apiKeyRequired?: boolean;
+}
+
+/**
+ * The route members a CreateRoute or UpdateRoute body sets, checked and normalised; members it
+ * leaves out are absent. Whether the target and key fit the API is checked against the API.
+ */
+export function routeFields(input: RouteInput): Partial<WebSocketRoute> {
+  const fields: Partial<WebSocketRoute> = {};
+  if (input.routeKey !== undefined) {
+    checkRouteKey(input.routeKey);
+    fields.routeKey = input.routeKey;
+  }
+  if (input.target !== undefined) fields.integrationId = integrationIdOfTarget(input.target);
+  if (input.routeResponseSelectionExpression !== undefined) {
+    checkRouteResponseSelectionExpression(input.routeResponseSelectionExpression);
+    fields.routeResponseSelectionExpression = input.routeResponseSelectionExpression;
+  }
+  if (input.authorizationType !== undefined) {
+    const authorizationType = input.authorizationType.toUpperCase();
+    if (!(AUTHORIZATION_TYPES as readonly string[]).includes(authorizationType)) {
+      throw new AwsBadRequestException(
+        `Invalid authorizationType: ${input.authorizationType} (expected one of ${AUTHORIZATION_TYPES.join(', ')})`,
+      );
+    }
+    fields.authorizationType = authorizationType;
+  }
+  if (input.apiKeyRequired !== undefined) fields.apiKeyRequired = input.apiKeyRequired;
+  return fields;
+}
+
 export interface IntegrationInput {
   integrationType: string;
   integrationUri?: string;
@@ -194,6 +231,21 @@ export function webSocketIntegration(input: IntegrationInput): Integration {
     contentHandling: contentHandling as Integration['contentHandling'],
     cacheKeyParameters: [],
     responses,
+  };
+}
+
+/** What an integration was built from, so UpdateIntegration can change some of it and rebuild. */
+export function integrationInputOf(integration: Integration): IntegrationInput {
+  return {
+    integrationType: integration.type,
+    integrationUri: integration.uri,
+    integrationMethod: integration.httpMethod,
+    timeoutInMillis: integration.timeoutInMillis,
+    requestParameters: integration.requestParameters,
+    requestTemplates: integration.requestTemplates,
+    passthroughBehavior: integration.passthroughBehavior,
+    contentHandlingStrategy: integration.contentHandling,
+    responseTemplate: integration.responses[0]?.responseTemplates['application/json'],
   };
 }
 

@@ -87,6 +87,10 @@ export const createIntegrationSchema = {
   },
 };
 
+export type UpdateIntegrationBody = Partial<CreateIntegrationBody>;
+
+export const updateIntegrationSchema = updateSchemaOf(createIntegrationSchema);
+
 export interface CreateRouteBody {
   routeKey: string;
   target?: string;
@@ -106,6 +110,10 @@ export const createRouteSchema = {
     apiKeyRequired: { type: 'boolean' },
   },
 };
+
+export type UpdateRouteBody = Partial<CreateRouteBody>;
+
+export const updateRouteSchema = updateSchemaOf(createRouteSchema);
 
 export interface CreateRouteResponseBody {
   routeResponseKey: string;

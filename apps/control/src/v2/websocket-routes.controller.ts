@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import type { QueryParams } from '../common/query';
 import { jsonBody } from '../common/request-body';
 import {
@@ -8,6 +8,10 @@ import {
   type CreateRouteResponseBody,
   createRouteResponseSchema,
   createRouteSchema,
+  type UpdateIntegrationBody,
+  updateIntegrationSchema,
+  type UpdateRouteBody,
+  updateRouteSchema,
 } from './websocket-api.schemas';
 import { v2PageQuery } from './websocket-apis.controller';
 import { WebSocketRoutesService } from './websocket-routes.service';
@@ -34,6 +38,16 @@ export class WebSocketRoutesController {
     return this.routes.getIntegration(apiId, integrationId);
   }
 
+  @Patch('integrations/:integrationId')
+  updateIntegration(
+    @Param('apiId') apiId: string,
+    @Param('integrationId') integrationId: string,
+    @Body() body: unknown,
+  ) {
+    const req = jsonBody<UpdateIntegrationBody>(body, updateIntegrationSchema);
+    return this.routes.updateIntegration(apiId, integrationId, req);
+  }
+
   @Delete('integrations/:integrationId')
   @HttpCode(204)
   async deleteIntegration(
@@ -57,6 +71,16 @@ export class WebSocketRoutesController {
   @Get('routes/:routeId')
   getRoute(@Param('apiId') apiId: string, @Param('routeId') routeId: string) {
     return this.routes.getRoute(apiId, routeId);
+  }
+
+  @Patch('routes/:routeId')
+  updateRoute(
+    @Param('apiId') apiId: string,
+    @Param('routeId') routeId: string,
+    @Body() body: unknown,
+  ) {
+    const req = jsonBody<UpdateRouteBody>(body, updateRouteSchema);
+    return this.routes.updateRoute(apiId, routeId, req);
   }
 
   @Delete('routes/:routeId')

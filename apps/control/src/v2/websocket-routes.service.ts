@@ -14,10 +14,10 @@ import { apiScope } from '../common/locking';
 import { requireApi } from '../common/lookups';
 import { paginate } from '../common/pagination';
 import {
-  AUTHORIZATION_TYPES,
-  checkRouteKey,
-  checkRouteResponseSelectionExpression,
-  integrationIdOfTarget,
+  integrationInputOf,
+  mergeMap,
+  routeFields,
+  targetOf,
   webSocketIntegration,
   webSocketOf,
   withWebSocket,
@@ -26,6 +26,8 @@ import type {
   CreateIntegrationBody,
   CreateRouteBody,
   CreateRouteResponseBody,
+  UpdateIntegrationBody,
+  UpdateRouteBody,
 } from './websocket-api.schemas';
 import {
   integrationShape,
@@ -73,6 +75,37 @@ export class WebSocketRoutesService {
     return integrationShape(findIntegration(await this.read(apiId), integrationId));
   }
 
+  /**
+   * UpdateIntegration: the members given replace the stored ones (request parameters member by
+   * member, "" removing one), and the result is checked exactly as CreateIntegration checks.
+   */
+  async updateIntegration(
+    apiId: string,
+    integrationId: string,
+    req: UpdateIntegrationBody,
+  ): Promise<Shape> {
+    const updated = await this.change(apiId, (ws) => {
+      const current = findIntegration(ws, integrationId);
+      const was = integrationInputOf(current.integration);
+      const integration = webSocketIntegration({
+        ...was,
+        ...req,
+        requestParameters: mergeMap(was.requestParameters ?? {}, req.requestParameters ?? {}),
+      });
+      const entry = {
+        ...current,
+        description: req.description ?? current.description,
+        integration,
+      };
+      return {
+        next: { ...ws, integrations: { ...ws.integrations, [integrationId]: entry } },
+        result: entry,
+      };
+    });
+    this.logger.log({ apiId, integrationId }, 'integration updated');
+    return integrationShape(updated);
+  }
+
   /** A route that targets the integration keeps it: AWS refuses, and so do we. */
   async deleteIntegration(apiId: string, integrationId: string): Promise<void> {
     await this.change(apiId, (ws) => {
@@ -90,37 +123,31 @@ export class WebSocketRoutesService {
   }
 
   async createRoute(apiId: string, req: CreateRouteBody): Promise<Shape> {
-    checkRouteKey(req.routeKey);
-    checkRouteResponseSelectionExpression(req.routeResponseSelectionExpression);
-    const authorizationType = (req.authorizationType ?? 'NONE').toUpperCase();
-    if (!(AUTHORIZATION_TYPES as readonly string[]).includes(authorizationType)) {
-      throw new AwsBadRequestException(
-        `Invalid authorizationType: ${req.authorizationType} (expected one of ${AUTHORIZATION_TYPES.join(', ')})`,
-      );
-    }
-    const integrationId = req.target === undefined ? undefined : integrationIdOfTarget(req.target);
+    const fields = routeFields(req);
     const route = await this.change(apiId, (ws) => {
-      if (integrationId !== undefined && !Object.hasOwn(ws.integrations, integrationId)) {
-        throw new AwsBadRequestException(
-          `Invalid target: ${req.target} (the API has no integration ${integrationId})`,
-        );
-      }
-      if (Object.values(ws.routes).some((r) => r.routeKey === req.routeKey)) {
-        throw new AwsConflictException(`Route key already exists for this API: ${req.routeKey}`);
-      }
       const routeId = unusedId(ws.routes);
-      const created: WebSocketRoute = {
+      const created = placeRoute(ws, {
         routeId,
         routeKey: req.routeKey,
-        integrationId,
-        routeResponseSelectionExpression: req.routeResponseSelectionExpression,
         routeResponses: [],
-        authorizationType,
-        apiKeyRequired: req.apiKeyRequired ?? false,
-      };
+        authorizationType: 'NONE',
+        apiKeyRequired: false,
+        ...fields,
+      });
       return { next: { ...ws, routes: { ...ws.routes, [routeId]: created } }, result: created };
     });
     this.logger.log({ apiId, routeId: route.routeId, routeKey: route.routeKey }, 'route created');
+    return routeShape(route);
+  }
+
+  /** UpdateRoute: the members given replace the stored ones, checked as CreateRoute checks. */
+  async updateRoute(apiId: string, routeId: string, req: UpdateRouteBody): Promise<Shape> {
+    const fields = routeFields(req);
+    const route = await this.change(apiId, (ws) => {
+      const updated = placeRoute(ws, { ...findRoute(ws, routeId), ...fields });
+      return { next: { ...ws, routes: { ...ws.routes, [routeId]: updated } }, result: updated };
+    });
+    this.logger.log({ apiId, routeId, routeKey: route.routeKey }, 'route updated');
     return routeShape(route);
   }
 
@@ -216,6 +243,22 @@ function findIntegration(ws: WebSocketDefinition, integrationId: string) {
     throw new AwsNotFoundException(`Invalid integration identifier specified: ${integrationId}`);
   }
   return found;
+}
+
+/** The route, once its target is an integration of the API and no other route has its key. */
+function placeRoute(ws: WebSocketDefinition, route: WebSocketRoute): WebSocketRoute {
+  const { integrationId, routeKey } = route;
+  if (integrationId !== undefined && !Object.hasOwn(ws.integrations, integrationId)) {
+    throw new AwsBadRequestException(
+      `Invalid target: ${targetOf(integrationId)} (the API has no integration ${integrationId})`,
+    );
+  }
+  if (
+    Object.values(ws.routes).some((r) => r.routeKey === routeKey && r.routeId !== route.routeId)
+  ) {
+    throw new AwsConflictException(`Route key already exists for this API: ${routeKey}`);
+  }
+  return route;
 }
 
 function findRoute(ws: WebSocketDefinition, routeId: string): WebSocketRoute {
