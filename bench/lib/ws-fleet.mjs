@@ -76,9 +76,11 @@ export async function openFleet({ name, url, host, count, concurrency, sources, 
       const index = next++;
       const begun = performance.now();
       try {
+        // One source: the kernel picks the port at connect(), which stays cheap. An explicit
+        // address binds first, and bind() searches the ports in use: it slows as the fleet grows.
         const socket = await connect(url, {
           host,
-          localAddress: sources[index % sources.length],
+          localAddress: sources.length > 1 ? sources[index % sources.length] : undefined,
           timeoutMs,
         });
         recordMs(handshake, performance.now() - begun);
