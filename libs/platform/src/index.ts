@@ -9,3 +9,6 @@ export * from './bootstrap/runtime';
 export * from './bootstrap/ops-server';
 export * from './bootstrap/start-service';
 export * from './timers/periodic';
+export * from './timers/periodic-task';
+export * from './nats/request-server';
+export * from './nats/request-client';

@@ -1,4 +1,5 @@
 import type { ConnectionRecord } from '@portico/contracts';
+import { checkExec } from '@portico/platform';
 import type Redis from 'ioredis';
 
 /**
@@ -166,12 +167,4 @@ export class ConnectionStore {
     if (r.principalId !== undefined) keys.push(`${a}u:${r.stage}:${r.principalId}`);
     return keys;
   }
-}
-
-function checkExec(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error('Redis transaction aborted');
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
 }

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { runPeriodically } from '@portico/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PeriodicTask, type PeriodicSchedule } from '@portico/platform';
 import { CONNECTIONS_CONFIG, type ConnectionsConfig } from '../config';
 import type { ConnectionStore } from './connection-store';
 import { CONNECTION_STORE } from './tokens';
@@ -17,29 +11,26 @@ import { CONNECTION_STORE } from './tokens';
  * misses) a dead edge's connections are gone within 15 s + one sweep.
  */
 @Injectable()
-export class EdgeSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(EdgeSweeper.name);
+export class EdgeSweeper extends PeriodicTask {
+  protected readonly logger = new Logger(EdgeSweeper.name);
   private readonly owner = randomUUID();
-  private stop?: () => void;
 
   constructor(
     @Inject(CONNECTION_STORE) private readonly store: ConnectionStore,
     @Inject(CONNECTIONS_CONFIG) private readonly config: ConnectionsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.stop = runPeriodically(
-      this.config.CONNECTIONS_SWEEP_MS,
-      () => this.sweep(),
-      (err) => this.logger.warn({ err: String(err) }, 'Sweep failed; the next one retries'),
-    );
+  ) {
+    super();
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
+  protected schedule(): PeriodicSchedule {
+    return {
+      intervalMs: this.config.CONNECTIONS_SWEEP_MS,
+      failure: 'Sweep failed; the next one retries',
+    };
   }
 
-  private async sweep(): Promise<void> {
+  /** One sweep, by the replica that holds the lock. */
+  protected async run(): Promise<void> {
     if (!(await this.store.takeSweepLock(this.owner, this.config.CONNECTIONS_SWEEP_MS))) return;
     for (const edgeId of await this.store.deadEdges()) {
       const removed = await this.store.purgeEdge(edgeId);

@@ -19,19 +19,11 @@ import {
   type EdgeHeartbeatReply,
   type ListConnectionsReply,
   type ListConnectionsRequest,
-  type PorticoError,
   type RegisterConnectionRequest,
-  REQUEST_ID_HEADER,
   type UnregisterConnectionRequest,
 } from '@portico/contracts';
-import { NATS_CONNECTION } from '@portico/platform';
-import {
-  ErrorCode,
-  headers as natsHeaders,
-  type MsgHdrs,
-  type NatsConnection,
-  NatsError,
-} from 'nats';
+import { callService, encodeJson, type Failure, NATS_CONNECTION } from '@portico/platform';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from 'nats';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 
 /**
@@ -51,11 +43,11 @@ export class ConnectionsClient {
   }
 
   register(record: RegisterConnectionRequest, requestId?: string): Promise<ConnectionsReply> {
-    return this.call(CONNECTIONS_REGISTER, encode(record), requestId);
+    return this.call(CONNECTIONS_REGISTER, encodeJson(record), requestId);
   }
 
   unregister(req: UnregisterConnectionRequest): Promise<ConnectionsReply> {
-    return this.call(CONNECTIONS_UNREGISTER, encode(req));
+    return this.call(CONNECTIONS_UNREGISTER, encodeJson(req));
   }
 
   command(
@@ -69,7 +61,7 @@ export class ConnectionsClient {
   }
 
   list(req: ListConnectionsRequest, requestId: string): Promise<ListConnectionsReply> {
-    return this.call(CONNECTIONS_LIST, encode(req), requestId);
+    return this.call(CONNECTIONS_LIST, encodeJson(req), requestId);
   }
 
   publish(meta: ChannelPublish, data: Uint8Array, requestId: string): Promise<ChannelPublishReply> {
@@ -79,49 +71,24 @@ export class ConnectionsClient {
   }
 
   membership(req: ChannelMembershipRequest, requestId?: string): Promise<ConnectionsReply> {
-    return this.call(CONNECTIONS_CHANNEL_MEMBERSHIP, encode(req), requestId);
+    return this.call(CONNECTIONS_CHANNEL_MEMBERSHIP, encodeJson(req), requestId);
   }
 
-  heartbeat(beat: EdgeHeartbeat): Promise<EdgeHeartbeatReply | { ok: false; error: PorticoError }> {
-    return this.call(CONNECTIONS_EDGE_HEARTBEAT, encode(beat));
+  heartbeat(beat: EdgeHeartbeat): Promise<EdgeHeartbeatReply | Failure> {
+    return this.call(CONNECTIONS_EDGE_HEARTBEAT, encodeJson(beat));
   }
 
-  private async call<T extends { ok: boolean }>(
+  private call<T extends { ok: boolean }>(
     subject: string,
     payload: Uint8Array,
     requestId?: string,
-    h: MsgHdrs = natsHeaders(),
-  ): Promise<T | { ok: false; error: PorticoError }> {
-    if (!this.nc || this.nc.isClosed()) return failure('Unavailable', 'No NATS connection');
-    if (requestId) h.set(REQUEST_ID_HEADER, requestId);
-    try {
-      const reply = await this.nc.request(subject, payload, { timeout: this.timeout, headers: h });
-      const parsed = JSON.parse(reply.string()) as unknown;
-      if (parsed === null || typeof parsed !== 'object' || !('ok' in parsed)) {
-        return failure('Internal', `Malformed reply on ${subject}`);
-      }
-      return parsed as T;
-    } catch (err) {
-      if (err instanceof NatsError) {
-        if (err.code === ErrorCode.NoResponders) {
-          return failure('Unavailable', 'The connections service is not running');
-        }
-        if (err.code === ErrorCode.Timeout) {
-          return failure(
-            'Unavailable',
-            `The connections service did not answer in ${this.timeout} ms`,
-          );
-        }
-      }
-      return failure('Unavailable', err instanceof Error ? err.message : String(err));
-    }
+    headers?: MsgHdrs,
+  ): Promise<T | Failure> {
+    return callService<T>(this.nc ?? undefined, subject, payload, {
+      timeoutMs: this.timeout,
+      service: 'the connections service',
+      requestId,
+      headers,
+    });
   }
-}
-
-function encode(value: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(value));
-}
-
-function failure(code: PorticoError['code'], message: string): { ok: false; error: PorticoError } {
-  return { ok: false, error: { code, message } };
 }

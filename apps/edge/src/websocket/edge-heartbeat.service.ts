@@ -1,11 +1,5 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { runPeriodically } from '@portico/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PeriodicTask, type PeriodicSchedule } from '@portico/platform';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { ConnectionsClient } from './connections-client';
 import { describe } from './edge-commands.service';
@@ -21,34 +15,31 @@ export const MISSED_BEATS = 3;
  * edge registers every socket it holds again.
  */
 @Injectable()
-export class EdgeHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(EdgeHeartbeat.name);
-  private stop?: () => void;
+export class EdgeHeartbeat extends PeriodicTask {
+  protected readonly logger = new Logger(EdgeHeartbeat.name);
 
   constructor(
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     private readonly connections: ConnectionsClient,
     private readonly live: LiveConnections,
-  ) {}
+  ) {
+    super();
+  }
 
   private get ttlMs(): number {
     return this.config.EDGE_HEARTBEAT_MS * MISSED_BEATS;
   }
 
-  onApplicationBootstrap(): void {
-    this.stop = runPeriodically(
-      this.config.EDGE_HEARTBEAT_MS,
-      () => this.beat(),
-      (err) => this.logger.warn({ err: String(err) }, 'Heartbeat failed'),
-      { immediately: true },
-    );
+  protected schedule(): PeriodicSchedule {
+    return {
+      intervalMs: this.config.EDGE_HEARTBEAT_MS,
+      immediately: true,
+      failure: 'Heartbeat failed',
+    };
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
-  }
-
-  private async beat(): Promise<void> {
+  /** One beat. */
+  protected async run(): Promise<void> {
     const reply = await this.connections.heartbeat({
       edgeId: this.config.EDGE_ID,
       connections: this.live.size,

@@ -8,7 +8,9 @@ export type PorticoErrorCode =
   | 'Internal'
   /** A WebSocket connection that is closed or never existed (AWS's 410 GoneException). */
   | 'Gone'
-  | 'PayloadTooLarge';
+  | 'PayloadTooLarge'
+  /** A write that clashes with what exists (an API key value already in use). */
+  | 'Conflict';
 
 export interface PorticoError {
   code: PorticoErrorCode;

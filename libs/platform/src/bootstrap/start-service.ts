@@ -54,3 +54,37 @@ export async function startService(opts: StartServiceOptions): Promise<RunningSe
     throw err;
   }
 }
+
+export interface StartWorkerOptions {
+  runtime: ServiceRuntime;
+  /** The app's root module, built with its config and the runtime. */
+  module: DynamicModule;
+  opsHost: string;
+  opsPort: number;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * A service without a data port (NATS is how it is reached): the Nest application context and
+ * its ops server. Boot fails (and cleans up) if any step fails, as startService does.
+ */
+export async function startWorker(opts: StartWorkerOptions): Promise<ServiceHandle> {
+  const { runtime } = opts;
+  try {
+    const app = await NestFactory.createApplicationContext(opts.module, {
+      bufferLogs: true,
+      abortOnError: false,
+    });
+    app.useLogger(app.get(Logger));
+    app.flushLogs();
+    await app.init();
+    const ops = await openOps(runtime, opts.opsHost, opts.opsPort);
+    runtime.logger.info({ opsPort: ops.port }, 'listening');
+    // ServiceHandle only closes the app: an application context is enough.
+    return new ServiceHandle(app as INestApplication, runtime, ops, opts.shutdownTimeoutMs);
+  } catch (err) {
+    await runtime.nats?.close().catch(() => undefined);
+    runtime.redis?.disconnect();
+    throw err;
+  }
+}

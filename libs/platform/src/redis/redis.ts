@@ -31,6 +31,15 @@ export async function connectRedis(opts: RedisOptions, logger: PinoLogger): Prom
   return redis;
 }
 
+/** The values of a MULTI's replies; throws the first command's error, or when it aborted. */
+export function checkExec(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('Redis transaction aborted');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
 export function redisIsReady(redis: Redis): boolean {
   return redis.status === 'ready';
 }
