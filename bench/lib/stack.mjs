@@ -37,8 +37,10 @@ const SERVICES = {
   'portico-mock': ['control', 'edge'],
   'portico-passthrough-10k': ['upstream', 'control', 'edge'],
 };
-/** Every WebSocket scenario needs the same processes. */
+/** Every WebSocket scenario needs the same processes (ws-idle its own edge, too). */
 const WS_SERVICES = ['fn-ws', 'connections', 'control', 'edge'];
+/** Messages the WebSocket function runner handles at once. */
+const WS_FUNCTION_CONCURRENCY = 512;
 
 /** Where each Portico target is served: API and path, called host-style. */
 const PORTICO_ROUTES = {
@@ -168,7 +170,7 @@ export async function startStack({
     name,
     status: selected.has(name) ? 'pending' : 'skipped',
     reason: selected.has(name) ? undefined : 'not selected (--only)',
-    services: WS_SERVICES,
+    services: name === 'ws-idle' ? [...WS_SERVICES, 'edge-idle'] : WS_SERVICES,
   }));
   const byName = (name) => [...targets, ...scenarios].find((t) => t.name === name);
   const pending = (names) => names.map(byName).filter((t) => t.status === 'pending');
@@ -235,9 +237,8 @@ export async function startStack({
     mkdirSync(configDir, { recursive: true });
     const config = writeBenchConfig(configDir, { upstream: upstreamOrigin });
     startup.apis = config.apis;
-    const [control, controlOps, edge, edgeOps, fnOps, fnWsOps, connectionsOps] = await Promise.all(
-      Array.from({ length: 7 }, () => freePort()),
-    );
+    const [control, controlOps, edge, edgeOps, fnOps, fnWsOps, connectionsOps, idle, idleOps] =
+      await Promise.all(Array.from({ length: 9 }, () => freePort()));
     // The variables scripts/start.mjs sets, plus a key prefix of this run's own and the domain
     // the Host headers below are built on (whatever PORTICO_DOMAIN the shell has).
     const common = {
@@ -266,7 +267,15 @@ export async function startStack({
       const fnWs = node(
         'fn-ws',
         ENTRIES.functions,
-        [join(root, 'bench/functions/websocket.mjs'), '--name', WS_FUNCTION_NAME],
+        // The echo handler does no work: the runner's default of 32 at once would shed
+        // messages whenever a stall lets more than 32 pile up at 5,000 msg/s.
+        [
+          join(root, 'bench/functions/websocket.mjs'),
+          '--name',
+          WS_FUNCTION_NAME,
+          '--concurrency',
+          String(WS_FUNCTION_CONCURRENCY),
+        ],
         { ...common, FN_OPS_HOST: HOST, FN_OPS_PORT: String(fnWsOps) },
       );
       const connections = node('connections', ENTRIES.connections, [], {
@@ -326,6 +335,28 @@ export async function startStack({
         opsUrl: `http://${HOST}:${edgeOps}`,
       };
       await waitForWebSocket(result.webSocket, { timeoutMs: 60_000, entry: edgeEntry });
+      if (byName('ws-idle').status === 'pending') {
+        // Idle connections go to an edge of their own: one that served the HTTP targets has a
+        // heap full of garbage, and collecting it while the connections open hides their cost.
+        const idleEntry = node('edge-idle', ENTRIES.edge, [], {
+          ...common,
+          EDGE_HOST: HOST,
+          EDGE_PORT: String(idle),
+          EDGE_OPS_PORT: String(idleOps),
+        });
+        await waitForHttp(`http://${HOST}:${idleOps}/readyz`, {
+          timeoutMs: 60_000,
+          entry: idleEntry,
+        });
+        result.webSocket.idle = {
+          url: `ws://${HOST}:${idle}/${STAGE}`,
+          opsUrl: `http://${HOST}:${idleOps}`,
+        };
+        await waitForWebSocket(
+          { url: result.webSocket.idle.url, host: result.webSocket.host },
+          { timeoutMs: 60_000, entry: idleEntry },
+        );
+      }
       for (const s of pending(WS_SCENARIOS)) s.status = 'ready';
     }
     startup.edgeServingMs = Date.now() - edgeStarted;

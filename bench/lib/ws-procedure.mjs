@@ -5,8 +5,8 @@
 //   ws-post     POST @connections/{id} to connections held by the edge (edge → connections
 //               service → the edge that holds the socket), closed model, every push counted
 //   ws-channel  POST @channels/{topic} to a channel every member of which must get each message
-//   ws-idle     as many idle connections as the open-files limit allows, held by one edge, and
-//               the edge's memory per connection
+//   ws-idle     as many idle connections as the open-files limit allows, held by an edge that
+//               serves nothing else, and that edge's memory per connection
 import { readFileSync } from 'node:fs';
 import { count, kib, ms } from './format.mjs';
 import { STAGE } from './definitions.mjs';
@@ -216,17 +216,17 @@ export async function runWebSocketProcedure({
         { length: Math.ceil(size / PER_SOURCE) },
         (_, i) => `127.0.0.${i + 1}`,
       );
-      const connectionsNow = async () => (await memoryOf(ws.opsUrl)).webSocketConnections;
-      await wait(1_000);
-      const before = await memoryOf(ws.opsUrl);
-      const held = await withFleet('idle', { size, sources }, async (opened) => {
+      const { url, opsUrl } = ws.idle;
+      const connectionsNow = async () => (await memoryOf(opsUrl)).webSocketConnections;
+      const before = await memoryOf(opsUrl);
+      const held = await withFleet('idle', { url, size, sources }, async (opened) => {
         await until(
           async () => (await connectionsNow()) >= before.webSocketConnections + opened.opened,
           SETTLE_MS,
         );
         // Let the handshakes' garbage go before memory is read.
         await wait(2_000);
-        return { ...opened, after: await memoryOf(ws.opsUrl) };
+        return { ...opened, after: await memoryOf(opsUrl) };
       });
       const closedAt = Date.now();
       const drained = await until(
