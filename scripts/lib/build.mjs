@@ -9,6 +9,7 @@ export const ENTRIES = {
   edge: 'apps/edge/dist/main.js',
   control: 'apps/control/dist/main.js',
   connections: 'apps/connections/dist/main.js',
+  auth: 'apps/auth/dist/main.js',
   functions: 'libs/functions/dist/cli.js',
 };
 

@@ -6,3 +6,4 @@ export * from './functions/invoke';
 export * from './connections/connection';
 export * from './connections/channel';
 export * from './connections/edge';
+export * from './auth/api-key';

@@ -1,0 +1,49 @@
+import {
+  commonEnvProperties,
+  type CommonEnv,
+  ConfigError,
+  type EnvSchema,
+  loadEnv,
+} from '@portico/platform';
+
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+
+/** The secret's decoded size: HKDF derives the lookup and encryption keys from it. */
+export const SECRET_KEY_BYTES = 32;
+
+const schema: EnvSchema = {
+  type: 'object',
+  properties: {
+    ...commonEnvProperties,
+    AUTH_OPS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9084 },
+    /**
+     * 32 random bytes, base64: the keyed hash API keys are found by and the key they are
+     * encrypted with derive from it. Every replica needs the same one; losing it loses every
+     * key's value. `openssl rand -base64 32` makes one.
+     */
+    AUTH_SECRET_KEY: { type: 'string', minLength: 1 },
+    /** How often the store's revision is announced to edges (a lost event's upper bound). */
+    AUTH_REVISION_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+  },
+  required: ['AUTH_SECRET_KEY'],
+};
+
+export interface AuthConfig extends CommonEnv {
+  AUTH_OPS_PORT: number;
+  AUTH_SECRET_KEY: string;
+  AUTH_REVISION_INTERVAL_MS: number;
+}
+
+/** Validates the environment; a bad value throws a ConfigError naming the variable. */
+export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const config = loadEnv<AuthConfig>(schema, env);
+  const bytes = Buffer.from(config.AUTH_SECRET_KEY, 'base64');
+  // Buffer.from ignores what is not base64: re-encoding tells a real 32-byte key from noise.
+  if (bytes.length !== SECRET_KEY_BYTES || bytes.toString('base64') !== config.AUTH_SECRET_KEY) {
+    throw new ConfigError(
+      'AUTH_SECRET_KEY',
+      `must be ${SECRET_KEY_BYTES} bytes in base64 (openssl rand -base64 32)`,
+    );
+  }
+  return config;
+}

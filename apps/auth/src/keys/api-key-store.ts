@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { ApiKeyRecord } from '@portico/contracts';
+import { checkExec } from '@portico/platform';
+import type Redis from 'ioredis';
+
+/** A key as Redis holds it: the record, the keyed hash of its value and the sealed value. */
+export interface StoredApiKey extends ApiKeyRecord {
+  digest: string;
+  box: string;
+}
+
+/**
+ * Writes one key and its index entry unless another key has that value: KEYS[1] the record,
+ * KEYS[2] the index entry (digest → id), KEYS[3] the listing, KEYS[4] the revision,
+ * KEYS[5] the index entry of the value the key had before (or the same as KEYS[2]);
+ * ARGV: id, JSON, createdDate, revision. Returns 0 when the value belongs to another key.
+ */
+const PUT = `
+local owner = redis.call('GET', KEYS[2])
+if owner and owner ~= ARGV[1] then return 0 end
+if KEYS[5] ~= KEYS[2] then redis.call('DEL', KEYS[5]) end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[4])
+return 1
+`;
+
+/**
+ * API keys in Redis, all under the `{auth}` hash tag (one slot on Redis Cluster, so every
+ * change is atomic with its index and the revision):
+ * - `{auth}:ak:<id>` the key (JSON: record, digest, sealed value);
+ * - `{auth}:akd:<digest>` the id of the key with that value's keyed hash;
+ * - `{auth}:aks` every id, scored by creation time, for listing;
+ * - `{auth}:revision` a new random value on every change, announced to edges.
+ */
+export class ApiKeyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private get k(): string {
+    return `${this.prefix}{auth}:`;
+  }
+
+  async get(id: string): Promise<StoredApiKey | undefined> {
+    const raw = await this.redis.get(`${this.k}ak:${id}`);
+    return raw === null ? undefined : (JSON.parse(raw) as StoredApiKey);
+  }
+
+  /** The key whose value has this keyed hash. */
+  async byDigest(digest: string): Promise<StoredApiKey | undefined> {
+    const id = await this.redis.get(`${this.k}akd:${digest}`);
+    return id === null ? undefined : this.get(id);
+  }
+
+  /** Every key, oldest first. */
+  async all(): Promise<StoredApiKey[]> {
+    const ids = await this.redis.zrange(`${this.k}aks`, 0, -1);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(...ids.map((id) => `${this.k}ak:${id}`));
+    return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as StoredApiKey]));
+  }
+
+  /**
+   * Writes a key (new, or replacing `previous`); false, with nothing written, when another key
+   * has its value.
+   */
+  async put(key: StoredApiKey, previous?: StoredApiKey): Promise<boolean> {
+    const k = this.k;
+    const written = await this.redis.eval(
+      PUT,
+      5,
+      `${k}ak:${key.id}`,
+      `${k}akd:${key.digest}`,
+      `${k}aks`,
+      `${k}revision`,
+      `${k}akd:${(previous ?? key).digest}`,
+      key.id,
+      JSON.stringify(key),
+      String(key.createdDate),
+      randomUUID(),
+    );
+    return written === 1;
+  }
+
+  /** Writes many keys at once (an import), each new or replacing the key with its value. */
+  async putMany(keys: StoredApiKey[]): Promise<void> {
+    const k = this.k;
+    const tx = this.redis.multi();
+    for (const key of keys) {
+      tx.set(`${k}ak:${key.id}`, JSON.stringify(key))
+        .set(`${k}akd:${key.digest}`, key.id)
+        .zadd(`${k}aks`, key.createdDate, key.id);
+    }
+    tx.set(`${k}revision`, randomUUID());
+    checkExec(await tx.exec());
+  }
+
+  async delete(key: StoredApiKey): Promise<void> {
+    const k = this.k;
+    checkExec(
+      await this.redis
+        .multi()
+        .del(`${k}ak:${key.id}`, `${k}akd:${key.digest}`)
+        .zrem(`${k}aks`, key.id)
+        .set(`${k}revision`, randomUUID())
+        .exec(),
+    );
+  }
+
+  /** The revision of the store: moves with every change; empty before the first. */
+  async revision(): Promise<string> {
+    return (await this.redis.get(`${this.k}revision`)) ?? '';
+  }
+}

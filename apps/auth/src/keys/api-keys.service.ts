@@ -1,0 +1,212 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  API_KEY_MAX_LENGTH,
+  API_KEY_MIN_LENGTH,
+  type ApiKeyView,
+  type CreateApiKeyRequest,
+  type DeleteApiKeyRequest,
+  type GetApiKeyRequest,
+  type ImportApiKeysRequest,
+  type ListApiKeysRequest,
+  type NewApiKey,
+  type UpdateApiKeyRequest,
+  type VerifiedApiKey,
+} from '@portico/contracts';
+import { ServiceError } from '@portico/platform';
+import type { StoredApiKey } from './api-key-store';
+import { ApiKeyStore } from './api-key-store';
+import { ApiKeyEvents } from './api-key-events';
+import { SecretBox } from './secret-box';
+import { API_KEY_STORE } from './tokens';
+
+/** Characters of a generated value: 40 from [A-Za-z0-9], as AWS generates them. */
+const GENERATED_LENGTH = 40;
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Key ids: 10 lower-case letters and digits, as AWS's. */
+const ID_LENGTH = 10;
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * API keys: created, read, listed, changed, deleted and imported for control, verified for
+ * edges. Values are kept sealed and found by their keyed hash; a verify compares the hash it
+ * computed with the stored one in constant time. Every change is announced to edges.
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @Inject(API_KEY_STORE) private readonly store: ApiKeyStore,
+    private readonly box: SecretBox,
+    private readonly events: ApiKeyEvents,
+  ) {}
+
+  /** The key a value belongs to (absent when none does), for an edge to admit a request. */
+  async verify(value: unknown): Promise<{ key?: VerifiedApiKey }> {
+    if (typeof value !== 'string' || !validLength(value)) return {};
+    const digest = this.box.digest(value);
+    const key = await this.store.byDigest(digest);
+    if (!key || !sameDigest(key.digest, digest)) return {};
+    return { key: { id: key.id, enabled: key.enabled } };
+  }
+
+  async create(req: CreateApiKeyRequest): Promise<{ apiKey: ApiKeyView }> {
+    const now = Date.now();
+    const value = req.value ?? generate(ALPHANUMERIC, GENERATED_LENGTH);
+    checkValue(value);
+    const key = this.stored(value, req, { id: generate(ID_ALPHABET, ID_LENGTH), now });
+    if (!(await this.store.put(key))) {
+      throw new ServiceError('Conflict', 'API Key already exists');
+    }
+    this.events.changed(key.id, 'created');
+    return { apiKey: this.view(key, true) };
+  }
+
+  async get(req: GetApiKeyRequest): Promise<{ apiKey: ApiKeyView }> {
+    return { apiKey: this.view(await this.existing(req.id), req.includeValue === true) };
+  }
+
+  async list(req: ListApiKeysRequest): Promise<{ items: ApiKeyView[]; position?: string }> {
+    const offset = positionOffset(req.position);
+    const matching = (await this.store.all()).filter(
+      (key) =>
+        (req.nameQuery === undefined || key.name.startsWith(req.nameQuery)) &&
+        (req.customerId === undefined || key.customerId === req.customerId),
+    );
+    const page = matching.slice(offset, offset + req.limit);
+    const next = offset + page.length;
+    return {
+      items: page.map((key) => this.view(key, req.includeValues === true)),
+      position:
+        next < matching.length ? Buffer.from(String(next)).toString('base64url') : undefined,
+    };
+  }
+
+  async update(req: UpdateApiKeyRequest): Promise<{ apiKey: ApiKeyView }> {
+    const previous = await this.existing(req.id);
+    const stageKeys = new Set(previous.stageKeys);
+    for (const stageKey of req.addStageKeys ?? []) stageKeys.add(stageKey);
+    for (const stageKey of req.removeStageKeys ?? []) stageKeys.delete(stageKey);
+    const key: StoredApiKey = {
+      ...previous,
+      ...definedOf({
+        name: req.name,
+        description: req.description,
+        enabled: req.enabled,
+        customerId: req.customerId,
+      }),
+      stageKeys: [...stageKeys],
+      lastUpdatedDate: Date.now(),
+    };
+    await this.store.put(key, previous);
+    this.events.changed(key.id, 'updated');
+    return { apiKey: this.view(key, false) };
+  }
+
+  async delete(req: DeleteApiKeyRequest): Promise<object> {
+    const key = await this.existing(req.id);
+    await this.store.delete(key);
+    this.events.changed(key.id, 'deleted');
+    return {};
+  }
+
+  /**
+   * Creates the keys, all or none; a value some key has already replaces that key's fields and
+   * keeps its id (AWS's import overwrites).
+   */
+  async import(req: ImportApiKeysRequest): Promise<{ ids: string[] }> {
+    if (!Array.isArray(req.keys)) throw new ServiceError('BadRequest', 'keys must be a list');
+    const now = Date.now();
+    const keys: Array<{ key: StoredApiKey; change: 'created' | 'updated' }> = [];
+    const byDigest = new Map<string, StoredApiKey>();
+    for (const entry of req.keys) {
+      checkValue(entry.value);
+      const digest = this.box.digest(entry.value);
+      const previous = byDigest.get(digest) ?? (await this.store.byDigest(digest));
+      const key = this.stored(entry.value, entry, {
+        id: previous?.id ?? generate(ID_ALPHABET, ID_LENGTH),
+        now,
+        createdDate: previous?.createdDate,
+      });
+      byDigest.set(digest, key);
+      keys.push({ key, change: previous ? 'updated' : 'created' });
+    }
+    await this.store.putMany(keys.map(({ key }) => key));
+    for (const { key, change } of keys) this.events.changed(key.id, change);
+    return { ids: keys.map(({ key }) => key.id) };
+  }
+
+  private async existing(id: unknown): Promise<StoredApiKey> {
+    const key = typeof id === 'string' && id !== '' ? await this.store.get(id) : undefined;
+    if (!key) throw new ServiceError('NotFound', 'Invalid API Key identifier specified');
+    return key;
+  }
+
+  private stored(
+    value: string,
+    fields: NewApiKey,
+    at: { id: string; now: number; createdDate?: number },
+  ): StoredApiKey {
+    return {
+      id: at.id,
+      name: fields.name ?? at.id,
+      ...definedOf({ description: fields.description, customerId: fields.customerId }),
+      enabled: fields.enabled ?? false,
+      stageKeys: fields.stageKeys ?? [],
+      tags: fields.tags ?? {},
+      createdDate: at.createdDate ?? at.now,
+      lastUpdatedDate: at.now,
+      digest: this.box.digest(value),
+      box: this.box.seal(value),
+    };
+  }
+
+  private view(key: StoredApiKey, withValue: boolean): ApiKeyView {
+    const { digest: _digest, box, ...record } = key;
+    return withValue ? { ...record, value: this.box.open(box) } : record;
+  }
+}
+
+function validLength(value: string): boolean {
+  return value.length >= API_KEY_MIN_LENGTH && value.length <= API_KEY_MAX_LENGTH;
+}
+
+function checkValue(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !validLength(value) || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new ServiceError(
+      'BadRequest',
+      `API Key value must be ${API_KEY_MIN_LENGTH} to ${API_KEY_MAX_LENGTH} printable ASCII characters`,
+    );
+  }
+}
+
+function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** `length` characters of `alphabet`, uniformly (rejection sampling, no modulo bias). */
+function generate(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
+}
+
+function positionOffset(position: string | undefined): number {
+  if (position === undefined) return 0;
+  const decoded = Buffer.from(position, 'base64url').toString();
+  if (!/^[0-9]{1,9}$/.test(decoded)) throw new ServiceError('BadRequest', 'Invalid position');
+  return Number(decoded);
+}
+
+/** The object without its undefined members, for spreading over another. */
+function definedOf<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AUTH_APIKEY_CREATE,
+  AUTH_APIKEY_DELETE,
+  AUTH_APIKEY_GET,
+  AUTH_APIKEY_IMPORT,
+  AUTH_APIKEY_LIST,
+  AUTH_APIKEY_UPDATE,
+  AUTH_APIKEY_VERIFY,
+  AUTH_QUEUE_GROUP,
+  type VerifyApiKeyRequest,
+} from '@portico/contracts';
+import { jsonOf, type RequestHandler, RequestTransport } from '@portico/platform';
+import { ApiKeysService } from './api-keys.service';
+
+/** The auth service's NATS subjects, served as the `portico-auth` queue group. */
+@Injectable()
+export class AuthTransport extends RequestTransport {
+  protected readonly queue = AUTH_QUEUE_GROUP;
+
+  constructor(private readonly keys: ApiKeysService) {
+    super();
+  }
+
+  protected routes(): Record<string, RequestHandler> {
+    const ok =
+      <T>(call: (req: T) => Promise<object>): RequestHandler =>
+      async (msg) => ({ ok: true, ...(await call(jsonOf<T>(msg))) });
+    const keys = this.keys;
+    return {
+      [AUTH_APIKEY_VERIFY]: ok((req: VerifyApiKeyRequest) => keys.verify(req.value)),
+      [AUTH_APIKEY_CREATE]: ok(keys.create.bind(keys)),
+      [AUTH_APIKEY_GET]: ok(keys.get.bind(keys)),
+      [AUTH_APIKEY_LIST]: ok(keys.list.bind(keys)),
+      [AUTH_APIKEY_UPDATE]: ok(keys.update.bind(keys)),
+      [AUTH_APIKEY_DELETE]: ok(keys.delete.bind(keys)),
+      [AUTH_APIKEY_IMPORT]: ok(keys.import.bind(keys)),
+    };
+  }
+}

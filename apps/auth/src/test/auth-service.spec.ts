@@ -1,0 +1,200 @@
+import {
+  AUTH_APIKEY_CHANGED,
+  AUTH_APIKEY_CREATE,
+  AUTH_APIKEY_DELETE,
+  AUTH_APIKEY_IMPORT,
+  AUTH_APIKEY_LIST,
+  AUTH_APIKEY_UPDATE,
+  AUTH_APIKEY_VERIFY,
+  AUTH_REVISION,
+} from '@portico/contracts';
+import { ConfigError, type ServiceHandle } from '@portico/platform';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import Redis from 'ioredis';
+import { connect, type NatsConnection } from 'nats';
+import { bootstrap } from '../bootstrap';
+import { loadAuthConfig } from '../config';
+import { SecretBox } from '../keys/secret-box';
+
+const SECRET = Buffer.alloc(32, 1).toString('base64');
+
+describe('AUTH_SECRET_KEY', () => {
+  it('is required, and must be 32 bytes of base64', () => {
+    for (const value of [
+      undefined,
+      'c2hvcnQ=',
+      Buffer.alloc(33).toString('base64'),
+      '!'.repeat(44),
+    ]) {
+      expect(() => loadAuthConfig({ AUTH_SECRET_KEY: value })).toThrow(ConfigError);
+      expect(() => loadAuthConfig({ AUTH_SECRET_KEY: value })).toThrow(/AUTH_SECRET_KEY/);
+    }
+    expect(loadAuthConfig({ AUTH_SECRET_KEY: SECRET }).AUTH_SECRET_KEY).toBe(SECRET);
+  });
+});
+
+describe('SecretBox', () => {
+  const box = new SecretBox(Buffer.from(SECRET, 'base64'));
+
+  it('opens what it sealed, and seals the same value differently each time', () => {
+    const value = 'k'.repeat(40);
+    const a = box.seal(value);
+    expect(box.open(a)).toBe(value);
+    expect(box.seal(value)).not.toBe(a);
+    expect(a).not.toContain(value);
+  });
+
+  it('refuses a box altered in any part, or sealed with another secret', () => {
+    const sealed = box.seal('k'.repeat(40));
+    const parts = sealed.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const altered = [...parts];
+      const part = altered[i]!;
+      altered[i] = (part[0] === 'A' ? 'B' : 'A') + part.slice(1);
+      expect(() => box.open(altered.join('.'))).toThrow();
+    }
+    expect(() => box.open('v2.a.b.c')).toThrow(/Not a sealed/);
+    const other = new SecretBox(Buffer.alloc(32, 2));
+    expect(() => other.open(sealed)).toThrow();
+  });
+
+  it('hashes a value the same way every time, and differently under another secret', () => {
+    const other = new SecretBox(Buffer.alloc(32, 2));
+    expect(box.digest('value')).toBe(box.digest('value'));
+    expect(box.digest('value')).not.toBe(box.digest('other'));
+    expect(other.digest('value')).not.toBe(box.digest('value'));
+  });
+});
+
+/** The auth service over real NATS and Redis: what edges and control see on its subjects. */
+describe('the auth service', () => {
+  let infra: TestInfra;
+  let service: ServiceHandle;
+  let nc: NatsConnection;
+  let redis: Redis;
+  const events: Array<{ subject: string; data: Record<string, unknown> }> = [];
+
+  const call = async (subject: string, body: unknown): Promise<Record<string, unknown>> => {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const reply = await nc.request(subject, Buffer.from(payload), { timeout: 5_000 });
+    return JSON.parse(reply.string()) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    redis = new Redis(infra.redisUrl);
+    nc = await connect({ servers: infra.natsUrl });
+    for (const subject of [AUTH_APIKEY_CHANGED, AUTH_REVISION]) {
+      nc.subscribe(subject, {
+        callback: (_err, msg) => events.push({ subject, data: JSON.parse(msg.string()) }),
+      });
+    }
+    service = await bootstrap({
+      NATS_URL: infra.natsUrl,
+      REDIS_URL: infra.redisUrl,
+      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
+      LOG_LEVEL: 'silent',
+      OPS_HOST: '127.0.0.1',
+      AUTH_OPS_PORT: '0',
+      AUTH_SECRET_KEY: SECRET,
+      AUTH_REVISION_INTERVAL_MS: '100',
+    });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await nc?.close();
+    redis?.disconnect();
+    await infra?.stop();
+  });
+
+  it('verifies a value: the key it names, or none', async () => {
+    const created = (await call(AUTH_APIKEY_CREATE, { name: 'a', enabled: true })) as {
+      ok: true;
+      apiKey: { id: string; value: string };
+    };
+    expect(created.ok).toBe(true);
+    expect(await call(AUTH_APIKEY_VERIFY, { value: created.apiKey.value })).toEqual({
+      ok: true,
+      key: { id: created.apiKey.id, enabled: true },
+    });
+    expect(await call(AUTH_APIKEY_VERIFY, { value: 'n'.repeat(40) })).toEqual({ ok: true });
+    // Values of an impossible length are never looked up.
+    expect(await call(AUTH_APIKEY_VERIFY, { value: 'short' })).toEqual({ ok: true });
+    expect(await call(AUTH_APIKEY_VERIFY, { value: 42 })).toEqual({ ok: true });
+  });
+
+  it('answers a malformed request BadRequest and keeps serving', async () => {
+    expect(await call(AUTH_APIKEY_VERIFY, 'not json')).toMatchObject({
+      ok: false,
+      error: { code: 'BadRequest' },
+    });
+    expect(await call(AUTH_APIKEY_UPDATE, { name: 'no id' })).toMatchObject({
+      ok: false,
+      error: { code: 'NotFound' },
+    });
+    expect(await call(AUTH_APIKEY_LIST, { limit: 5, position: '!!' })).toMatchObject({
+      ok: false,
+      error: { code: 'BadRequest' },
+    });
+  });
+
+  it('announces every change, and its revision, to edges', async () => {
+    const created = (await call(AUTH_APIKEY_CREATE, { name: 'evented' })) as {
+      apiKey: { id: string };
+    };
+    const id = created.apiKey.id;
+    const revisionBefore = await redis.get(`${infra.redisKeyPrefix}{auth}:revision`);
+    await call(AUTH_APIKEY_UPDATE, { id, enabled: true });
+    await call(AUTH_APIKEY_DELETE, { id });
+    await eventually(() =>
+      expect(
+        events.filter((e) => e.subject === AUTH_APIKEY_CHANGED && e.data.apiKeyId === id),
+      ).toEqual([
+        { subject: AUTH_APIKEY_CHANGED, data: { apiKeyId: id, change: 'created' } },
+        { subject: AUTH_APIKEY_CHANGED, data: { apiKeyId: id, change: 'updated' } },
+        { subject: AUTH_APIKEY_CHANGED, data: { apiKeyId: id, change: 'deleted' } },
+      ]),
+    );
+    const revisionAfter = await redis.get(`${infra.redisKeyPrefix}{auth}:revision`);
+    expect(revisionAfter).not.toBe(revisionBefore);
+    await eventually(() =>
+      expect(
+        events.some((e) => e.subject === AUTH_REVISION && e.data.revision === revisionAfter),
+      ).toBe(true),
+    );
+  });
+
+  it('imports all keys or none', async () => {
+    const good = 'i'.repeat(40);
+    expect(
+      await call(AUTH_APIKEY_IMPORT, { keys: [{ value: good }, { value: 'too short' }] }),
+    ).toMatchObject({ ok: false, error: { code: 'BadRequest' } });
+    expect(await call(AUTH_APIKEY_VERIFY, { value: good })).toEqual({ ok: true });
+  });
+
+  it('keeps the value sealed: the record holds neither it nor anything searchable by it', async () => {
+    const value = 's'.repeat(50);
+    const created = (await call(AUTH_APIKEY_CREATE, { value })) as { apiKey: { id: string } };
+    const raw = await redis.get(`${infra.redisKeyPrefix}{auth}:ak:${created.apiKey.id}`);
+    expect(raw).not.toContain(value);
+    const index = await redis.keys(`${infra.redisKeyPrefix}{auth}:akd:*`);
+    expect(index.some((k) => k.includes(value))).toBe(false);
+  });
+
+  it('answers Unavailable while Redis is down, and serves again when it returns', async () => {
+    if (process.env.REDIS_URL) return; // Redis is the caller's: it cannot be stopped here.
+    await infra.stopRedis();
+    try {
+      expect(await call(AUTH_APIKEY_VERIFY, { value: 'r'.repeat(40) })).toMatchObject({
+        ok: false,
+        error: { code: 'Unavailable' },
+      });
+    } finally {
+      await infra.startRedis();
+    }
+    await eventually(async () =>
+      expect(await call(AUTH_APIKEY_VERIFY, { value: 'r'.repeat(40) })).toEqual({ ok: true }),
+    );
+  });
+});
