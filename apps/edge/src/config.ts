@@ -61,6 +61,13 @@ const edgeEnvSchema: EnvSchema = {
     EDGE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
     /** Bound on a call to the connections service (register, @connections, channels). */
     CONNECTIONS_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
+    /** Bound on a call to the auth service (an API key the edge has not cached). */
+    AUTH_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
+    /** How long the edge keeps an answer naming a key (a change to the key ends it at once). */
+    API_KEY_CACHE_TTL_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 300000 },
+    /** How long the edge keeps "no such key" (ended at once when any key is created). */
+    API_KEY_NEGATIVE_TTL_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 5000 },
+    API_KEY_CACHE_MAX_ENTRIES: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
   },
 };
 
@@ -89,6 +96,10 @@ export interface EdgeConfig extends CommonEnv {
   WS_MAX_INFLIGHT_PER_CONNECTION: number;
   EDGE_HEARTBEAT_MS: number;
   CONNECTIONS_TIMEOUT_MS: number;
+  AUTH_TIMEOUT_MS: number;
+  API_KEY_CACHE_TTL_MS: number;
+  API_KEY_NEGATIVE_TTL_MS: number;
+  API_KEY_CACHE_MAX_ENTRIES: number;
 }
 
 /** Validates the edge's environment; a bad value throws a ConfigError naming the variable. */

@@ -60,6 +60,8 @@ export interface InvocationRequest {
   signal: AbortSignal;
   /** Set for WebSocket routes: functions get the WebSocket event, not the REST proxy event. */
   webSocket?: WebSocketEventContext;
+  /** The API key the request was admitted with, on methods that require one. */
+  apiKey?: { id: string; value: string };
 }
 
 /** What a WebSocket route's event carries beyond an HTTP request's fields. */

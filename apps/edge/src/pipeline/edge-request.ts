@@ -65,6 +65,8 @@ export class EdgeRequest implements InvocationRequest {
   binaryMediaTypes: string[] = NO_TYPES;
   /** Set when the request is a WebSocket handshake being offered to `$connect`. */
   webSocket?: WebSocketEventContext;
+  /** Set by the API key check of a method that requires a key. */
+  apiKey?: { id: string; value: string };
 
   // What the pipeline learns on the way, for the gateway response, access log and metrics.
   compiledStage?: CompiledStage;

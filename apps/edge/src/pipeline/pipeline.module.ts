@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ApiKeyGate } from '../auth/api-key-gate';
 import type { EdgeConfig } from '../config';
 import { IntegrationsModule } from '../integrations';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -33,6 +34,7 @@ export class PipelineModule {
       providers: [
         RequestPipeline,
         ConnectionsClient,
+        ApiKeyGate,
         LiveConnections,
         MessageRouter,
         WebSocketGateway,

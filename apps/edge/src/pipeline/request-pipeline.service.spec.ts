@@ -23,6 +23,7 @@ import { activeStage, resource } from '../testing/api-factory';
 import { rawRequest } from '../testing/raw-http';
 import { ConnectionsClient } from '../websocket/connections-client';
 import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
+import { ApiKeyGate } from '../auth/api-key-gate';
 import { RequestPipeline } from './request-pipeline.service';
 
 /**
@@ -74,6 +75,8 @@ describe('RequestPipeline failure handling', () => {
       logger,
       // No stage here is a WebSocket API: the @connections endpoint is never reached.
       new ConnectionsEndpoint(config, new ConnectionsClient(null, config)),
+      // No method here requires an API key: the gate is never asked.
+      new ApiKeyGate(null, config, logger, new Registry()),
     );
     server = createServer((req, res) => pipeline.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

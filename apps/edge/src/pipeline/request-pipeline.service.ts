@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthService, PINO_LOGGER, type PinoLogger } from '@portico/platform';
+import { ApiKeyGate } from '../auth/api-key-gate';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import {
   IntegrationFailure,
@@ -28,8 +29,9 @@ import {
 
 /**
  * The REST data plane, from raw request to response: normalise the path, resolve the stage
- * (three invocation forms), check the body size, route, invoke the integration, answer. All of
- * it comes from the in-memory compiled stages: no NATS or Redis round trip per request. Every
+ * (three invocation forms), check the body size, route, check the API key where the method
+ * requires one, invoke the integration, answer. All of it comes from the in-memory compiled
+ * stages and caches: no NATS or Redis round trip per warm request. Every
  * failure becomes a gateway response with a request id; nothing escapes as an exception.
  */
 @Injectable()
@@ -47,6 +49,7 @@ export class RequestPipeline {
     private readonly health: HealthService,
     @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
     private readonly connections: ConnectionsEndpoint,
+    private readonly apiKeys: ApiKeyGate,
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
@@ -96,6 +99,10 @@ export class RequestPipeline {
       );
     }
     r.setRoute(match, segments);
+    if (match.entry.method.apiKeyRequired) {
+      const denied = await this.apiKeys.check(r, stage);
+      if (denied) return this.reject(r, res, denied);
+    }
 
     const started = performance.now();
     let response: InvocationResponse;

@@ -1,4 +1,4 @@
-import type { ActiveStage, DomainName, StageHead } from '@portico/definitions';
+import type { ActiveStage, ApiKeySource, DomainName, StageHead } from '@portico/definitions';
 import { GatewayResponses } from '../responses/gateway-responses';
 import {
   basePathSegments,
@@ -14,6 +14,8 @@ export interface CompiledStage extends TargetStage {
   readonly deploymentId: string;
   readonly variables: Readonly<Record<string, string>>;
   readonly binaryMediaTypes: readonly string[];
+  /** Where methods that require an API key read it from. */
+  readonly apiKeySource: ApiKeySource;
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
   /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
@@ -37,6 +39,7 @@ export function compileStage(active: ActiveStage): CompiledStage {
     deploymentId: deployment.id,
     variables: { ...stage.variables },
     binaryMediaTypes: [...api.binaryMediaTypes],
+    apiKeySource: api.apiKeySource,
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
     webSocket:

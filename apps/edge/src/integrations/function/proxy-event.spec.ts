@@ -69,6 +69,14 @@ describe('buildProxyEvent', () => {
     );
   });
 
+  it('names the API key a request was admitted with', () => {
+    const { identity } = buildProxyEvent(
+      { ...full, apiKey: { id: 'k3y1d', value: 'v'.repeat(40) } },
+      undefined,
+    ).requestContext;
+    expect(identity).toMatchObject({ apiKey: 'v'.repeat(40), apiKeyId: 'k3y1d' });
+  });
+
   it('fills requestContext as AWS does', () => {
     const { requestContext } = buildProxyEvent(full, undefined);
     expect(requestContext).toEqual({
@@ -97,6 +105,8 @@ describe('buildProxyEvent', () => {
         userArn: null,
         userAgent: 'curl/8.0',
         user: null,
+        apiKey: null,
+        apiKeyId: null,
       },
       domainName: 'a1b2c3d4e5.execute-api.localhost',
       deploymentId: 'dep123',

@@ -51,13 +51,16 @@ export interface ProxyIdentityV1 {
   userArn: null;
   userAgent: string | null;
   user: null;
+  apiKey: string | null;
+  apiKeyId: string | null;
 }
 
 /**
  * Builds the event a Lambda function receives from a REST API proxy integration. AWS gives
  * `null`, not `{}`, for absent query strings, path parameters, stage variables and headers,
  * the single-value maps hold the last value of a repeated name, and header names are spelled
- * as the client sent them. The identity carries apiKey/apiKeyId only with API keys (not yet).
+ * as the client sent them. The identity's apiKey and apiKeyId are set on methods that require a
+ * key, null elsewhere.
  */
 export function buildProxyEvent(
   req: InvocationRequest,
@@ -103,6 +106,8 @@ export function buildProxyEvent(
         userArn: null,
         userAgent: req.userAgent ?? null,
         user: null,
+        apiKey: req.apiKey?.value ?? null,
+        apiKeyId: req.apiKey?.id ?? null,
       },
       domainName: req.domainName,
       deploymentId: req.deploymentId ?? '',

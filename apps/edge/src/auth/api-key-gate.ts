@@ -1,0 +1,164 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  AUTH_APIKEY_CHANGED,
+  AUTH_APIKEY_VERIFY,
+  AUTH_REVISION,
+  type ApiKeyChangedEvent,
+  type AuthRevisionEvent,
+  type VerifyApiKeyReply,
+  type VerifyApiKeyRequest,
+} from '@portico/contracts';
+import {
+  callService,
+  encodeJson,
+  type Failure,
+  METRICS_REGISTRY,
+  NATS_CONNECTION,
+  PINO_LOGGER,
+  type PinoLogger,
+} from '@portico/platform';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import { Counter, type Registry } from 'prom-client';
+import { EDGE_CONFIG, type EdgeConfig } from '../config';
+import type { EdgeRequest } from '../pipeline/edge-request';
+import { GatewayError } from '../responses/gateway-error';
+import type { CompiledStage } from '../stages/compiled-stage';
+import { ApiKeyCache, type ApiKeyVerdict, isFailure } from './api-key-cache';
+
+/** The header API Gateway reads a key from (API key source HEADER). */
+const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The API key check of a method with `apiKeyRequired`: the `x-api-key` value must name an
+ * enabled key, else 403 `{"message":"Forbidden"}` (INVALID_API_KEY), as on API Gateway. The
+ * auth service answers; the edge keeps its answers (ApiKeyCache) and forgets them when auth
+ * says a key changed, when the key store's announced revision moves, or when NATS reconnects
+ * (events may have been missed) — so a revoked key stops working on every edge within about a
+ * second. With auth unreachable, a key the cache knows keeps its verdict until it expires; any
+ * other request answers 503 at once.
+ */
+@Injectable()
+export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
+  readonly cache: ApiKeyCache;
+  private readonly timeoutMs: number;
+  private readonly checks: Counter<'source' | 'outcome'>;
+  private subs: Subscription[] = [];
+  private revision?: string;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
+    @Inject(EDGE_CONFIG) config: EdgeConfig,
+    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.timeoutMs = config.AUTH_TIMEOUT_MS;
+    this.cache = new ApiKeyCache({
+      ttlMs: config.API_KEY_CACHE_TTL_MS,
+      negativeTtlMs: config.API_KEY_NEGATIVE_TTL_MS,
+      maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
+    });
+    this.checks = new Counter({
+      name: 'portico_edge_api_key_checks_total',
+      help: 'API key checks by where the verdict came from (cache, auth) and their outcome',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    });
+  }
+
+  onModuleInit(): void {
+    const nc = this.nc;
+    if (!nc) return;
+    this.subs = [
+      nc.subscribe(AUTH_APIKEY_CHANGED, { callback: (err, msg) => this.onChanged(err, msg) }),
+      nc.subscribe(AUTH_REVISION, { callback: (err, msg) => this.onRevision(err, msg) }),
+    ];
+    void (async () => {
+      for await (const status of nc.status()) {
+        // Events sent while this edge was away are lost: start again from the service.
+        if (status.type === 'reconnect') this.cache.clear();
+      }
+    })();
+  }
+
+  onModuleDestroy(): void {
+    for (const sub of this.subs) sub.unsubscribe();
+  }
+
+  /**
+   * Admits the request (and sets `r.apiKey`) or says why not. Only for methods that require a
+   * key; never throws.
+   */
+  async check(r: EdgeRequest, stage: CompiledStage): Promise<GatewayError | undefined> {
+    if (stage.apiKeySource !== 'HEADER') {
+      return GatewayError.of(
+        'INVALID_API_KEY',
+        'API key source AUTHORIZER needs a Lambda authorizer, which this gateway does not run yet',
+      );
+    }
+    const value = r.headers[API_KEY_HEADER]?.at(-1);
+    if (!value) return GatewayError.of('INVALID_API_KEY', 'No x-api-key header');
+    const { verdict, cached } = await this.cache.verdict(value, () =>
+      this.verify(value, r.requestId),
+    );
+    const source = cached ? 'cache' : 'auth';
+    if (isFailure(verdict)) {
+      this.checks.inc({ source, outcome: 'unavailable' });
+      return new GatewayError(
+        'DEFAULT_5XX',
+        503,
+        'Service Unavailable',
+        `API key check: ${verdict.error.message}`,
+      );
+    }
+    if (!verdict?.enabled) {
+      this.checks.inc({ source, outcome: 'denied' });
+      return GatewayError.of(
+        'INVALID_API_KEY',
+        verdict ? `API key ${verdict.id} is disabled` : 'Invalid API key',
+      );
+    }
+    this.checks.inc({ source, outcome: 'allowed' });
+    r.apiKey = { id: verdict.id, value };
+    return undefined;
+  }
+
+  private async verify(value: string, requestId: string): Promise<ApiKeyVerdict | Failure> {
+    const reply = await callService<VerifyApiKeyReply>(
+      this.nc ?? undefined,
+      AUTH_APIKEY_VERIFY,
+      encodeJson({ value } satisfies VerifyApiKeyRequest),
+      { timeoutMs: this.timeoutMs, service: 'the auth service', requestId },
+    );
+    if (!reply.ok) return reply;
+    return reply.key ?? null;
+  }
+
+  private onChanged(err: Error | null, msg: Msg): void {
+    const event = this.decode<ApiKeyChangedEvent>(err, msg);
+    if (!event || typeof event.apiKeyId !== 'string') return;
+    if (event.change === 'created') this.cache.dropUnknown();
+    else this.cache.dropKey(event.apiKeyId);
+  }
+
+  private onRevision(err: Error | null, msg: Msg): void {
+    const event = this.decode<AuthRevisionEvent>(err, msg);
+    if (!event || typeof event.revision !== 'string') return;
+    // The first announcement only sets the mark; a later move means keys changed, and the
+    // events that said which may not all have arrived.
+    if (this.revision !== undefined && event.revision !== this.revision) this.cache.clear();
+    this.revision = event.revision;
+  }
+
+  private decode<T>(err: Error | null, msg: Msg): T | undefined {
+    if (err) {
+      this.logger.warn({ err: err.message }, 'Auth event subscription error');
+      return undefined;
+    }
+    try {
+      return JSON.parse(msg.string()) as T;
+    } catch {
+      this.logger.warn({ subject: msg.subject }, 'Malformed auth event');
+      return undefined;
+    }
+  }
+}
