@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule, type ServiceRuntime } from '@portico/platform';
 import { AwsErrorFilter } from './common/aws-error.filter';
+import { ApiKeysModule } from './apikeys/apikeys.module';
 import { CoreModule } from './common/core.module';
 import type { ControlConfig } from './config';
 import { ConfigFileModule } from './config-file/config-file.module';
@@ -21,6 +22,7 @@ export class ControlModule {
         PlatformModule.forRoot({ runtime, httpRequestLogging: true }),
         CoreModule.forRoot(config),
         RestApisModule,
+        ApiKeysModule,
         DeploymentsModule,
         StagesModule,
         ExportModule,

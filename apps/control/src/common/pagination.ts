@@ -14,14 +14,15 @@ const MAX_LIMIT = 500;
  * token of the next page (here, the offset), `limit` 1–500, default 25.
  */
 export function paginate<T>(items: T[], query: { limit?: string; position?: string }): Page<T> {
-  const limit = parseLimit(query.limit);
+  const limit = pageLimit(query.limit);
   const start = parsePosition(query.position);
   const item = items.slice(start, start + limit);
   const next = start + limit;
   return next < items.length ? { item, position: String(next) } : { item };
 }
 
-function parseLimit(value: string | undefined): number {
+/** A `limit` query value as a page size: 1–500, default 25. */
+export function pageLimit(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_LIMIT;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {

@@ -1,14 +1,9 @@
 import { type MethodSetting, methodSettingTarget, type Stage } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
+import type { PatchOperation } from '../common/patch-operations';
 import { CACHE_CLUSTER_SIZES, checkVariable } from './stage.factory';
 
-/** One of UpdateStage's `patchOperations` (RFC 6902 style, as AWS applies them). */
-export interface PatchOperation {
-  op?: string;
-  path?: string;
-  value?: string;
-  from?: string;
-}
+export type { PatchOperation };
 
 /** What a method setting starts as before a patch changes it: AWS's defaults. */
 export const DEFAULT_METHOD_SETTING: MethodSetting = {

@@ -26,22 +26,3 @@ export const createDeploymentSchema = {
   type: 'object',
   properties: { ...stageFields, stageDescription: { type: 'string' } },
 };
-
-/** UpdateStage; each operation is checked in full by applyStagePatch. */
-export const updateStageSchema = {
-  type: 'object',
-  properties: {
-    patchOperations: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          op: { type: 'string' },
-          path: { type: 'string' },
-          value: { type: 'string' },
-          from: { type: 'string' },
-        },
-      },
-    },
-  },
-};

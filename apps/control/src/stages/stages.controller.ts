@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { patchOperationsOf } from '../common/patch-operations';
 import { type QueryParams, queryValue } from '../common/query';
 import { jsonBody } from '../common/request-body';
 import type { NewStage } from './stage.factory';
-import { createStageSchema, updateStageSchema } from './stage.schemas';
-import type { PatchOperation } from './stage-patch';
+import { createStageSchema } from './stage.schemas';
 import { StagesService } from './stages.service';
 
 /** CreateStage, GetStages, GetStage, UpdateStage, DeleteStage. */
@@ -33,8 +33,7 @@ export class StagesController {
     @Param('stageName') stageName: string,
     @Body() body: unknown,
   ) {
-    const req = jsonBody<{ patchOperations?: PatchOperation[] }>(body, updateStageSchema);
-    return this.stages.updateStage(restApiId, stageName, req.patchOperations ?? []);
+    return this.stages.updateStage(restApiId, stageName, patchOperationsOf(body));
   }
 
   @Delete(':stageName')
