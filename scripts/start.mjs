@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole gateway on this machine, without Docker. Builds when the build is
 // missing or older than the sources, finds or starts NATS and Redis, starts the demo upstream,
-// the demo functions (hello, chat), the connections service, control (deploying
+// the demo functions (hello, chat), the connections and auth services, control (deploying
 // demo/portico.yaml) and edge, waits until they are ready and prints requests to try. Ctrl-C
 // stops everything it started; services drain first.
 //
 //   pnpm start [--no-build] [--raw-logs]
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
-// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), CONNECTIONS_OPS_PORT (9083), UPSTREAM_PORT
+// CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), CONNECTIONS_OPS_PORT (9083), AUTH_OPS_PORT
+// (9084), AUTH_SECRET_KEY (a fixed development value), UPSTREAM_PORT
 // (3000), FN_OPS_PORT (9090), FN_CHAT_OPS_PORT (9091), PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
 // in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { existsSync } from 'node:fs';
@@ -28,11 +29,14 @@ const ports = {
   control: Number(env.CONTROL_PORT ?? 8081),
   controlOps: Number(env.CONTROL_OPS_PORT ?? 9081),
   connectionsOps: Number(env.CONNECTIONS_OPS_PORT ?? 9083),
+  authOps: Number(env.AUTH_OPS_PORT ?? 9084),
   upstream: Number(env.UPSTREAM_PORT ?? 3000),
   fnOps: Number(env.FN_OPS_PORT ?? 9090),
   fnChatOps: Number(env.FN_CHAT_OPS_PORT ?? 9091),
 };
 const host = '127.0.0.1';
+/** The auth service's secret unless AUTH_SECRET_KEY is set: public, as in docker-compose.yml. */
+const DEV_AUTH_SECRET_KEY = 'cG9ydGljby1kZXYtb25seS1ub3QtYS1zZWNyZXQhISE=';
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 // pnpm runs scripts in the repository root; a relative path means the directory `pnpm start`
 // was typed in, which pnpm passes as INIT_CWD.
@@ -60,6 +64,7 @@ async function checkPorts() {
     [ports.control, 'the management API needs it: set CONTROL_PORT'],
     [ports.controlOps, "control's ops port: set CONTROL_OPS_PORT"],
     [ports.connectionsOps, "the connections service's ops port: set CONNECTIONS_OPS_PORT"],
+    [ports.authOps, "the auth service's ops port: set AUTH_OPS_PORT"],
   ];
   if (demoConfig) {
     checks.push([
@@ -89,6 +94,11 @@ function printTryLines() {
     ],
     ['a Lambda handler (demo/functions/hello.mjs)', `curl '${stage}/hello/you?greeting=hi'`],
     ['a mock integration', `curl ${stage}/health`],
+    [
+      'an API key for GET /private/pets: create one, then send its value as x-api-key',
+      `curl -s -X POST http://${host}:${ports.control}/apikeys -d '{"name":"me","enabled":true}'`,
+    ],
+    ['… without one: 403 Forbidden', `curl -i ${stage}/private/pets`],
     ['integration timeout: 504 after 1 s', `curl -i ${stage}/slow`],
     ['a customised gateway response: 404', `curl -i ${stage}/nowhere`],
     [
@@ -177,6 +187,11 @@ async function main() {
     const connections = run('connections', ENTRIES.connections, [], {
       CONNECTIONS_OPS_PORT: String(ports.connectionsOps),
     });
+    // API keys. The development secret is public: set AUTH_SECRET_KEY to keep keys you care about.
+    const auth = run('auth', ENTRIES.auth, [], {
+      AUTH_OPS_PORT: String(ports.authOps),
+      AUTH_SECRET_KEY: env.AUTH_SECRET_KEY ?? DEV_AUTH_SECRET_KEY,
+    });
     if (demoConfig) {
       const upstream = run('upstream', 'demo/upstream/server.mjs', [], {
         UPSTREAM_HOST: host,
@@ -215,11 +230,12 @@ async function main() {
       timeoutMs: 60_000,
       entry: control,
     });
-    // The edge needs it for WebSocket connects, so it comes up first.
+    // The edge needs them for WebSocket connects and API keys, so they come up first.
     await waitForHttp(`http://${host}:${ports.connectionsOps}/readyz`, {
       timeoutMs: 60_000,
       entry: connections,
     });
+    await waitForHttp(`http://${host}:${ports.authOps}/readyz`, { timeoutMs: 60_000, entry: auth });
     const edge = run('edge', ENTRIES.edge, [], {
       EDGE_HOST: env.EDGE_HOST ?? host,
       EDGE_PORT: String(ports.edge),

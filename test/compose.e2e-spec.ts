@@ -117,6 +117,7 @@ describe('docker-compose.yml, run as local processes', () => {
   it('runs every service of ours and replaces only NATS, Redis and the load balancer', () => {
     expect(Object.values(plan.replaced).sort()).toEqual(['lb', 'nats', 'redis']);
     expect([...(running?.keys() ?? [])].sort()).toEqual([
+      'auth',
       'connections-1',
       'connections-2',
       'control',
@@ -385,6 +386,32 @@ describe('docker-compose.yml, run as local processes', () => {
     });
   });
 
+  it("guards the demo's /private/pets with an API key made through the management API", async () => {
+    const control = plan.addresses.get('control:8081')?.[0];
+    const denied = await call(`${STAGE_PATH}/private/pets`);
+    expect({ status: denied.status, body: denied.text }).toEqual({
+      status: 403,
+      body: '{"message":"Forbidden"}',
+    });
+    const created = await request(`http://${control}/apikeys`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'compose', enabled: true }),
+    });
+    expect(created.statusCode).toBe(201);
+    const { value } = (await created.body.json()) as { value: string };
+    for (const via of edges) {
+      const res = await call(
+        `${STAGE_PATH}/private/pets`,
+        { headers: { 'x-api-key': value } },
+        via,
+      );
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: 1 })]),
+      );
+    }
+  });
+
   it('serves the management API on the published control port', async () => {
     const control = plan.addresses.get('control:8081')?.[0];
     expect(control).toBeDefined();
@@ -403,6 +430,7 @@ describe('docker-compose.yml, run as local processes', () => {
       'edge-1': { code: 0, signal: null },
       'edge-2': { code: 0, signal: null },
       'connections-1': { code: 0, signal: null },
+      auth: { code: 0, signal: null },
       'connections-2': { code: 0, signal: null },
       control: { code: 0, signal: null },
       'fn-hello': { code: 0, signal: null },

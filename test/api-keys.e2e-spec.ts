@@ -1,0 +1,402 @@
+import {
+  APIGatewayClient,
+  BadRequestException,
+  ConflictException,
+  CreateApiKeyCommand,
+  type CreateApiKeyCommandInput,
+  CreateDeploymentCommand,
+  DeleteApiKeyCommand,
+  GetApiKeyCommand,
+  GetApiKeysCommand,
+  ImportApiKeysCommand,
+  ImportRestApiCommand,
+  NotFoundException,
+  UpdateApiKeyCommand,
+} from '@aws-sdk/client-api-gateway';
+import { bootstrap as startAuth } from '@portico/auth';
+import { bootstrap as startControl } from '@portico/control';
+import { bootstrap as startEdge } from '@portico/edge';
+import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
+import type { RunningService, ServiceHandle } from '@portico/platform';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import Redis from 'ioredis';
+import { request } from 'undici';
+
+/** 32 bytes of zeros: a fixed secret, so a suite can restart auth and read its old keys. */
+const SECRET = Buffer.alloc(32, 7).toString('base64');
+
+const API = `
+openapi: 3.0.1
+info: { title: Keyed pets, version: '1' }
+paths:
+  /pets:
+    get:
+      security: [{ api_key: [] }]
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:keyed/invocations
+  /open:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: { application/json: '{"statusCode": 200}' }
+        responses: { default: { statusCode: '200' } }
+components:
+  securitySchemes:
+    api_key: { type: apiKey, name: x-api-key, in: header }
+`;
+
+interface SeenIdentity {
+  apiKey: string | null;
+  apiKeyId: string | null;
+}
+
+/**
+ * API keys end to end: the AWS SDK manages keys through control, which keeps them in the auth
+ * service (two replicas); two edges admit requests to a method with `apiKeyRequired` only with
+ * an enabled key, cache the verdicts, and forget them when a key changes — by event, by the
+ * announced revision when an event is lost, and never by answering 200 while auth is down.
+ */
+describe('API keys', () => {
+  let infra: TestInfra;
+  let control: RunningService;
+  const edges: RunningService[] = [];
+  const auths: ServiceHandle[] = [];
+  let runner: FunctionRunner;
+  let sdk: APIGatewayClient;
+  let redis: Redis;
+  let apiId: string;
+  const seen: SeenIdentity[] = [];
+
+  const env = () => ({
+    NATS_URL: infra.natsUrl,
+    REDIS_URL: infra.redisUrl,
+    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
+    LOG_LEVEL: 'silent',
+    OPS_HOST: '127.0.0.1',
+    AUTH_SECRET_KEY: SECRET,
+    AUTH_OPS_PORT: '0',
+    AUTH_REVISION_INTERVAL_MS: '200',
+  });
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    redis = new Redis(infra.redisUrl);
+    runner = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name: 'keyed',
+      handler: async (event: unknown) => {
+        seen.push(
+          (event as { requestContext: { identity: SeenIdentity } }).requestContext.identity,
+        );
+        return { statusCode: 200, body: 'pets' };
+      },
+    });
+    for (let i = 0; i < 2; i++) auths.push(await startAuth(env()));
+    control = await startControl({
+      ...env(),
+      CONTROL_PORT: '0',
+      CONTROL_OPS_PORT: '0',
+      PORTICO_CONFIG_WATCH: 'false',
+    });
+    for (let i = 0; i < 2; i++) {
+      edges.push(
+        await startEdge({
+          ...env(),
+          EDGE_HOST: '127.0.0.1',
+          EDGE_PORT: '0',
+          EDGE_OPS_PORT: '0',
+          // Long enough that only the created-key event can end a "no such key" in time.
+          API_KEY_NEGATIVE_TTL_MS: '600000',
+        }),
+      );
+    }
+    sdk = new APIGatewayClient({
+      endpoint: `http://127.0.0.1:${control.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
+    const api = await sdk.send(
+      new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
+    );
+    apiId = api.id!;
+    await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+    for (const edge of edges) {
+      await eventually(async () => expect((await call(edge, '/open')).status).toBe(200));
+    }
+  });
+
+  afterAll(async () => {
+    sdk?.destroy();
+    await Promise.allSettled([...edges.map((e) => e.close()), control?.close()]);
+    await Promise.allSettled(auths.map((a) => a.close()));
+    await runner?.close();
+    redis?.disconnect();
+    await infra?.stop();
+  });
+
+  async function call(edge: RunningService, path: string, key?: string) {
+    const res = await request(
+      `http://127.0.0.1:${edge.port}/restapis/${apiId}/prod/_user_request_${path}`,
+      { headers: key === undefined ? {} : { 'x-api-key': key } },
+    );
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+  }
+
+  const create = (input: CreateApiKeyCommandInput) => sdk.send(new CreateApiKeyCommand(input));
+
+  describe('management with the AWS SDK', () => {
+    it('creates a key with a generated value, shown on create and on request only', async () => {
+      const key = await create({ name: 'alpha', enabled: true, tags: { team: 'a' } });
+      expect(key).toMatchObject({ name: 'alpha', enabled: true, tags: { team: 'a' } });
+      expect(key.id).toMatch(/^[a-z0-9]{10}$/);
+      expect(key.value).toMatch(/^[A-Za-z0-9]{40}$/);
+      expect(key.createdDate).toBeInstanceOf(Date);
+      const plain = await sdk.send(new GetApiKeyCommand({ apiKey: key.id }));
+      expect(plain.value).toBeUndefined();
+      const withValue = await sdk.send(
+        new GetApiKeyCommand({ apiKey: key.id, includeValue: true }),
+      );
+      expect(withValue.value).toBe(key.value);
+    });
+
+    it('is disabled unless asked, takes a value of 30 to 128 characters, and refuses one in use', async () => {
+      const value = 'v'.repeat(30);
+      const key = await create({ name: 'chosen', value });
+      expect(key.enabled).toBe(false);
+      expect(key.value).toBe(value);
+      await expect(create({ name: 'again', value })).rejects.toBeInstanceOf(ConflictException);
+      await expect(create({ value: 'v'.repeat(29) })).rejects.toBeInstanceOf(BadRequestException);
+      await expect(create({ value: 'v'.repeat(129) })).rejects.toBeInstanceOf(BadRequestException);
+      await expect(
+        create({ name: 'staged', stageKeys: [{ restApiId: apiId, stageName: 'nope' }] }),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('lists keys a page at a time, by name prefix and with values when asked', async () => {
+      for (const name of ['page-1', 'page-2', 'page-3']) await create({ name });
+      const first = await sdk.send(new GetApiKeysCommand({ nameQuery: 'page-', limit: 2 }));
+      expect(first.items?.map((k) => k.name)).toEqual(['page-1', 'page-2']);
+      expect(first.items?.every((k) => k.value === undefined)).toBe(true);
+      const rest = await sdk.send(
+        new GetApiKeysCommand({ nameQuery: 'page-', limit: 2, position: first.position }),
+      );
+      expect(rest.items?.map((k) => k.name)).toEqual(['page-3']);
+      expect(rest.position).toBeUndefined();
+      const withValues = await sdk.send(
+        new GetApiKeysCommand({ nameQuery: 'page-', includeValues: true }),
+      );
+      expect(withValues.items?.every((k) => (k.value ?? '').length === 40)).toBe(true);
+    });
+
+    it('updates with patch operations and refuses paths it does not know', async () => {
+      const key = await create({ name: 'before' });
+      const updated = await sdk.send(
+        new UpdateApiKeyCommand({
+          apiKey: key.id,
+          patchOperations: [
+            { op: 'replace', path: '/name', value: 'after' },
+            { op: 'replace', path: '/enabled', value: 'true' },
+            { op: 'replace', path: '/description', value: 'changed' },
+            { op: 'add', path: '/stages', value: `${apiId}/prod` },
+          ],
+        }),
+      );
+      expect(updated).toMatchObject({
+        name: 'after',
+        enabled: true,
+        description: 'changed',
+        stageKeys: [`${apiId}/prod`],
+      });
+      await expect(
+        sdk.send(
+          new UpdateApiKeyCommand({
+            apiKey: key.id,
+            patchOperations: [{ op: 'replace', path: '/value', value: 'x'.repeat(40) }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      await expect(
+        sdk.send(
+          new UpdateApiKeyCommand({
+            apiKey: key.id,
+            patchOperations: [{ op: 'replace', path: '/enabled', value: 'yes' }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      await expect(
+        sdk.send(
+          new UpdateApiKeyCommand({
+            apiKey: 'nosuchkey0',
+            patchOperations: [{ op: 'replace', path: '/name', value: 'x' }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('deletes a key: then it is unknown', async () => {
+      const key = await create({ name: 'doomed' });
+      await sdk.send(new DeleteApiKeyCommand({ apiKey: key.id }));
+      await expect(sdk.send(new GetApiKeyCommand({ apiKey: key.id }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+      await expect(sdk.send(new DeleteApiKeyCommand({ apiKey: key.id }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+    });
+
+    it('imports a CSV file as AWS reads it; a re-imported value overwrites its key', async () => {
+      const value = `import${'x'.repeat(34)}`;
+      const csv = `key,Description,NAME,Unknown\n${value},"first, quoted",imported-1,ignored\n`;
+      const first = await sdk.send(
+        new ImportApiKeysCommand({ body: Buffer.from(csv), format: 'csv', failOnWarnings: true }),
+      );
+      expect(first.ids).toHaveLength(1);
+      const key = await sdk.send(
+        new GetApiKeyCommand({ apiKey: first.ids![0], includeValue: true }),
+      );
+      expect(key).toMatchObject({
+        name: 'imported-1',
+        description: 'first, quoted',
+        enabled: true,
+        value,
+      });
+      const again = await sdk.send(
+        new ImportApiKeysCommand({
+          body: Buffer.from(`Name,Key,Enabled\nimported-2,${value},false\n`),
+          format: 'csv',
+        }),
+      );
+      expect(again.ids).toEqual(first.ids);
+      const replaced = await sdk.send(new GetApiKeyCommand({ apiKey: first.ids![0] }));
+      expect(replaced).toMatchObject({ name: 'imported-2', enabled: false });
+    });
+
+    it('reports bad rows as warnings, and with failonwarnings imports nothing', async () => {
+      const good = `good${'g'.repeat(36)}`;
+      const csv = `Name,Key\nshort,tooshort\nfine,${good}\n`;
+      await expect(
+        sdk.send(
+          new ImportApiKeysCommand({ body: Buffer.from(csv), format: 'csv', failOnWarnings: true }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      const none = await sdk.send(new GetApiKeysCommand({ nameQuery: 'fine' }));
+      expect(none.items).toEqual([]);
+      const imported = await sdk.send(
+        new ImportApiKeysCommand({ body: Buffer.from(csv), format: 'csv' }),
+      );
+      expect(imported.ids).toHaveLength(1);
+      expect(imported.warnings).toEqual([expect.stringMatching(/^Line 2: Key must be 30 to 128/)]);
+      await expect(
+        sdk.send(new ImportApiKeysCommand({ body: Buffer.from('Name\nx\n'), format: 'csv' })),
+      ).rejects.toBeInstanceOf(BadRequestException);
+    });
+
+    it('keeps no key value in Redis in plain text', async () => {
+      const key = await create({ name: 'secret', enabled: true });
+      const keys = await redis.keys(`${infra.redisKeyPrefix}*`);
+      const values = await Promise.all(
+        keys.map(async (k) => ((await redis.type(k)) === 'string' ? redis.get(k) : '')),
+      );
+      expect(keys.some((k) => k.includes(key.value!))).toBe(false);
+      expect(values.some((v) => v?.includes(key.value!))).toBe(false);
+    });
+  });
+
+  describe('on the data plane', () => {
+    it('answers 403 Forbidden without a key, with an unknown key and with a disabled one', async () => {
+      const disabled = await create({ name: 'off' });
+      for (const key of [undefined, 'x'.repeat(40), disabled.value]) {
+        const res = await call(edges[0]!, '/pets', key);
+        expect({ key, status: res.status, body: res.text }).toEqual({
+          key,
+          status: 403,
+          body: '{"message":"Forbidden"}',
+        });
+        expect(res.headers['x-amzn-errortype']).toBe('ForbiddenException');
+      }
+      // A method without apiKeyRequired needs none.
+      expect((await call(edges[0]!, '/open')).status).toBe(200);
+    });
+
+    it('admits an enabled key and tells the function which key it was', async () => {
+      const key = await create({ name: 'on', enabled: true });
+      const res = await call(edges[0]!, '/pets', key.value);
+      expect(res).toMatchObject({ status: 200, text: 'pets' });
+      expect(seen.at(-1)).toMatchObject({ apiKey: key.value, apiKeyId: key.id });
+    });
+
+    it('stops admitting a key on every edge once it is disabled or deleted', async () => {
+      const key = await create({ name: 'revoked', enabled: true });
+      for (const edge of edges) expect((await call(edge, '/pets', key.value)).status).toBe(200);
+      await sdk.send(
+        new UpdateApiKeyCommand({
+          apiKey: key.id,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+        }),
+      );
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(403),
+        );
+      }
+      await sdk.send(
+        new UpdateApiKeyCommand({
+          apiKey: key.id,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
+        }),
+      );
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(200),
+        );
+      }
+      await sdk.send(new DeleteApiKeyCommand({ apiKey: key.id }));
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(403),
+        );
+      }
+    });
+
+    it('admits a key created after its value was refused (no stale "no such key")', async () => {
+      const value = `late${'l'.repeat(36)}`;
+      expect((await call(edges[1]!, '/pets', value)).status).toBe(403);
+      await create({ name: 'late', value, enabled: true });
+      await eventually(async () =>
+        expect((await call(edges[1]!, '/pets', value)).status).toBe(200),
+      );
+    });
+
+    it('forgets cached keys when the announced revision moves, even if the event was lost', async () => {
+      const key = await create({ name: 'silent', enabled: true });
+      expect((await call(edges[0]!, '/pets', key.value)).status).toBe(200);
+      // Disable it behind the service's back: no event, only a new revision, as after a lost one.
+      const recordKey = `${infra.redisKeyPrefix}{auth}:ak:${key.id}`;
+      const record = JSON.parse((await redis.get(recordKey))!) as Record<string, unknown>;
+      await redis.set(recordKey, JSON.stringify({ ...record, enabled: false }));
+      await redis.set(`${infra.redisKeyPrefix}{auth}:revision`, 'moved-without-an-event');
+      await eventually(async () =>
+        expect((await call(edges[0]!, '/pets', key.value)).status).toBe(403),
+      );
+    });
+
+    it('never admits an unknown key while auth is down: 503 at once, and back when it returns', async () => {
+      const cached = await create({ name: 'cached', enabled: true });
+      const fresh = await create({ name: 'fresh', enabled: true });
+      expect((await call(edges[0]!, '/pets', cached.value)).status).toBe(200);
+      await Promise.all(auths.splice(0).map((a) => a.close()));
+      const res = await call(edges[0]!, '/pets', fresh.value);
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.text)).toEqual({ message: 'Service Unavailable' });
+      // A key this edge verified before the outage keeps its verdict until it expires.
+      expect((await call(edges[0]!, '/pets', cached.value)).status).toBe(200);
+      auths.push(await startAuth(env()));
+      await eventually(async () =>
+        expect((await call(edges[0]!, '/pets', fresh.value)).status).toBe(200),
+      );
+    });
+  });
+});
