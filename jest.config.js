@@ -16,7 +16,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@portico/(contracts|platform|definitions|testing|functions)$':
+    '^@portico/(contracts|platform|definitions|testing|functions|iam)$':
       '<rootDir>/libs/$1/src/index.ts',
     '^@portico/(edge|control|connections|auth)$': '<rootDir>/apps/$1/src/index.ts',
   },
