@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PlatformModule, type ServiceRuntime } from '@portico/platform';
 import { AwsErrorFilter } from './common/aws-error.filter';
+import { ManagementAuthGuard } from './common/management-auth.guard';
 import { ApiKeysModule } from './apikeys/apikeys.module';
 import { CoreModule } from './common/core.module';
 import type { ControlConfig } from './config';
@@ -30,7 +31,10 @@ export class ControlModule {
         ConfigFileModule,
         V2Module,
       ],
-      providers: [{ provide: APP_FILTER, useClass: AwsErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: AwsErrorFilter },
+        { provide: APP_GUARD, useClass: ManagementAuthGuard },
+      ],
     };
   }
 }

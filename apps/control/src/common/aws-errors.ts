@@ -9,6 +9,10 @@ export type AwsErrorType =
   | 'TooManyRequestsException'
   | 'UnauthorizedException'
   | 'UnknownOperationException'
+  | 'MissingAuthenticationTokenException'
+  | 'IncompleteSignatureException'
+  | 'InvalidSignatureException'
+  | 'UnrecognizedClientException'
   | 'ServiceUnavailableException'
   | 'InternalFailure';
 
