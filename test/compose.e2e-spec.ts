@@ -15,7 +15,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
+import {
+  APIGatewayClient,
+  CreateApiKeyCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  UpdateStageCommand,
+} from '@aws-sdk/client-api-gateway';
 import {
   ApiGatewayManagementApiClient,
   GoneException,
@@ -24,7 +30,12 @@ import {
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { readComposeFile, bindMountsOf, type ComposeFile } from './support/compose-file';
+import {
+  bindMountsOf,
+  type ComposeFile,
+  environmentOf,
+  readComposeFile,
+} from './support/compose-file';
 import { localize, scriptsOf, type LocalPlan } from './support/compose-local';
 import { startServices, stopServices, type LocalProcess } from './support/local-services';
 
@@ -54,6 +65,21 @@ describe('docker-compose.yml, run as local processes', () => {
   let edges: string[];
   /** The first replica: most tests call one, as a client of the lb reaches one per request. */
   let edge: string;
+
+  /**
+   * The AWS SDK client an operator would use: signing with the admin credentials that
+   * docker-compose.yml gives control.
+   */
+  function managementClient(): APIGatewayClient {
+    const pair = environmentOf(compose.services.control ?? {}).CONTROL_ADMIN_CREDENTIALS ?? '';
+    const [accessKeyId = '', secretAccessKey = ''] = pair.split(',')[0]!.split(':');
+    return new APIGatewayClient({
+      endpoint: `http://${plan.addresses.get('control:8081')?.[0]}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId, secretAccessKey },
+      maxAttempts: 1,
+    });
+  }
 
   async function call(
     path: string,
@@ -239,12 +265,7 @@ describe('docker-compose.yml, run as local processes', () => {
     }
 
     // UpdateStage through the management API, with the AWS SDK as an operator would.
-    const control = plan.addresses.get('control:8081')?.[0];
-    const sdk = new APIGatewayClient({
-      endpoint: `http://${control}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    });
+    const sdk = managementClient();
     const release = `r-${randomUUID().slice(0, 8)}`;
     try {
       await sdk.send(
@@ -387,18 +408,15 @@ describe('docker-compose.yml, run as local processes', () => {
   });
 
   it("guards the demo's /private/pets with an API key made through the management API", async () => {
-    const control = plan.addresses.get('control:8081')?.[0];
     const denied = await call(`${STAGE_PATH}/private/pets`);
     expect({ status: denied.status, body: denied.text }).toEqual({
       status: 403,
       body: '{"message":"Forbidden"}',
     });
-    const created = await request(`http://${control}/apikeys`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'compose', enabled: true }),
-    });
-    expect(created.statusCode).toBe(201);
-    const { value } = (await created.body.json()) as { value: string };
+    const sdk = managementClient();
+    const { value = '' } = await sdk
+      .send(new CreateApiKeyCommand({ name: 'compose', enabled: true }))
+      .finally(() => sdk.destroy());
     for (const via of edges) {
       const res = await call(
         `${STAGE_PATH}/private/pets`,
@@ -415,12 +433,16 @@ describe('docker-compose.yml, run as local processes', () => {
   it('serves the management API on the published control port', async () => {
     const control = plan.addresses.get('control:8081')?.[0];
     expect(control).toBeDefined();
-    const res = await request(`http://${control}/restapis`);
-    expect(res.statusCode).toBe(200);
-    const body = (await res.body.json()) as { item?: Array<{ id: string; name: string }> };
-    expect(body.item).toEqual(
+    const sdk = managementClient();
+    const apis = await sdk.send(new GetRestApisCommand({})).finally(() => sdk.destroy());
+    expect(apis.items).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: 'demo', name: 'Demo API' })]),
     );
+    // Listening beyond loopback, it takes signed requests only.
+    const unsigned = await request(`http://${control}/restapis`);
+    expect(unsigned.statusCode).toBe(403);
+    expect(unsigned.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException');
+    await unsigned.body.dump();
   });
 
   it('stops every service cleanly on SIGTERM, as `docker compose stop` does', async () => {
