@@ -1,1 +1,2 @@
 export * from './sigv4';
+export * from './policy';

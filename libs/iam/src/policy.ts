@@ -1,0 +1,289 @@
+import { BlockList, isIP } from 'node:net';
+import Ajv from 'ajv';
+
+/** An IAM-style policy document, as API Gateway's authorizers return and resource policies hold. */
+export interface PolicyDocument {
+  Version?: string;
+  Statement: PolicyStatement[];
+}
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string[];
+  NotAction?: string[];
+  Resource?: string[];
+  NotResource?: string[];
+  /** `*` (anyone), or principals (`AWS`: ARNs or account ids). Resource policies only. */
+  Principal?: '*' | Record<string, string[]>;
+  Condition?: Record<string, Record<string, string[]>>;
+}
+
+/** What a request asks for, in the terms statements match on. */
+export interface PolicyRequest {
+  /** e.g. `execute-api:Invoke` */
+  action: string;
+  /** e.g. `arn:aws:execute-api:us-east-1:123456789012:a1b2c3/prod/GET/pets/1` */
+  resource: string;
+  /** The caller, for `Principal` (an ARN or account id); absent for an anonymous caller. */
+  principal?: string;
+  /** Condition keys such as `aws:SourceIp`. */
+  context?: Record<string, string | undefined>;
+}
+
+/** An explicit Deny, an Allow, or neither (which IAM treats as an implicit deny). */
+export type PolicyDecision = 'Deny' | 'Allow' | 'NotApplicable';
+
+export class PolicyError extends Error {}
+
+/** The condition operators understood; anything else is refused when the policy is read. */
+const OPERATORS = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'IpAddress',
+  'NotIpAddress',
+] as const;
+type Operator = (typeof OPERATORS)[number];
+
+const stringOrList = { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const STATEMENT_SCHEMA = {
+  type: 'object',
+  properties: {
+    Sid: { type: 'string' },
+    Effect: { enum: ['Allow', 'Deny'] },
+    Action: stringOrList,
+    NotAction: stringOrList,
+    Resource: stringOrList,
+    NotResource: stringOrList,
+    Principal: {
+      oneOf: [
+        { const: '*' },
+        { type: 'object', additionalProperties: stringOrList, minProperties: 1 },
+      ],
+    },
+    Condition: {
+      type: 'object',
+      propertyNames: { enum: [...OPERATORS] },
+      additionalProperties: { type: 'object', additionalProperties: stringOrList },
+    },
+  },
+  required: ['Effect'],
+  oneOf: [{ required: ['Action'] }, { required: ['NotAction'] }],
+  anyOf: [{ required: ['Resource'] }, { required: ['NotResource'] }],
+} as const;
+const DOCUMENT_SCHEMA = {
+  type: 'object',
+  properties: {
+    Version: { type: 'string' },
+    Statement: { oneOf: [STATEMENT_SCHEMA, { type: 'array', items: STATEMENT_SCHEMA }] },
+  },
+  required: ['Statement'],
+} as const;
+
+const validateDocument = new Ajv({ allErrors: false, strict: false }).compile(DOCUMENT_SCHEMA);
+
+const list = (value: unknown): string[] | undefined =>
+  value === undefined ? undefined : Array.isArray(value) ? value.map(String) : [String(value)];
+
+/**
+ * Reads a policy document (an object, or its JSON text) into the normalised form: single values
+ * become lists, and condition operators are checked. Throws PolicyError saying what is wrong;
+ * a condition this gateway cannot evaluate is refused rather than ignored, so a Deny can never
+ * silently stop applying.
+ */
+export function parsePolicy(input: unknown): PolicyDocument {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new PolicyError('The policy is not valid JSON');
+    }
+  }
+  if (!validateDocument(value)) {
+    const err = validateDocument.errors?.[0];
+    throw new PolicyError(
+      `Invalid policy document${err ? `: ${err.instancePath || '(root)'} ${err.message}` : ''}`,
+    );
+  }
+  const doc = value as { Version?: string; Statement: unknown };
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<
+    Record<string, unknown>
+  >;
+  return {
+    ...(doc.Version === undefined ? {} : { Version: doc.Version }),
+    Statement: statements.map((s) => ({
+      ...(s.Sid === undefined ? {} : { Sid: String(s.Sid) }),
+      Effect: s.Effect as 'Allow' | 'Deny',
+      ...optional('Action', list(s.Action)),
+      ...optional('NotAction', list(s.NotAction)),
+      ...optional('Resource', list(s.Resource)),
+      ...optional('NotResource', list(s.NotResource)),
+      ...(s.Principal === undefined
+        ? {}
+        : {
+            Principal:
+              s.Principal === '*'
+                ? '*'
+                : Object.fromEntries(
+                    Object.entries(s.Principal as Record<string, unknown>).map(([k, v]) => [
+                      k,
+                      list(v) ?? [],
+                    ]),
+                  ),
+          }),
+      ...(s.Condition === undefined
+        ? {}
+        : {
+            Condition: Object.fromEntries(
+              Object.entries(s.Condition as Record<string, Record<string, unknown>>).map(
+                ([op, keys]) => [
+                  op,
+                  Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, list(v) ?? []])),
+                ],
+              ),
+            ),
+          }),
+    })),
+  };
+}
+
+function optional<K extends string>(
+  key: K,
+  value: string[] | undefined,
+): Partial<Record<K, string[]>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string[]>);
+}
+
+/**
+ * Evaluates policies as IAM does for one request: an explicit Deny in any of them wins; else an
+ * Allow in any of them allows; else nothing applies (an implicit deny).
+ */
+export function evaluatePolicies(
+  policies: readonly PolicyDocument[],
+  request: PolicyRequest,
+): PolicyDecision {
+  let allowed = false;
+  for (const policy of policies) {
+    for (const statement of policy.Statement) {
+      if (!applies(statement, request)) continue;
+      if (statement.Effect === 'Deny') return 'Deny';
+      allowed = true;
+    }
+  }
+  return allowed ? 'Allow' : 'NotApplicable';
+}
+
+function applies(s: PolicyStatement, r: PolicyRequest): boolean {
+  const action = (patterns: string[]) => patterns.some((p) => wildcard(p, r.action, true));
+  const resource = (patterns: string[]) => patterns.some((p) => wildcard(p, r.resource, false));
+  if (s.Action && !action(s.Action)) return false;
+  if (s.NotAction && action(s.NotAction)) return false;
+  if (s.Resource && !resource(s.Resource)) return false;
+  if (s.NotResource && resource(s.NotResource)) return false;
+  if (s.Principal !== undefined && !principalMatches(s.Principal, r.principal)) return false;
+  for (const [op, keys] of Object.entries(s.Condition ?? {})) {
+    for (const [key, values] of Object.entries(keys)) {
+      if (!condition(op as Operator, r.context?.[key] ?? r.context?.[key.toLowerCase()], values)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+function principalMatches(
+  principal: '*' | Record<string, string[]>,
+  caller: string | undefined,
+): boolean {
+  if (principal === '*') return true;
+  if (caller === undefined) return false;
+  return Object.values(principal).some((ids) =>
+    ids.some((id) => id === '*' || id === caller || accountOf(caller) === accountRoot(id)),
+  );
+}
+
+/** The account of `arn:aws:iam::123456789012:user/x`, or the caller as it is. */
+const accountOf = (caller: string) =>
+  /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(caller)?.[1] ?? caller;
+/** `123456789012` and `arn:aws:iam::123456789012:root` both name a whole account. */
+const accountRoot = (id: string) =>
+  /^(\d{12})$/.exec(id)?.[1] ?? /^arn:[^:]+:iam::(\d{12}):root$/.exec(id)?.[1];
+
+function condition(op: Operator, actual: string | undefined, values: string[]): boolean {
+  switch (op) {
+    case 'StringEquals':
+      return actual !== undefined && values.includes(actual);
+    case 'StringNotEquals':
+      return actual === undefined || !values.includes(actual);
+    case 'StringEqualsIgnoreCase':
+      return actual !== undefined && values.some((v) => v.toLowerCase() === actual.toLowerCase());
+    case 'StringNotEqualsIgnoreCase':
+      return actual === undefined || !values.some((v) => v.toLowerCase() === actual.toLowerCase());
+    case 'StringLike':
+      return actual !== undefined && values.some((v) => wildcard(v, actual, false));
+    case 'StringNotLike':
+      return actual === undefined || !values.some((v) => wildcard(v, actual, false));
+    case 'IpAddress':
+      return actual !== undefined && inRanges(actual, values);
+    case 'NotIpAddress':
+      return actual === undefined || !inRanges(actual, values);
+  }
+}
+
+function inRanges(ip: string, cidrs: string[]): boolean {
+  const family = isIP(ip);
+  if (family === 0) return false;
+  const blocks = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', bits] = cidr.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (isIP(address) === 0) continue;
+    const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
+    if (!Number.isInteger(prefix)) continue;
+    blocks.addSubnet(address, prefix, type);
+  }
+  return blocks.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+const compiled = new Map<string, RegExp>();
+
+/**
+ * IAM's wildcards: `*` any run of characters (`/` included), `?` exactly one; everything else
+ * literal. Actions compare case-insensitively, resources exactly.
+ */
+function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let re = compiled.get(key);
+  if (!re) {
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+      .join('');
+    re = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(key, re);
+  }
+  return re.test(value);
+}
+
+export interface MethodArnParts {
+  region: string;
+  accountId: string;
+  apiId: string;
+  stage: string;
+  /** The HTTP method, or `*`. */
+  method: string;
+  /** The request path below the stage, from `/` (as normalised by the edge). */
+  path: string;
+}
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, as API Gateway builds it. */
+export function methodArn(p: MethodArnParts): string {
+  const path = p.path.startsWith('/') ? p.path : `/${p.path}`;
+  return `arn:aws:execute-api:${p.region}:${p.accountId}:${p.apiId}/${p.stage}/${p.method}${path}`;
+}
