@@ -1,4 +1,5 @@
 import { childLocation, isObject, type JsonObject } from '../util/json';
+import { readFunctionAuthorizer } from '../model/authorizer';
 import { DefinitionError } from './definition-error';
 import type { ImportContext } from './import-context';
 
@@ -46,6 +47,15 @@ export function classifySchemes(
           `Invalid authorizer type ${JSON.stringify(isObject(authorizer) ? authorizer.type : authorizer)}: expected token, request or cognito_user_pools`,
           childLocation(at, 'x-amazon-apigateway-authorizer.type'),
         );
+      }
+      if (authorizationType === 'CUSTOM') {
+        const read = readFunctionAuthorizer(name, scheme);
+        if (typeof read === 'string') {
+          throw new DefinitionError(
+            `Invalid authorizer '${name}': ${read}`,
+            childLocation(at, 'x-amazon-apigateway-authorizer'),
+          );
+        }
       }
       kinds.set(name, { kind: 'authorizer', authorizationType });
     } else if (authType === 'awssigv4' || authType === 'aws_iam') {
