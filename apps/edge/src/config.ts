@@ -61,6 +61,8 @@ const edgeEnvSchema: EnvSchema = {
     EDGE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
     /** Bound on a call to the connections service (register, @connections, channels). */
     CONNECTIONS_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
+    /** Bound on a function authorizer's call (API Gateway's limit is 30 s). */
+    AUTHORIZER_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 30000, default: 10000 },
     /** Bound on a call to the auth service (an API key the edge has not cached). */
     AUTH_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
     /** How long the edge keeps an answer naming a key (a change to the key ends it at once). */
@@ -97,6 +99,7 @@ export interface EdgeConfig extends CommonEnv {
   EDGE_HEARTBEAT_MS: number;
   CONNECTIONS_TIMEOUT_MS: number;
   AUTH_TIMEOUT_MS: number;
+  AUTHORIZER_TIMEOUT_MS: number;
   API_KEY_CACHE_TTL_MS: number;
   API_KEY_NEGATIVE_TTL_MS: number;
   API_KEY_CACHE_MAX_ENTRIES: number;

@@ -6,6 +6,7 @@ import {
   type ApiKeyChangedEvent,
   type AuthRevisionEvent,
   type VerifyApiKeyReply,
+  type VerifiedApiKey,
   type VerifyApiKeyRequest,
 } from '@portico/contracts';
 import {
@@ -23,7 +24,10 @@ import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
-import { ApiKeyCache, type ApiKeyVerdict, isFailure } from './api-key-cache';
+import { DecisionCache, isFailure } from './decision-cache';
+
+/** What the auth service said of a value: the key it belongs to, or null for none. */
+export type ApiKeyVerdict = VerifiedApiKey | null;
 
 /** The header API Gateway reads a key from (API key source HEADER). */
 const API_KEY_HEADER = 'x-api-key';
@@ -31,7 +35,7 @@ const API_KEY_HEADER = 'x-api-key';
 /**
  * The API key check of a method with `apiKeyRequired`: the `x-api-key` value must name an
  * enabled key, else 403 `{"message":"Forbidden"}` (INVALID_API_KEY), as on API Gateway. The
- * auth service answers; the edge keeps its answers (ApiKeyCache) and forgets them when auth
+ * auth service answers; the edge keeps its answers (a DecisionCache) and forgets them when auth
  * says a key changed, when the key store's announced revision moves, or when NATS reconnects
  * (events may have been missed) — so a revoked key stops working on every edge within about a
  * second. With auth unreachable, a key the cache knows keeps its verdict until it expires; any
@@ -39,7 +43,7 @@ const API_KEY_HEADER = 'x-api-key';
  */
 @Injectable()
 export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
-  readonly cache: ApiKeyCache;
+  readonly cache: DecisionCache<ApiKeyVerdict>;
   private readonly timeoutMs: number;
   private readonly checks: Counter<'source' | 'outcome'>;
   private subs: Subscription[] = [];
@@ -52,9 +56,9 @@ export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.timeoutMs = config.AUTH_TIMEOUT_MS;
-    this.cache = new ApiKeyCache({
-      ttlMs: config.API_KEY_CACHE_TTL_MS,
-      negativeTtlMs: config.API_KEY_NEGATIVE_TTL_MS,
+    this.cache = new DecisionCache<ApiKeyVerdict>({
+      ttlMs: (verdict) => (verdict ? config.API_KEY_CACHE_TTL_MS : config.API_KEY_NEGATIVE_TTL_MS),
+      idOf: (verdict) => verdict?.id,
       maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
     });
     this.checks = new Counter({
@@ -136,8 +140,8 @@ export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
   private onChanged(err: Error | null, msg: Msg): void {
     const event = this.decode<ApiKeyChangedEvent>(err, msg);
     if (!event || typeof event.apiKeyId !== 'string') return;
-    if (event.change === 'created') this.cache.dropUnknown();
-    else this.cache.dropKey(event.apiKeyId);
+    if (event.change === 'created') this.cache.dropWhere((verdict) => verdict === null);
+    else this.cache.dropId(event.apiKeyId);
   }
 
   private onRevision(err: Error | null, msg: Msg): void {

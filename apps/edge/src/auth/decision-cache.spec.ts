@@ -1,11 +1,15 @@
-import { ApiKeyCache, type ApiKeyVerdict } from './api-key-cache';
+import type { ApiKeyVerdict } from './api-key-gate';
+import { DecisionCache } from './decision-cache';
 
 const KEY = { id: 'k1', enabled: true };
 
-describe('ApiKeyCache', () => {
+describe('DecisionCache (as the API key gate sets it up)', () => {
   let now = 0;
   const cache = (maxEntries = 10) =>
-    new ApiKeyCache({ ttlMs: 1_000, negativeTtlMs: 100, maxEntries }, () => now);
+    new DecisionCache<ApiKeyVerdict>(
+      { ttlMs: (v) => (v ? 1_000 : 100), idOf: (v) => v?.id, maxEntries },
+      () => now,
+    );
   const loader = (verdict: ApiKeyVerdict) => jest.fn(async () => verdict);
 
   beforeEach(() => {
@@ -59,7 +63,7 @@ describe('ApiKeyCache', () => {
     const c = cache();
     await c.verdict('a', loader(KEY));
     await c.verdict('b', loader({ id: 'k2', enabled: true }));
-    c.dropKey('k1');
+    c.dropId('k1');
     expect((await c.verdict('a', loader(KEY))).cached).toBe(false);
     expect((await c.verdict('b', loader(null))).cached).toBe(true);
   });
@@ -68,7 +72,7 @@ describe('ApiKeyCache', () => {
     const c = cache();
     await c.verdict('unknown', loader(null));
     await c.verdict('known', loader(KEY));
-    c.dropUnknown();
+    c.dropWhere((v) => v === null);
     expect((await c.verdict('unknown', loader(KEY))).cached).toBe(false);
     expect((await c.verdict('known', loader(KEY))).cached).toBe(true);
     c.clear();
@@ -79,7 +83,7 @@ describe('ApiKeyCache', () => {
     const c = cache();
     let release!: (v: ApiKeyVerdict) => void;
     const pending = c.verdict('v', () => new Promise((resolve) => (release = resolve)));
-    c.dropKey('k1');
+    c.dropId('k1');
     release(KEY);
     expect((await pending).verdict).toEqual(KEY);
     expect((await c.verdict('v', loader(null))).verdict).toBeNull();

@@ -1,40 +1,37 @@
 import { createHash } from 'node:crypto';
-import type { VerifiedApiKey } from '@portico/contracts';
 import type { Failure } from '@portico/platform';
 
-/** What the auth service said of a value: the key it belongs to, or null for none. */
-export type ApiKeyVerdict = VerifiedApiKey | null;
-
-interface Entry {
-  verdict: ApiKeyVerdict;
+interface Entry<V> {
+  verdict: V;
   expiresAt: number;
 }
 
-export interface ApiKeyCacheOptions {
-  /** How long an answer naming a key is kept (events and the revision end it sooner). */
-  ttlMs: number;
-  /** How long "no such key" is kept: short, and ended at once when any key is created. */
-  negativeTtlMs: number;
+export interface DecisionCacheOptions<V> {
+  /** How long a verdict is kept; 0 or less: not at all. */
+  ttlMs(verdict: V): number;
+  /** The id a verdict is about (a key id), so dropId can forget every verdict naming it. */
+  idOf?(verdict: V): string | undefined;
   maxEntries: number;
 }
 
 /**
- * The edge's memory of API key verdicts, so a warm request costs no NATS round trip. Entries
- * are found by the SHA-256 of the value (the values themselves are not kept), bounded in number
- * (least recently used goes first) and in time. Concurrent misses for one value make one call.
- * A call that was under way when the cache was invalidated answers its own request but is not
- * kept: it may predate the change.
+ * The edge's memory of authorization verdicts (API keys, authorizer results), so a warm request
+ * costs no NATS round trip. Entries are found by the SHA-256 of what identifies the caller (a
+ * key's value, an authorizer's identity sources — never kept themselves), bounded in number
+ * (least recently used goes first) and in time. Concurrent misses for one identity make one
+ * call. A call that was under way when the cache was invalidated answers its own request but
+ * is not kept: it may predate the change.
  */
-export class ApiKeyCache {
-  private readonly entries = new Map<string, Entry>();
-  /** Key id → the hashes of entries that name it, so a change to a key drops them all. */
+export class DecisionCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  /** Id → the hashes of entries that name it, so a change to it drops them all. */
   private readonly byId = new Map<string, Set<string>>();
-  private readonly pending = new Map<string, Promise<ApiKeyVerdict | Failure>>();
+  private readonly pending = new Map<string, Promise<V | Failure>>();
   /** Moves on every invalidation: a load that started before one is not kept. */
   private epoch = 0;
 
   constructor(
-    private readonly options: ApiKeyCacheOptions,
+    private readonly options: DecisionCacheOptions<V>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -48,8 +45,8 @@ export class ApiKeyCache {
    */
   async verdict(
     value: string,
-    load: () => Promise<ApiKeyVerdict | Failure>,
-  ): Promise<{ verdict: ApiKeyVerdict | Failure; cached: boolean }> {
+    load: () => Promise<V | Failure>,
+  ): Promise<{ verdict: V | Failure; cached: boolean }> {
     const hash = createHash('sha256').update(value).digest('base64url');
     const entry = this.entries.get(hash);
     if (entry && entry.expiresAt > this.now()) {
@@ -72,18 +69,18 @@ export class ApiKeyCache {
     return { verdict: await loading, cached: false };
   }
 
-  /** A key changed or was deleted: forget every answer that named it. */
-  dropKey(id: string): void {
+  /** What `id` names changed or was deleted: forget every verdict about it. */
+  dropId(id: string): void {
     this.epoch += 1;
     for (const hash of this.byId.get(id) ?? []) this.entries.delete(hash);
     this.byId.delete(id);
   }
 
-  /** A key was created: a value that named no key may name it now. */
-  dropUnknown(): void {
+  /** Forgets the verdicts `test` picks (a key was created: every "no such key"). */
+  dropWhere(test: (verdict: V) => boolean): void {
     this.epoch += 1;
     for (const [hash, entry] of this.entries) {
-      if (entry.verdict === null) this.entries.delete(hash);
+      if (test(entry.verdict)) this.remove(hash);
     }
   }
 
@@ -93,13 +90,14 @@ export class ApiKeyCache {
     this.byId.clear();
   }
 
-  private keep(hash: string, verdict: ApiKeyVerdict): void {
-    const ttl = verdict ? this.options.ttlMs : this.options.negativeTtlMs;
+  private keep(hash: string, verdict: V): void {
+    const ttl = this.options.ttlMs(verdict);
     if (ttl <= 0) return;
     this.entries.set(hash, { verdict, expiresAt: this.now() + ttl });
-    if (verdict) {
-      let hashes = this.byId.get(verdict.id);
-      if (!hashes) this.byId.set(verdict.id, (hashes = new Set()));
+    const id = this.options.idOf?.(verdict);
+    if (id !== undefined) {
+      let hashes = this.byId.get(id);
+      if (!hashes) this.byId.set(id, (hashes = new Set()));
       hashes.add(hash);
     }
     while (this.entries.size > this.options.maxEntries) {
@@ -112,7 +110,8 @@ export class ApiKeyCache {
   private remove(hash: string): void {
     const entry = this.entries.get(hash);
     this.entries.delete(hash);
-    if (entry?.verdict) this.byId.get(entry.verdict.id)?.delete(hash);
+    const id = entry && this.options.idOf?.(entry.verdict);
+    if (id !== undefined) this.byId.get(id)?.delete(hash);
   }
 }
 

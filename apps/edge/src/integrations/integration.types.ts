@@ -62,6 +62,8 @@ export interface InvocationRequest {
   webSocket?: WebSocketEventContext;
   /** The API key the request was admitted with, on methods that require one. */
   apiKey?: { id: string; value: string };
+  /** What a function authorizer said of the caller, on methods that have one. */
+  authorizer?: { principalId: string; context: Record<string, string | number | boolean> };
 }
 
 /** What a WebSocket route's event carries beyond an HTTP request's fields. */

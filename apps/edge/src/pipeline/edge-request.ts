@@ -67,6 +67,8 @@ export class EdgeRequest implements InvocationRequest {
   webSocket?: WebSocketEventContext;
   /** Set by the API key check of a method that requires a key. */
   apiKey?: { id: string; value: string };
+  /** Set by the authorizer of a method that has one. */
+  authorizer?: { principalId: string; context: Record<string, string | number | boolean> };
 
   // What the pipeline learns on the way, for the gateway response, access log and metrics.
   compiledStage?: CompiledStage;

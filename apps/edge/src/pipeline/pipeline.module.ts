@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGate } from '../auth/api-key-gate';
+import { AuthorizerGate } from '../auth/authorizer-gate';
 import type { EdgeConfig } from '../config';
 import { IntegrationsModule } from '../integrations';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -35,6 +36,7 @@ export class PipelineModule {
         RequestPipeline,
         ConnectionsClient,
         ApiKeyGate,
+        AuthorizerGate,
         LiveConnections,
         MessageRouter,
         WebSocketGateway,

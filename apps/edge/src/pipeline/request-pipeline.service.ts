@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthService, PINO_LOGGER, type PinoLogger } from '@portico/platform';
 import { ApiKeyGate } from '../auth/api-key-gate';
+import { AuthorizerGate } from '../auth/authorizer-gate';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import {
   IntegrationFailure,
@@ -29,8 +30,8 @@ import {
 
 /**
  * The REST data plane, from raw request to response: normalise the path, resolve the stage
- * (three invocation forms), check the body size, route, check the API key where the method
- * requires one, invoke the integration, answer. All of it comes from the in-memory compiled
+ * (three invocation forms), check the body size, route, run the method's authorizer and check
+ * its API key where it has them, invoke the integration, answer. All of it comes from the in-memory compiled
  * stages and caches: no NATS or Redis round trip per warm request. Every
  * failure becomes a gateway response with a request id; nothing escapes as an exception.
  */
@@ -50,6 +51,7 @@ export class RequestPipeline {
     @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
     private readonly connections: ConnectionsEndpoint,
     private readonly apiKeys: ApiKeyGate,
+    private readonly authorizers: AuthorizerGate,
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
@@ -99,7 +101,12 @@ export class RequestPipeline {
       );
     }
     r.setRoute(match, segments);
-    if (match.entry.method.apiKeyRequired) {
+    const { method } = match.entry;
+    if (method.authorizationType !== 'NONE') {
+      const refused = await this.authorizers.authorize(r, stage, method);
+      if (refused) return this.reject(r, res, refused);
+    }
+    if (method.apiKeyRequired) {
       const denied = await this.apiKeys.check(r, stage);
       if (denied) return this.reject(r, res, denied);
     }

@@ -59,6 +59,11 @@ export function awsErrorType(error: GatewayError): string | undefined {
  */
 export class GatewayError {
   readonly message: string;
+  /**
+   * The member of the default body: `message`, except for IAM policy denials, which API Gateway
+   * answers `{"Message": …}`.
+   */
+  messageKey: 'message' | 'Message' = 'message';
 
   constructor(
     readonly responseType: GatewayResponseType,

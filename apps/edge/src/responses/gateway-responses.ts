@@ -73,7 +73,7 @@ export class GatewayResponses {
     const statusCode = override.statusCode ?? error.statusCode;
     const template = override.template;
     if (!override.setsContentType) headers.push('content-type', template?.contentType ?? JSON_TYPE);
-    if (!template) return { statusCode, headers, body: defaultBody(error.clientMessage) };
+    if (!template) return { statusCode, headers, body: defaultBody(error) };
     const body = template.body.render({ context: getContext, stageVariables: req.stageVariables });
     return { statusCode, headers, body };
   }
@@ -83,7 +83,7 @@ function defaultResponse(error: GatewayError): RenderedGatewayResponse {
   return {
     statusCode: error.statusCode,
     headers: [...errorTypeHeader(error), 'content-type', JSON_TYPE],
-    body: defaultBody(error.clientMessage),
+    body: defaultBody(error),
   };
 }
 
@@ -92,8 +92,8 @@ function errorTypeHeader(error: GatewayError): string[] {
   return type === undefined ? [] : [ERROR_TYPE_HEADER, type];
 }
 
-function defaultBody(message: string): string {
-  return `{"message":${JSON.stringify(message)}}`;
+function defaultBody(error: GatewayError): string {
+  return `{"${error.messageKey}":${JSON.stringify(error.clientMessage)}}`;
 }
 
 function compileOverride(def: GatewayResponse): CompiledOverride {

@@ -1,4 +1,11 @@
-import type { ActiveStage, ApiKeySource, DomainName, StageHead } from '@portico/definitions';
+import {
+  type ActiveStage,
+  type ApiKeySource,
+  type DomainName,
+  type FunctionAuthorizer,
+  readFunctionAuthorizer,
+  type StageHead,
+} from '@portico/definitions';
 import { GatewayResponses } from '../responses/gateway-responses';
 import {
   basePathSegments,
@@ -16,6 +23,8 @@ export interface CompiledStage extends TargetStage {
   readonly binaryMediaTypes: readonly string[];
   /** Where methods that require an API key read it from. */
   readonly apiKeySource: ApiKeySource;
+  /** The deployment's function authorizers, by the security scheme name methods use. */
+  readonly authorizers: ReadonlyMap<string, FunctionAuthorizer>;
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
   /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
@@ -40,6 +49,7 @@ export function compileStage(active: ActiveStage): CompiledStage {
     variables: { ...stage.variables },
     binaryMediaTypes: [...api.binaryMediaTypes],
     apiKeySource: api.apiKeySource,
+    authorizers: functionAuthorizers(deployment.definition.securitySchemes),
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
     webSocket:
@@ -71,4 +81,17 @@ export function compileDomain(domain: DomainName): CompiledDomain {
     mappings,
     fingerprint: JSON.stringify(domain.basePathMappings),
   };
+}
+
+/** The function authorizers among the security schemes (import checked them already). */
+function functionAuthorizers(
+  schemes: Record<string, unknown> | undefined,
+): Map<string, FunctionAuthorizer> {
+  const authorizers = new Map<string, FunctionAuthorizer>();
+  for (const [name, scheme] of Object.entries(schemes ?? {})) {
+    if (!scheme || typeof scheme !== 'object') continue;
+    const read = readFunctionAuthorizer(name, scheme as Record<string, unknown>);
+    if (typeof read !== 'string') authorizers.set(name, read);
+  }
+  return authorizers;
 }

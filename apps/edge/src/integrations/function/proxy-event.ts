@@ -112,6 +112,10 @@ export function buildProxyEvent(
       domainName: req.domainName,
       deploymentId: req.deploymentId ?? '',
       apiId: req.apiId,
+      // AWS: the authorizer's principalId and context, flattened, on methods with an authorizer.
+      ...(req.authorizer
+        ? { authorizer: { principalId: req.authorizer.principalId, ...req.authorizer.context } }
+        : {}),
     },
     body: hasBody ? body.toString(binary ? 'base64' : 'utf8') : null,
     isBase64Encoded: hasBody && binary,

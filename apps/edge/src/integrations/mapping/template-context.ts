@@ -29,6 +29,9 @@ export function buildTemplateContext(
       userArn: '',
     },
     path: req.fullPath,
+    ...(req.authorizer
+      ? { authorizer: { principalId: req.authorizer.principalId, ...req.authorizer.context } }
+      : {}),
     protocol: req.protocol,
     requestId: req.requestId,
     requestTime: formatRequestTime(req.requestTimeEpoch),

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEADLINE_HEADER,
+  type FunctionInvokeReply,
+  functionInvokeSubject,
+  REQUEST_ID_HEADER,
+} from '@portico/contracts';
+import type { FunctionAuthorizer, Method } from '@portico/definitions';
+import {
+  evaluatePolicies,
+  methodArn,
+  parsePolicy,
+  type PolicyDocument,
+  PolicyError,
+} from '@portico/iam';
+import {
+  type Failure,
+  failure,
+  METRICS_REGISTRY,
+  NATS_CONNECTION,
+  PINO_LOGGER,
+  type PinoLogger,
+} from '@portico/platform';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { Counter, type Registry } from 'prom-client';
+import { EDGE_CONFIG, type EdgeConfig } from '../config';
+import { buildProxyEvent } from '../integrations/function/proxy-event';
+import { buildTemplateContext } from '../integrations/mapping/template-context';
+import type { EdgeRequest } from '../pipeline/edge-request';
+import { GatewayError } from '../responses/gateway-error';
+import type { CompiledStage } from '../stages/compiled-stage';
+import { DecisionCache, isFailure } from './decision-cache';
+
+/** What a function authorizer decided for one identity, kept for its TTL. */
+interface AuthorizerResult {
+  principalId: string;
+  policy: PolicyDocument;
+  context: Record<string, string | number | boolean>;
+  ttlMs: number;
+}
+
+/** A function authorizer that said no (it threw `Unauthorized`), as opposed to one that broke. */
+type AuthorizerRefusal = { refused: true };
+
+const REGION = 'us-east-1';
+
+/**
+ * Lambda ("function") authorizers, TOKEN and REQUEST, as API Gateway runs them for a method
+ * with `authorizationType: CUSTOM`: the identity sources must all be present (else 401 without
+ * a call), a TOKEN must match the authorizer's `identityValidationExpression` (else 401), the
+ * function (served by the function runner) returns a principal, an IAM policy and a context;
+ * the policy is evaluated against the request's method ARN (explicit Deny or nothing allowing:
+ * 403). A function that throws `Unauthorized` means 401; one that fails or returns something
+ * malformed, 500. Results are cached by identity for the authorizer's TTL, and a cached policy
+ * is evaluated again for every request. AWS_IAM and Cognito methods are refused (500) until
+ * they are supported: never served unauthenticated.
+ */
+@Injectable()
+export class AuthorizerGate {
+  private readonly cache: DecisionCache<AuthorizerResult | AuthorizerRefusal>;
+  private readonly timeoutMs: number;
+  private readonly decisions: Counter<'source' | 'outcome'>;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
+    @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.timeoutMs = config.AUTHORIZER_TIMEOUT_MS;
+    this.cache = new DecisionCache({
+      ttlMs: (result) => ('refused' in result ? 0 : result.ttlMs),
+      maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
+    });
+    this.decisions = new Counter({
+      name: 'portico_edge_authorizer_decisions_total',
+      help: 'Function authorizer decisions by where they came from (cache, function) and outcome',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    });
+  }
+
+  /** Admits the request (setting `r.authorizer`) or says why not; never throws. */
+  async authorize(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    method: Method,
+  ): Promise<GatewayError | undefined> {
+    if (method.authorizationType !== 'CUSTOM') {
+      return GatewayError.of(
+        'AUTHORIZER_CONFIGURATION_ERROR',
+        `${method.authorizationType} authorization is not supported yet: the method is refused`,
+      );
+    }
+    const authorizer = stage.authorizers.get(method.authorizerName ?? '');
+    if (!authorizer) {
+      return GatewayError.of(
+        'AUTHORIZER_CONFIGURATION_ERROR',
+        `Authorizer ${method.authorizerName} is not a function authorizer of this deployment`,
+      );
+    }
+    const identity = authorizer.identitySource.map((source) => identityValue(r, source));
+    if (identity.some((value) => value === undefined || value === '')) {
+      return GatewayError.of('UNAUTHORIZED', `Identity source missing for ${authorizer.name}`);
+    }
+    if (
+      authorizer.identityValidationExpression !== undefined &&
+      !new RegExp(`^(?:${authorizer.identityValidationExpression})$`).test(identity[0]!)
+    ) {
+      return GatewayError.of(
+        'UNAUTHORIZED',
+        `Token does not match ${authorizer.name}'s expression`,
+      );
+    }
+    const arn = methodArn({
+      region: REGION,
+      accountId: r.accountId || this.config.PORTICO_ACCOUNT_ID,
+      apiId: stage.apiId,
+      stage: stage.stageName,
+      method: r.httpMethod,
+      path: r.path,
+    });
+    const key = createHash('sha256')
+      .update([stage.apiId, stage.stageName, authorizer.name, ...identity].join('\0'))
+      .digest('base64url');
+    const { verdict, cached } = await this.cache.verdict(key, () =>
+      this.invoke(authorizer, r, identity as string[], arn),
+    );
+    const source = cached ? 'cache' : 'function';
+    if (isFailure(verdict)) {
+      this.decisions.inc({ source, outcome: 'failed' });
+      return GatewayError.of('AUTHORIZER_FAILURE', verdict.error.message);
+    }
+    if ('refused' in verdict) {
+      this.decisions.inc({ source, outcome: 'unauthorized' });
+      return GatewayError.of('UNAUTHORIZED', `${authorizer.name} said Unauthorized`);
+    }
+    const decision = evaluatePolicies([verdict.policy], {
+      action: 'execute-api:Invoke',
+      resource: arn,
+    });
+    if (decision !== 'Allow') {
+      this.decisions.inc({ source, outcome: 'denied' });
+      const error = GatewayError.of(
+        'ACCESS_DENIED',
+        `${authorizer.name}'s policy for ${verdict.principalId} does not allow ${arn}`,
+      );
+      return new GatewayErrorWithMessageKey(
+        error,
+        decision === 'Deny'
+          ? 'User is not authorized to access this resource with an explicit deny'
+          : 'User is not authorized to access this resource',
+      );
+    }
+    this.decisions.inc({ source, outcome: 'allowed' });
+    r.authorizer = { principalId: verdict.principalId, context: verdict.context };
+    return undefined;
+  }
+
+  private async invoke(
+    authorizer: FunctionAuthorizer,
+    r: EdgeRequest,
+    identity: string[],
+    arn: string,
+  ): Promise<AuthorizerResult | AuthorizerRefusal | Failure> {
+    if (!this.nc || this.nc.isClosed()) return failure('Unavailable', 'No NATS connection');
+    const event =
+      authorizer.type === 'TOKEN'
+        ? { type: 'TOKEN', authorizationToken: identity[0], methodArn: arn }
+        : { type: 'REQUEST', methodArn: arn, ...requestEventOf(r) };
+    const h = natsHeaders();
+    h.set(REQUEST_ID_HEADER, r.requestId);
+    h.set(DEADLINE_HEADER, String(Date.now() + this.timeoutMs));
+    const name = authorizer.functionName;
+    let reply: FunctionInvokeReply;
+    try {
+      const msg = await this.nc.request(
+        functionInvokeSubject(name),
+        Buffer.from(JSON.stringify(event)),
+        { timeout: this.timeoutMs, headers: h },
+      );
+      reply = JSON.parse(msg.string()) as FunctionInvokeReply;
+    } catch (err) {
+      return this.broken(r, name, `could not be invoked: ${String(err)}`);
+    }
+    if (!reply || typeof reply !== 'object') return this.broken(r, name, 'sent a malformed reply');
+    if (!reply.ok) {
+      if (reply.error?.message === 'Unauthorized') return { refused: true };
+      return this.broken(r, name, `failed: ${reply.error?.message ?? 'unknown error'}`);
+    }
+    const result = authorizerResult(reply.result, authorizer.resultTtlSeconds * 1000);
+    return typeof result === 'string' ? this.broken(r, name, result) : result;
+  }
+
+  private broken(r: EdgeRequest, name: string, problem: string): Failure {
+    this.logger.warn({ requestId: r.requestId, authorizer: name, problem }, 'Authorizer failed');
+    return failure('FunctionError', `Authorizer ${name} ${problem}`);
+  }
+}
+
+/** A denial API Gateway answers `{"Message": …}` (capital M), as for IAM policies. */
+class GatewayErrorWithMessageKey extends GatewayError {
+  constructor(error: GatewayError, clientMessage: string) {
+    super(error.responseType, error.statusCode, clientMessage, error.message);
+    this.messageKey = 'Message';
+  }
+}
+
+/** The value of one identity source, or undefined when the request has none. */
+function identityValue(r: EdgeRequest, source: string): string | undefined {
+  const [scope, kind, ...rest] = source.split('.');
+  if (scope === 'method' && kind === 'request') {
+    const [where, ...name] = rest;
+    const key = name.join('.');
+    if (where === 'header') return r.headers[key.toLowerCase()]?.at(-1);
+    if (where === 'querystring') return r.query[key]?.at(-1);
+    return undefined;
+  }
+  if (scope === 'stageVariables') return r.stageVariables[[kind, ...rest].join('.')];
+  if (scope === 'context') {
+    let value: unknown = buildTemplateContext(r);
+    for (const part of [kind, ...rest]) {
+      value =
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[part!] : undefined;
+    }
+    return value === undefined || value === null ? undefined : String(value);
+  }
+  return undefined;
+}
+
+/** A REQUEST authorizer's event: the proxy event's request fields, as API Gateway sends them. */
+function requestEventOf(r: EdgeRequest): Record<string, unknown> {
+  const { body: _body, isBase64Encoded: _b64, ...fields } = buildProxyEvent(r, undefined);
+  return fields;
+}
+
+/** The function's answer checked: a principal, a policy it can evaluate, a flat context. */
+function authorizerResult(value: unknown, ttlMs: number): AuthorizerResult | string {
+  if (!value || typeof value !== 'object') return 'returned no object';
+  const result = value as Record<string, unknown>;
+  if (typeof result.principalId !== 'string' || result.principalId === '') {
+    return 'returned no principalId';
+  }
+  let policy: PolicyDocument;
+  try {
+    policy = parsePolicy(result.policyDocument);
+  } catch (err) {
+    return `returned an unusable policyDocument: ${err instanceof PolicyError ? err.message : String(err)}`;
+  }
+  const context: Record<string, string | number | boolean> = {};
+  if (result.context !== undefined && result.context !== null) {
+    if (typeof result.context !== 'object') return 'returned a context that is not an object';
+    for (const [k, v] of Object.entries(result.context)) {
+      if (!['string', 'number', 'boolean'].includes(typeof v)) {
+        return `returned context.${k}, which is not a string, number or boolean`;
+      }
+      context[k] = v as string | number | boolean;
+    }
+  }
+  return { principalId: result.principalId, policy, context, ttlMs };
+}
