@@ -1,0 +1,268 @@
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  ImportRestApiCommand,
+} from '@aws-sdk/client-api-gateway';
+import { bootstrap as startControl } from '@portico/control';
+import { bootstrap as startEdge } from '@portico/edge';
+import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
+import type { RunningService } from '@portico/platform';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { request } from 'undici';
+
+const fn = (name: string) =>
+  `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const backend = `{ type: aws_proxy, httpMethod: POST, uri: '${fn('backend')}' }`;
+
+const API = `
+openapi: 3.0.1
+info: { title: Authorized pets, version: '1' }
+paths:
+  /pets:
+    get: { security: [{ tokenAuth: [] }], x-amazon-apigateway-integration: ${backend} }
+  /owners:
+    get: { security: [{ tokenAuth: [] }], x-amazon-apigateway-integration: ${backend} }
+  /tenants:
+    get: { security: [{ requestAuth: [] }], x-amazon-apigateway-integration: ${backend} }
+  /absent:
+    get: { security: [{ absentAuth: [] }], x-amazon-apigateway-integration: ${backend} }
+  /iam:
+    get: { security: [{ sigv4: [] }], x-amazon-apigateway-integration: ${backend} }
+components:
+  securitySchemes:
+    tokenAuth:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: ${fn('token-auth')}
+        authorizerResultTtlInSeconds: 300
+        identityValidationExpression: 'Bearer [a-z-]+'
+    requestAuth:
+      type: apiKey
+      name: unused
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: request
+        authorizerUri: ${fn('request-auth')}
+        identitySource: method.request.header.X-User, method.request.querystring.tenant
+        authorizerResultTtlInSeconds: 0
+    absentAuth:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer: { type: token, authorizerUri: ${fn('nobody-serves-this')} }
+    sigv4:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: awsSigv4
+`;
+
+interface TokenEvent {
+  type: string;
+  authorizationToken: string;
+  methodArn: string;
+}
+
+interface RequestEvent {
+  type: string;
+  methodArn: string;
+  headers: Record<string, string>;
+  queryStringParameters: Record<string, string>;
+}
+
+const policy = (effect: 'Allow' | 'Deny', resource: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+});
+
+/**
+ * Function authorizers end to end: an API imported with the AWS SDK whose methods name TOKEN
+ * and REQUEST authorizers (`x-amazon-apigateway-authorizer`), served by an edge that invokes
+ * them through the function runner, caches their results and passes their context on.
+ */
+describe('function authorizers', () => {
+  let infra: TestInfra;
+  let control: RunningService;
+  let edge: RunningService;
+  const runners: FunctionRunner[] = [];
+  let apiId: string;
+  const tokenCalls: string[] = [];
+  const requestCalls: RequestEvent[] = [];
+  const seen: Array<Record<string, unknown> | undefined> = [];
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    const env = {
+      NATS_URL: infra.natsUrl,
+      REDIS_URL: infra.redisUrl,
+      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
+      LOG_LEVEL: 'silent',
+      OPS_HOST: '127.0.0.1',
+    };
+    runners.push(
+      await startFunctionRunner({
+        natsUrl: infra.natsUrl,
+        name: 'token-auth',
+        handler: async (e: unknown) => {
+          const event = e as TokenEvent;
+          tokenCalls.push(event.authorizationToken);
+          const token = event.authorizationToken.replace('Bearer ', '');
+          // arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}
+          const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
+          const context = { tier: 'gold', n: 7, ok: true };
+          switch (token) {
+            case 'allow-pets':
+              return {
+                principalId: 'pets-user',
+                policyDocument: policy('Allow', `${stageArn}/GET/pets`),
+                context,
+              };
+            case 'deny':
+              return { principalId: 'denied', policyDocument: policy('Deny', `${stageArn}/*`) };
+            case 'unauthorized':
+              throw new Error('Unauthorized');
+            case 'broken':
+              return { principalId: 'no-policy' };
+            default:
+              return { principalId: token, policyDocument: policy('Allow', `${stageArn}/*`) };
+          }
+        },
+      }),
+      await startFunctionRunner({
+        natsUrl: infra.natsUrl,
+        name: 'request-auth',
+        handler: async (e: unknown) => {
+          const event = e as RequestEvent;
+          requestCalls.push(event);
+          return {
+            principalId: event.headers['X-User'],
+            policyDocument: policy('Allow', event.methodArn),
+            context: { tenant: event.queryStringParameters.tenant },
+          };
+        },
+      }),
+      await startFunctionRunner({
+        natsUrl: infra.natsUrl,
+        name: 'backend',
+        handler: async (e: unknown) => {
+          seen.push(
+            (e as { requestContext: { authorizer?: Record<string, unknown> } }).requestContext
+              .authorizer,
+          );
+          return { statusCode: 200, body: 'ok' };
+        },
+      }),
+    );
+    control = await startControl({
+      ...env,
+      CONTROL_PORT: '0',
+      CONTROL_OPS_PORT: '0',
+      PORTICO_CONFIG_WATCH: 'false',
+    });
+    edge = await startEdge({ ...env, EDGE_HOST: '127.0.0.1', EDGE_PORT: '0', EDGE_OPS_PORT: '0' });
+    const sdk = new APIGatewayClient({
+      endpoint: `http://127.0.0.1:${control.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    try {
+      const api = await sdk.send(
+        new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
+      );
+      apiId = api.id!;
+      await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+    } finally {
+      sdk.destroy();
+    }
+    await eventually(async () => expect((await call('/pets')).status).not.toBe(403));
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([edge?.close(), control?.close()]);
+    await Promise.allSettled(runners.map((r) => r.close()));
+    await infra?.stop();
+  });
+
+  async function call(path: string, headers: Record<string, string> = {}) {
+    const res = await request(
+      `http://127.0.0.1:${edge.port}/restapis/${apiId}/prod/_user_request_${path}`,
+      {
+        headers,
+      },
+    );
+    return { status: res.statusCode, text: await res.body.text() };
+  }
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('admits what the policy allows, and passes principalId and context to the integration', async () => {
+    expect(await call('/pets', bearer('allow-pets'))).toEqual({ status: 200, text: 'ok' });
+    expect(seen.at(-1)).toEqual({ principalId: 'pets-user', tier: 'gold', n: 7, ok: true });
+  });
+
+  it('caches a result by token for its TTL, and evaluates the cached policy for each method', async () => {
+    const before = tokenCalls.length;
+    expect((await call('/pets', bearer('allow-pets'))).status).toBe(200);
+    expect(await call('/owners', bearer('allow-pets'))).toEqual({
+      status: 403,
+      text: '{"Message":"User is not authorized to access this resource"}',
+    });
+    expect(tokenCalls.length).toBe(before);
+  });
+
+  it('answers 401 without calling the function when the token is missing or does not match', async () => {
+    const before = tokenCalls.length;
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Basic abc' },
+      { authorization: 'Bearer UPPER' },
+    ];
+    for (const headers of attempts) {
+      expect({ headers, res: await call('/pets', headers) }).toEqual({
+        headers,
+        res: { status: 401, text: '{"message":"Unauthorized"}' },
+      });
+    }
+    expect(tokenCalls.length).toBe(before);
+  });
+
+  it('answers 403 for an explicit deny, 401 for Unauthorized, 500 for a broken authorizer', async () => {
+    expect(await call('/pets', bearer('deny'))).toEqual({
+      status: 403,
+      text: '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    });
+    expect(await call('/pets', bearer('unauthorized'))).toEqual({
+      status: 401,
+      text: '{"message":"Unauthorized"}',
+    });
+    expect((await call('/pets', bearer('broken'))).status).toBe(500);
+  });
+
+  it('runs a REQUEST authorizer on every request with TTL 0, from headers and query string', async () => {
+    const before = requestCalls.length;
+    for (let i = 0; i < 2; i++) {
+      expect((await call('/tenants?tenant=acme', { 'X-User': 'ann' })).status).toBe(200);
+    }
+    expect(requestCalls.length).toBe(before + 2);
+    expect(requestCalls.at(-1)).toMatchObject({
+      type: 'REQUEST',
+      queryStringParameters: { tenant: 'acme' },
+    });
+    expect(seen.at(-1)).toEqual({ principalId: 'ann', tenant: 'acme' });
+    expect((await call('/tenants', { 'X-User': 'ann' })).status).toBe(401);
+    expect(requestCalls.length).toBe(before + 2);
+  });
+
+  it('answers 500 at once when no runner serves the authorizer, and never serves an AWS_IAM method', async () => {
+    expect((await call('/absent', bearer('anyone'))).status).toBe(500);
+    const iam = await call('/iam', { authorization: 'AWS4-HMAC-SHA256 Credential=x' });
+    expect(iam.status).toBe(500);
+    expect(seen.length).toBeGreaterThan(0);
+  });
+});
