@@ -43,8 +43,6 @@ interface AuthorizerResult {
 /** A function authorizer that said no (it threw `Unauthorized`), as opposed to one that broke. */
 type AuthorizerRefusal = { refused: true };
 
-const REGION = 'us-east-1';
-
 /**
  * Lambda ("function") authorizers, TOKEN and REQUEST, as API Gateway runs them for a method
  * with `authorizationType: CUSTOM`: the identity sources must all be present (else 401 without
@@ -114,7 +112,7 @@ export class AuthorizerGate {
       );
     }
     const arn = methodArn({
-      region: REGION,
+      region: this.config.PORTICO_REGION,
       accountId: r.accountId || this.config.PORTICO_ACCOUNT_ID,
       apiId: stage.apiId,
       stage: stage.stageName,
