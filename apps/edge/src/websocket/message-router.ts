@@ -68,7 +68,7 @@ export class MessageRouter {
       .invoke(route.integration, req)
       .then(async (response) => {
         this.count('routed');
-        this.applyChannelHeaders(conn, response);
+        await this.applyChannelHeaders(conn, response);
         if (!route.twoWay) return;
         const reply = await replyBody(response, this.config.WS_MAX_MESSAGE_BYTES);
         if (reply.length > 0) this.send(conn, reply);
@@ -105,30 +105,36 @@ export class MessageRouter {
     return true;
   }
 
-  /** `X-Portico-Join` / `X-Portico-Leave` on an integration's reply: channel membership. */
-  applyChannelHeaders(conn: LiveConnection, response: InvocationResponse | undefined): void {
+  /**
+   * `X-Portico-Join` / `X-Portico-Leave` on an integration's reply: channel membership. Resolves
+   * once the registry has every change (a failed one is logged), so a `$connect` join is in
+   * place before the handshake completes and a route's join before its reply is sent.
+   */
+  async applyChannelHeaders(
+    conn: { id: string; apiId: string; stageName: string },
+    response: InvocationResponse | undefined,
+  ): Promise<void> {
     const changes = [
       ...splitList(responseHeader(response, 'x-portico-join')).map((t) => ['join', t] as const),
       ...splitList(responseHeader(response, 'x-portico-leave')).map((t) => ['leave', t] as const),
     ];
-    for (const [action, topic] of changes) {
-      void this.connections
-        .membership({
+    await Promise.all(
+      changes.map(async ([action, topic]) => {
+        const reply = await this.connections.membership({
           apiId: conn.apiId,
           stage: conn.stageName,
           topic,
           connectionId: conn.id,
           action,
-        })
-        .then((reply) => {
-          if (!reply.ok) {
-            this.logger.warn(
-              { connectionId: conn.id, topic, action, err: reply.error.message },
-              'Channel membership change failed',
-            );
-          }
         });
-    }
+        if (!reply.ok) {
+          this.logger.warn(
+            { connectionId: conn.id, topic, action, err: reply.error.message },
+            'Channel membership change failed',
+          );
+        }
+      }),
+    );
   }
 
   private count(outcome: Outcome): void {

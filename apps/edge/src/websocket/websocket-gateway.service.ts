@@ -162,6 +162,11 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
       );
       return rejectUpgrade(socket, 500, 'Internal server error', r.requestId);
     }
+    // Joins from `$connect` are in place before the client can be sent to a channel.
+    await this.router.applyChannelHeaders(
+      { id: connectionId, apiId: stage.apiId, stageName: stage.stageName },
+      response,
+    );
     if (socket.destroyed) {
       await this.connections.unregister({
         connectionId,
@@ -187,7 +192,6 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
         principalId,
       );
       this.adopt(conn);
-      this.router.applyChannelHeaders(conn, response);
     });
   }
 
