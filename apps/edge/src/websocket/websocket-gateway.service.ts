@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { CONNECT_ROUTE, DISCONNECT_ROUTE } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { INVOKER, type InvocationResponse, type Invoker } from '../integrations';
 import { EdgeRequest, type RequestSettings, requestSettings } from '../pipeline/edge-request';
@@ -32,6 +32,11 @@ const PROTOCOL_ERROR_CODES: Record<string, number> = {
 };
 /** How long a closing socket may take to answer our close frame before it is cut. */
 const CLOSE_GRACE_MS = 2000;
+
+/** The LiveConnection a socket belongs to, kept on the socket for the shared listeners. */
+const CONNECTION = Symbol('portico.connection');
+type AdoptedSocket = WebSocket & { [CONNECTION]: LiveConnection };
+const connectionOf = (ws: WebSocket): LiveConnection => (ws as AdoptedSocket)[CONNECTION];
 
 /**
  * WebSocket APIs on the edge: the upgrade (`$connect` decides it), every message (MessageRouter),
@@ -81,9 +86,38 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     this.limitsTimer.unref();
   }
 
+  /**
+   * The listeners every socket shares: one function each per gateway, not closures per
+   * connection (an edge holds tens of thousands; each closure and its context is heap). `this`
+   * is the emitter, as EventEmitter calls listeners.
+   */
+  private readonly listeners = ((gateway: WebSocketGateway) => ({
+    upgradeError(this: Duplex, err: Error): void {
+      gateway.logger.debug({ err: err.message }, 'Upgrade socket error');
+    },
+    pong(this: WebSocket): void {
+      connectionOf(this).alive = true;
+    },
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void {
+      const conn = connectionOf(this);
+      conn.lastActiveAt = Date.now();
+      gateway.router.route(conn, data, isBinary);
+    },
+    error(this: WebSocket, err: Error & { code?: string }): void {
+      const conn = connectionOf(this);
+      // ws closes with the protocol's code (1009, 1007, 1002) and may not hear the peer's reply.
+      conn.sentCloseCode ??= PROTOCOL_ERROR_CODES[err.code ?? ''] ?? 1002;
+      gateway.logger.debug({ connectionId: conn.id, err: err.message }, 'WebSocket error');
+    },
+    // ws emits 'close' once per socket.
+    close(this: WebSocket, code: number, reason: Buffer): void {
+      gateway.track(gateway.closed(connectionOf(this), code, reason.toString('utf8')));
+    },
+  }))(this);
+
   /** The data port's `upgrade` event: never throws, always answers or adopts the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, plain: () => void): void {
-    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'Upgrade socket error'));
+    socket.on('error', this.listeners.upgradeError);
     this.track(
       this.upgrade(req, socket, head, plain).catch((err: unknown) => {
         this.logger.error({ err: errorText(err) }, 'WebSocket upgrade failed');
@@ -199,21 +233,9 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     const ws = conn.ws;
     limitFrameSize(ws, this.config.WS_MAX_FRAME_BYTES);
     this.live.add(conn);
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      conn.lastActiveAt = Date.now();
-      this.router.route(conn, data, isBinary);
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      // ws closes with the protocol's code (1009, 1007, 1002) and may not hear the peer's reply.
-      conn.sentCloseCode ??= PROTOCOL_ERROR_CODES[err.code ?? ''] ?? 1002;
-      this.logger.debug({ connectionId: conn.id, err: err.message }, 'WebSocket error');
-    });
-    ws.once('close', (code: number, reason: Buffer) => {
-      this.track(this.closed(conn, code, reason.toString('utf8')));
-    });
+    (ws as AdoptedSocket)[CONNECTION] = conn;
+    const { pong, message, error, close } = this.listeners;
+    ws.on('pong', pong).on('message', message).on('error', error).on('close', close);
   }
 
   /** Handshakes and closes under way: the drain waits for them. */
