@@ -12,16 +12,25 @@ const invoke = (resource: string, extra: Partial<PolicyRequest> = {}): PolicyReq
   resource: `${ARN}:${resource}`,
   ...extra,
 });
-const allow = (resource: string | string[], extra: Record<string, unknown> = {}) =>
-  parsePolicy({
-    Version: '2012-10-17',
-    Statement: {
-      Effect: 'Allow',
-      Action: 'execute-api:Invoke',
-      Resource: Array.isArray(resource) ? resource.map((r) => `${ARN}:${r}`) : `${ARN}:${resource}`,
-      ...extra,
+const allow = (
+  resource: string | string[],
+  extra: Record<string, unknown> = {},
+  options: Parameters<typeof parsePolicy>[1] = {},
+) =>
+  parsePolicy(
+    {
+      Version: '2012-10-17',
+      Statement: {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: Array.isArray(resource)
+          ? resource.map((r) => `${ARN}:${r}`)
+          : `${ARN}:${resource}`,
+        ...extra,
+      },
     },
-  });
+    options,
+  );
 const decide = (policy: ReturnType<typeof parsePolicy>, resource: string, extra = {}) =>
   evaluatePolicies([policy], invoke(resource, extra));
 
@@ -55,6 +64,69 @@ describe('parsePolicy', () => {
           Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01' } },
         },
       },
+    ],
+    [
+      'a member it does not know (NotPrincipal)',
+      { Statement: { Effect: 'Deny', NotPrincipal: { AWS: '1' }, Action: '*', Resource: '*' } },
+    ],
+    [
+      'a misspelt Condition',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condtion: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+        },
+      },
+    ],
+    [
+      'a condition on a key it is not given',
+      {
+        Statement: {
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:username': 'bob' } },
+        },
+      },
+    ],
+    [
+      'a CIDR without bits',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/' } },
+        },
+      },
+    ],
+    [
+      'a CIDR over 32 bits',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } },
+        },
+      },
+    ],
+    [
+      'an address that is not one',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0' } },
+        },
+      },
+    ],
+    [
+      'a Principal where none is allowed',
+      { Statement: { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' } },
     ],
   ])('refuses %s', (_what, input) => {
     expect(() => parsePolicy(input)).toThrow(PolicyError);
@@ -127,6 +199,16 @@ describe('evaluatePolicies', () => {
       expect(decide(stage, 'a1b2c3/production/GET/pets')).toBe('NotApplicable');
     });
 
+    it('matches several stars in one pattern, each across any run', () => {
+      const policy = allow('a1b2c3/*/GET/*/toys/*');
+      expect(decide(policy, 'a1b2c3/prod/GET/pets/1/toys/2')).toBe('Allow');
+      expect(decide(policy, 'a1b2c3/prod/GET/a/b/toys/c/d')).toBe('Allow');
+      expect(decide(policy, 'a1b2c3/prod/GET/pets/1/toy/2')).toBe('NotApplicable');
+      expect(decide(policy, 'a1b2c3/prod/POST/pets/1/toys/2')).toBe('NotApplicable');
+      // A long path that almost matches is answered (a linear matcher, no regex backtracking).
+      expect(decide(policy, `a1b2c3/prod/GET/${'x/'.repeat(2_000)}toy`)).toBe('NotApplicable');
+    });
+
     it('compares actions without regard to case, resources with', () => {
       const policy = parsePolicy({
         Statement: { Effect: 'Allow', Action: 'Execute-API:invoke', Resource: `${ARN}:a1b2c3/*` },
@@ -188,12 +270,16 @@ describe('evaluatePolicies', () => {
   });
 
   it('matches string conditions exactly or by wildcard', () => {
-    const policy = allow('a1b2c3/*', {
-      Condition: {
-        StringLike: { 'aws:PrincipalTag/team': 'pay*' },
-        StringEquals: { 'aws:Region': 'us-east-1' },
+    const policy = allow(
+      'a1b2c3/*',
+      {
+        Condition: {
+          StringLike: { 'aws:PrincipalTag/team': 'pay*' },
+          StringEquals: { 'aws:Region': 'us-east-1' },
+        },
       },
-    });
+      { conditionKeys: ['aws:PrincipalTag/team', 'aws:Region'] },
+    );
     const ctx = (team: string, region = 'us-east-1') => ({
       context: { 'aws:PrincipalTag/team': team, 'aws:Region': region },
     });
@@ -204,14 +290,17 @@ describe('evaluatePolicies', () => {
 
   it('matches principals: anyone, an account (by id or root ARN), or one ARN', () => {
     const stmt = (Principal: unknown) =>
-      parsePolicy({
-        Statement: {
-          Effect: 'Allow',
-          Principal,
-          Action: 'execute-api:Invoke',
-          Resource: `${ARN}:a1b2c3/*`,
+      parsePolicy(
+        {
+          Statement: {
+            Effect: 'Allow',
+            Principal,
+            Action: 'execute-api:Invoke',
+            Resource: `${ARN}:a1b2c3/*`,
+          },
         },
-      });
+        { principals: true },
+      );
     const user = 'arn:aws:iam::111122223333:user/alice';
     expect(decide(stmt('*'), 'a1b2c3/prod/GET/x')).toBe('Allow');
     expect(decide(stmt({ AWS: '111122223333' }), 'a1b2c3/prod/GET/x', { principal: user })).toBe(

@@ -72,6 +72,9 @@ const STATEMENT_SCHEMA = {
     },
   },
   required: ['Effect'],
+  // A member this gateway does not know (NotPrincipal, a misspelt Condition) is refused: ignoring
+  // it could turn a conditional Allow into an unconditional one.
+  additionalProperties: false,
   oneOf: [{ required: ['Action'] }, { required: ['NotAction'] }],
   anyOf: [{ required: ['Resource'] }, { required: ['NotResource'] }],
 } as const;
@@ -89,13 +92,23 @@ const validateDocument = new Ajv({ allErrors: false, strict: false }).compile(DO
 const list = (value: unknown): string[] | undefined =>
   value === undefined ? undefined : Array.isArray(value) ? value.map(String) : [String(value)];
 
+export interface ParseOptions {
+  /**
+   * The condition keys the evaluator will be given (compared without regard to case); a
+   * condition on any other key is refused. Default: `aws:SourceIp`.
+   */
+  conditionKeys?: readonly string[];
+  /** Whether statements may name a `Principal` (resource policies); default false. */
+  principals?: boolean;
+}
+
 /**
  * Reads a policy document (an object, or its JSON text) into the normalised form: single values
  * become lists, and condition operators are checked. Throws PolicyError saying what is wrong;
- * a condition this gateway cannot evaluate is refused rather than ignored, so a Deny can never
- * silently stop applying.
+ * a condition this gateway cannot evaluate — an unknown operator, a key it is not given, a
+ * malformed CIDR — is refused rather than ignored, so a Deny can never silently stop applying.
  */
-export function parsePolicy(input: unknown): PolicyDocument {
+export function parsePolicy(input: unknown, options: ParseOptions = {}): PolicyDocument {
   let value = input;
   if (typeof input === 'string') {
     try {
@@ -114,6 +127,26 @@ export function parsePolicy(input: unknown): PolicyDocument {
   const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<
     Record<string, unknown>
   >;
+  const keys = new Set((options.conditionKeys ?? ['aws:SourceIp']).map((k) => k.toLowerCase()));
+  for (const s of statements) {
+    if (s.Principal !== undefined && !options.principals) {
+      throw new PolicyError('Principal is not allowed in this policy');
+    }
+    for (const [op, conditions] of Object.entries(
+      (s.Condition ?? {}) as Record<string, Record<string, unknown>>,
+    )) {
+      for (const [key, values] of Object.entries(conditions)) {
+        if (!keys.has(key.toLowerCase())) {
+          throw new PolicyError(`Condition key ${key} is not one this gateway evaluates`);
+        }
+        if (op === 'IpAddress' || op === 'NotIpAddress') {
+          const bad = (list(values) ?? []).find((cidr) => parseCidr(cidr) === undefined);
+          if (bad !== undefined)
+            throw new PolicyError(`${JSON.stringify(bad)} is not an IP address or CIDR range`);
+        }
+      }
+    }
+  }
   return {
     ...(doc.Version === undefined ? {} : { Version: doc.Version }),
     Statement: statements.map((s) => ({
@@ -235,40 +268,62 @@ function condition(op: Operator, actual: string | undefined, values: string[]): 
   }
 }
 
+/** `address` or `address/bits`, strictly; undefined when it is neither. */
+function parseCidr(
+  cidr: string,
+): { address: string; prefix: number; type: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', bits, extra] = cidr.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return undefined;
+  const max = family === 6 ? 128 : 32;
+  if (bits !== undefined && !/^\d{1,3}$/.test(bits)) return undefined;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (prefix > max) return undefined;
+  return { address, prefix, type: family === 6 ? 'ipv6' : 'ipv4' };
+}
+
 function inRanges(ip: string, cidrs: string[]): boolean {
   const family = isIP(ip);
   if (family === 0) return false;
   const blocks = new BlockList();
   for (const cidr of cidrs) {
-    const [address = '', bits] = cidr.split('/');
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (isIP(address) === 0) continue;
-    const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
-    if (!Number.isInteger(prefix)) continue;
-    blocks.addSubnet(address, prefix, type);
+    const range = parseCidr(cidr);
+    if (range) blocks.addSubnet(range.address, range.prefix, range.type);
   }
   return blocks.check(ip, family === 6 ? 'ipv6' : 'ipv4');
 }
 
-const compiled = new Map<string, RegExp>();
-
 /**
  * IAM's wildcards: `*` any run of characters (`/` included), `?` exactly one; everything else
- * literal. Actions compare case-insensitively, resources exactly.
+ * literal. Actions compare case-insensitively, resources exactly. Linear in the value: the
+ * classic two-pointer glob, backtracking only to the last `*` (no regular expression, whose
+ * backtracking a long attacker-chosen path could make take seconds).
  */
-function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let re = compiled.get(key);
-  if (!re) {
-    const source = pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-      .join('');
-    re = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(key, re);
+export function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  let pi = 0;
+  let vi = 0;
+  let star = -1;
+  let resume = 0;
+  while (vi < v.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === v[vi])) {
+      pi += 1;
+      vi += 1;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi;
+      pi += 1;
+      resume = vi;
+    } else if (star >= 0) {
+      pi = star + 1;
+      resume += 1;
+      vi = resume;
+    } else {
+      return false;
+    }
   }
-  return re.test(value);
+  while (pi < p.length && p[pi] === '*') pi += 1;
+  return pi === p.length;
 }
 
 export interface MethodArnParts {

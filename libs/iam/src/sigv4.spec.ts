@@ -109,6 +109,55 @@ describe('verifySigV4', () => {
     ).toEqual({ ok: true, accessKeyId: 'local' });
   });
 
+  it('refuses an X-Amz-Date that is not a date', async () => {
+    const req = await signed();
+    req.headers['x-amz-date'] = '20261399T256199Z';
+    req.headers.authorization = String(req.headers.authorization).replace(
+      '/20261207/',
+      '/20261399/',
+    );
+    expect(await verify(req)).toMatchObject({ type: 'IncompleteSignatureException', status: 400 });
+  });
+
+  it('checks a body through the signature itself when no payload hash is declared (as curl signs)', async () => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: KEYS.AKIDEXAMPLE! },
+      region: 'us-east-1',
+      service: 'apigateway',
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    const body = '{"name":"k"}';
+    const request = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        path: '/apikeys',
+        query: {},
+        headers: { host: '127.0.0.1:8081' },
+        body,
+      },
+      { signingDate: NOW },
+    );
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    expect(headers['x-amz-content-sha256']).toBeUndefined();
+    const req = {
+      method: 'POST',
+      path: '/apikeys',
+      rawQuery: '',
+      headers,
+      body: Buffer.from(body),
+    };
+    expect(await verify(req)).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE' });
+    expect(await verify({ ...req, body: Buffer.from('{"name":"x"}') })).toMatchObject({
+      type: 'InvalidSignatureException',
+      message: expect.stringMatching(/^The request signature we calculated/),
+    });
+  });
+
   it('ignores headers the client did not sign', async () => {
     const req = await signed({ body: '{}' });
     req.headers['x-forwarded-for'] = '10.0.0.1';

@@ -108,6 +108,9 @@ export async function verifySigV4(
     );
   }
   const signedAt = parseAmzDate(amzDate);
+  if (Number.isNaN(signedAt.getTime()) || formatAmzDate(signedAt) !== amzDate) {
+    return incomplete(`X-Amz-Date ${amzDate} is not a date (YYYYMMDD'T'HHMMSS'Z').`);
+  }
   const now = options.now ?? new Date();
   const skew = options.maxSkewMs ?? DEFAULT_SKEW_MS;
   const minutes = `${Math.round(skew / 60_000)} min.`;
