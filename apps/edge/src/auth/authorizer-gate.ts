@@ -119,12 +119,26 @@ export class AuthorizerGate {
       method: r.httpMethod,
       path: r.path,
     });
-    const key = createHash('sha256')
-      .update([stage.apiId, stage.stageName, authorizer.name, ...identity].join('\0'))
-      .digest('base64url');
-    const { verdict, cached } = await this.cache.verdict(key, () =>
-      this.invoke(authorizer, r, identity as string[], arn),
-    );
+    const call = () => this.invoke(authorizer, r, identity as string[], arn);
+    // TTL 0: a decision for this request alone, never shared, not even with a concurrent twin.
+    // Otherwise by identity within this deployment (a redeploy may change the authorizer).
+    const { verdict, cached } =
+      authorizer.resultTtlSeconds === 0
+        ? { verdict: await call(), cached: false }
+        : await this.cache.verdict(
+            createHash('sha256')
+              .update(
+                [
+                  stage.apiId,
+                  stage.stageName,
+                  stage.deploymentId,
+                  authorizer.name,
+                  ...identity,
+                ].join('\0'),
+              )
+              .digest('base64url'),
+            call,
+          );
     const source = cached ? 'cache' : 'function';
     if (isFailure(verdict)) {
       this.decisions.inc({ source, outcome: 'failed' });
@@ -137,6 +151,7 @@ export class AuthorizerGate {
     const decision = evaluatePolicies([verdict.policy], {
       action: 'execute-api:Invoke',
       resource: arn,
+      context: { 'aws:SourceIp': r.sourceIp },
     });
     if (decision !== 'Allow') {
       this.decisions.inc({ source, outcome: 'denied' });

@@ -79,6 +79,19 @@ describe('DecisionCache (as the API key gate sets it up)', () => {
     expect(c.size).toBe(0);
   });
 
+  it('starts a new call for a caller who arrives after a change, while the old call runs', async () => {
+    const c = cache();
+    let releaseOld!: (v: ApiKeyVerdict) => void;
+    const old = c.verdict('v', () => new Promise((resolve) => (releaseOld = resolve)));
+    c.dropId('k1');
+    const fresh = loader(null);
+    const after = c.verdict('v', fresh);
+    releaseOld(KEY);
+    expect((await old).verdict).toEqual(KEY);
+    expect((await after).verdict).toBeNull();
+    expect(fresh).toHaveBeenCalledTimes(1);
+  });
+
   it('does not keep an answer that was under way when the key changed', async () => {
     const c = cache();
     let release!: (v: ApiKeyVerdict) => void;

@@ -26,7 +26,8 @@ export class DecisionCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
   /** Id → the hashes of entries that name it, so a change to it drops them all. */
   private readonly byId = new Map<string, Set<string>>();
-  private readonly pending = new Map<string, Promise<V | Failure>>();
+  /** Loads under way, with the epoch they started in: a later caller joins only a current one. */
+  private readonly pending = new Map<string, { epoch: number; loading: Promise<V | Failure> }>();
   /** Moves on every invalidation: a load that started before one is not kept. */
   private epoch = 0;
 
@@ -56,16 +57,24 @@ export class DecisionCache<V> {
       return { verdict: entry.verdict, cached: true };
     }
     if (entry) this.remove(hash);
-    let loading = this.pending.get(hash);
-    if (!loading) {
-      const epoch = this.epoch;
-      loading = load().then((verdict) => {
-        if (epoch === this.epoch && !isFailure(verdict)) this.keep(hash, verdict);
-        return verdict;
-      });
-      this.pending.set(hash, loading);
-      void loading.finally(() => this.pending.delete(hash)).catch(() => undefined);
+    const current = this.pending.get(hash);
+    // A load that started before an invalidation may answer with what was just revoked: a
+    // caller arriving after it starts its own.
+    if (current && current.epoch === this.epoch) {
+      return { verdict: await current.loading, cached: false };
     }
+    const epoch = this.epoch;
+    const loading = load().then((verdict) => {
+      if (epoch === this.epoch && !isFailure(verdict)) this.keep(hash, verdict);
+      return verdict;
+    });
+    const started = { epoch, loading };
+    this.pending.set(hash, started);
+    void loading
+      .finally(() => {
+        if (this.pending.get(hash) === started) this.pending.delete(hash);
+      })
+      .catch(() => undefined);
     return { verdict: await loading, cached: false };
   }
 

@@ -21,6 +21,12 @@ describe('readFunctionAuthorizer', () => {
     });
   });
 
+  it('takes a REQUEST authorizer without identity sources only when nothing is cached', () => {
+    expect(
+      readFunctionAuthorizer('req', scheme({ type: 'request', authorizerResultTtlInSeconds: 0 })),
+    ).toMatchObject({ identitySource: [], resultTtlSeconds: 0 });
+  });
+
   it('reads a REQUEST authorizer with its identity sources and TTL 0', () => {
     const read = readFunctionAuthorizer(
       'req',
@@ -59,6 +65,11 @@ describe('readFunctionAuthorizer', () => {
       'two sources for a TOKEN',
       { type: 'token', identitySource: 'method.request.header.A,method.request.header.B' },
       /exactly one header/,
+    ],
+    [
+      'a cached REQUEST authorizer without identity sources',
+      { type: 'request' },
+      /identitySource is required/,
     ],
     ['a TTL over an hour', { type: 'token', authorizerResultTtlInSeconds: 3601 }, /0 to 3600/],
     ['a fractional TTL', { type: 'token', authorizerResultTtlInSeconds: 1.5 }, /0 to 3600/],

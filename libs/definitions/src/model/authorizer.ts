@@ -67,6 +67,10 @@ export function readFunctionAuthorizer(
   ) {
     return `authorizerResultTtlInSeconds must be an integer from 0 to ${MAX_AUTHORIZER_TTL_SECONDS}`;
   }
+  // Cached results are found by the identity: without one, the first caller's would serve all.
+  if (type === 'REQUEST' && identitySource.length === 0 && ttl !== 0) {
+    return 'identitySource is required when results are cached (authorizerResultTtlInSeconds > 0)';
+  }
   const expression = ext.identityValidationExpression;
   if (expression !== undefined) {
     if (typeof expression !== 'string' || type !== 'TOKEN') {
