@@ -10,21 +10,47 @@ export interface StoredApiKey extends ApiKeyRecord {
 }
 
 /**
- * Writes one key and its index entry unless another key has that value: KEYS[1] the record,
- * KEYS[2] the index entry (digest → id), KEYS[3] the listing, KEYS[4] the revision,
- * KEYS[5] the index entry of the value the key had before (or the same as KEYS[2]);
- * ARGV: id, JSON, createdDate, revision. Returns 0 when the value belongs to another key.
+ * Writes one key and its index entry, if the record is still what the writer read and no other
+ * key has the value: KEYS[1] the record, KEYS[2] the index entry (digest → id), KEYS[3] the
+ * listing, KEYS[4] the revision, KEYS[5] the index entry of the value the key had before (or
+ * the same as KEYS[2]); ARGV: id, JSON, createdDate, revision, the record as read ('' for a
+ * new key). Returns -1 when the record changed or went meanwhile (a concurrent update or
+ * delete: nothing is resurrected or lost), 0 when the value belongs to another key, 1 when
+ * written.
  */
 const PUT = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[5] == '' then
+  if current then return -1 end
+elseif current ~= ARGV[5] then
+  return -1
+end
 local owner = redis.call('GET', KEYS[2])
 if owner and owner ~= ARGV[1] then return 0 end
-if KEYS[5] ~= KEYS[2] then redis.call('DEL', KEYS[5]) end
+if KEYS[5] ~= KEYS[2] and redis.call('GET', KEYS[5]) == ARGV[1] then redis.call('DEL', KEYS[5]) end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[4])
 return 1
 `;
+
+/**
+ * Deletes a key if its record is still what the deleter read: KEYS as PUT's first four; ARGV:
+ * id, the record as read, revision. The index entry goes only if it still names this key.
+ * Returns 0 when the record changed or went meanwhile.
+ */
+const DELETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[3])
+return 1
+`;
+
+/** What a put did. */
+export type PutOutcome = 'written' | 'value-taken' | 'changed';
 
 /**
  * API keys in Redis, all under the `{auth}` hash tag (one slot on Redis Cluster, so every
@@ -64,10 +90,10 @@ export class ApiKeyStore {
   }
 
   /**
-   * Writes a key (new, or replacing `previous`); false, with nothing written, when another key
-   * has its value.
+   * Writes a key: new, or replacing `previous` (as it was read). Nothing is written when another
+   * key has its value, or when the stored record is no longer `previous`.
    */
-  async put(key: StoredApiKey, previous?: StoredApiKey): Promise<boolean> {
+  async put(key: StoredApiKey, previous?: StoredApiKey): Promise<PutOutcome> {
     const k = this.k;
     const written = await this.redis.eval(
       PUT,
@@ -81,8 +107,9 @@ export class ApiKeyStore {
       JSON.stringify(key),
       String(key.createdDate),
       randomUUID(),
+      previous ? JSON.stringify(previous) : '',
     );
-    return written === 1;
+    return written === 1 ? 'written' : written === 0 ? 'value-taken' : 'changed';
   }
 
   /** Writes many keys at once (an import), each new or replacing the key with its value. */
@@ -98,16 +125,21 @@ export class ApiKeyStore {
     checkExec(await tx.exec());
   }
 
-  async delete(key: StoredApiKey): Promise<void> {
+  /** Deletes `key` (as it was read); false when the stored record is no longer that. */
+  async delete(key: StoredApiKey): Promise<boolean> {
     const k = this.k;
-    checkExec(
-      await this.redis
-        .multi()
-        .del(`${k}ak:${key.id}`, `${k}akd:${key.digest}`)
-        .zrem(`${k}aks`, key.id)
-        .set(`${k}revision`, randomUUID())
-        .exec(),
+    const deleted = await this.redis.eval(
+      DELETE,
+      4,
+      `${k}ak:${key.id}`,
+      `${k}akd:${key.digest}`,
+      `${k}aks`,
+      `${k}revision`,
+      key.id,
+      JSON.stringify(key),
+      randomUUID(),
     );
+    return deleted === 1;
   }
 
   /** The revision of the store: moves with every change; empty before the first. */

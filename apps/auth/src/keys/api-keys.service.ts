@@ -54,7 +54,7 @@ export class ApiKeysService {
     const value = req.value ?? generate(ALPHANUMERIC, GENERATED_LENGTH);
     checkValue(value);
     const key = this.stored(value, req, { id: generate(ID_ALPHABET, ID_LENGTH), now });
-    if (!(await this.store.put(key))) {
+    if ((await this.store.put(key)) !== 'written') {
       throw new ServiceError('Conflict', 'API Key already exists');
     }
     this.events.changed(key.id, 'created');
@@ -97,14 +97,14 @@ export class ApiKeysService {
       stageKeys: [...stageKeys],
       lastUpdatedDate: Date.now(),
     };
-    await this.store.put(key, previous);
+    if ((await this.store.put(key, previous)) !== 'written') throw concurrentChange();
     this.events.changed(key.id, 'updated');
     return { apiKey: this.view(key, false) };
   }
 
   async delete(req: DeleteApiKeyRequest): Promise<object> {
     const key = await this.existing(req.id);
-    await this.store.delete(key);
+    if (!(await this.store.delete(key))) throw concurrentChange();
     this.events.changed(key.id, 'deleted');
     return {};
   }
@@ -164,6 +164,14 @@ export class ApiKeysService {
     const { digest: _digest, box, ...record } = key;
     return withValue ? { ...record, value: this.box.open(box) } : record;
   }
+}
+
+/** A key another call changed or deleted between this call's read and its write. */
+function concurrentChange(): ServiceError {
+  return new ServiceError(
+    'Conflict',
+    'The API key was changed or deleted by another request meanwhile; read it again and retry',
+  );
 }
 
 function validLength(value: string): boolean {

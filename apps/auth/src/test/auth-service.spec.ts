@@ -10,10 +10,12 @@ import {
 } from '@portico/contracts';
 import { ConfigError, type ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { connect, type NatsConnection } from 'nats';
 import { bootstrap } from '../bootstrap';
 import { loadAuthConfig } from '../config';
+import { ApiKeyStore } from '../keys/api-key-store';
 import { SecretBox } from '../keys/secret-box';
 
 const SECRET = Buffer.alloc(32, 1).toString('base64');
@@ -180,6 +182,35 @@ describe('the auth service', () => {
     expect(raw).not.toContain(value);
     const index = await redis.keys(`${infra.redisKeyPrefix}{auth}:akd:*`);
     expect(index.some((k) => k.includes(value))).toBe(false);
+    // The index is keyed with the secret: a plain SHA-256 of a guessed value finds nothing.
+    for (const encoding of ['hex', 'base64url'] as const) {
+      const plain = createHash('sha256').update(value).digest(encoding);
+      expect(index.some((k) => k.endsWith(plain))).toBe(false);
+    }
+  });
+
+  it('never resurrects a deleted key nor loses a concurrent change', async () => {
+    const store = new ApiKeyStore(redis, infra.redisKeyPrefix);
+    const created = (await call(AUTH_APIKEY_CREATE, { name: 'raced', enabled: true })) as {
+      apiKey: { id: string; value: string };
+    };
+    const read = (await store.get(created.apiKey.id))!;
+    // Two writers read the same record; the second one's write would undo the first's.
+    expect(await store.put({ ...read, enabled: false }, read)).toBe('written');
+    expect(await store.put({ ...read, name: 'renamed' }, read)).toBe('changed');
+    expect((await store.get(read.id))?.enabled).toBe(false);
+    // An update that read the key before it was deleted writes nothing.
+    const current = (await store.get(read.id))!;
+    expect(await call(AUTH_APIKEY_DELETE, { id: read.id })).toEqual({ ok: true });
+    expect(await store.put({ ...current, name: 'ghost' }, current)).toBe('changed');
+    expect(await store.get(read.id)).toBeUndefined();
+    expect(await call(AUTH_APIKEY_VERIFY, { value: created.apiKey.value })).toEqual({ ok: true });
+    // A delete that read an older record deletes nothing.
+    const again = (await call(AUTH_APIKEY_CREATE, { name: 'again' })) as { apiKey: { id: string } };
+    const stale = (await store.get(again.apiKey.id))!;
+    await call(AUTH_APIKEY_UPDATE, { id: again.apiKey.id, enabled: true });
+    expect(await store.delete(stale)).toBe(false);
+    expect((await store.get(again.apiKey.id))?.enabled).toBe(true);
   });
 
   it('answers Unavailable while Redis is down, and serves again when it returns', async () => {
