@@ -82,3 +82,19 @@ describe('route selection', () => {
     );
   });
 });
+
+describe('routes that ask for authorization', () => {
+  it('are marked, so a $connect that needs an authorizer or an API key is refused, not served open', () => {
+    const def = api(['$connect', 'two']);
+    const connect = Object.values(def.routes).find((r) => r.routeKey === '$connect')!;
+    const plain = compileWebSocket(def).routes.get('$connect');
+    expect(plain?.unsupportedAuth).toBeUndefined();
+    connect.authorizationType = 'CUSTOM';
+    expect(compileWebSocket(def).routes.get('$connect')?.unsupportedAuth).toBe(
+      'authorizationType CUSTOM',
+    );
+    connect.authorizationType = 'NONE';
+    connect.apiKeyRequired = true;
+    expect(compileWebSocket(def).routes.get('$connect')?.unsupportedAuth).toBe('apiKeyRequired');
+  });
+});

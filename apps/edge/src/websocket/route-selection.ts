@@ -12,6 +12,11 @@ export interface ServedRoute {
   readonly integration?: Integration;
   /** The integration's reply goes back to the client (a `$default` route response). */
   readonly twoWay: boolean;
+  /**
+   * What the route asks of the caller beyond NONE (an authorizer, an API key), which WebSocket
+   * APIs do not support yet: such a `$connect` is refused rather than served open.
+   */
+  readonly unsupportedAuth?: string;
 }
 
 /** What a WebSocket API stage serves: routes by key and how a message selects one. */
@@ -43,6 +48,12 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
       twoWay:
         route.routeResponseSelectionExpression !== undefined &&
         route.routeResponses.some((r) => r.routeResponseKey === DEFAULT_ROUTE),
+      unsupportedAuth:
+        route.authorizationType !== 'NONE'
+          ? `authorizationType ${route.authorizationType}`
+          : route.apiKeyRequired
+            ? 'apiKeyRequired'
+            : undefined,
     });
   }
   return {

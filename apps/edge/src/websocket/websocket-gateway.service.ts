@@ -157,6 +157,14 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
     const route = ws.routes.get(CONNECT_ROUTE);
+    if (route?.unsupportedAuth) {
+      // Authorizers and API keys on $connect arrive later: never let such a route in unchecked.
+      this.logger.error(
+        { apiId: stage.apiId, requires: route.unsupportedAuth },
+        '$connect requires authorization this gateway does not run on WebSocket APIs yet; refused',
+      );
+      return rejectUpgrade(socket, 500, 'Internal server error', r.requestId);
+    }
     let response: InvocationResponse | undefined;
     if (route?.integration) {
       try {
