@@ -7,6 +7,11 @@ import { latencyHistogram, percentilesMs, recordMs } from './histogram.mjs';
 
 /** The fleets open now, by name. */
 const fleets = new Map();
+/**
+ * Echo sequence numbers, never reused in this process: a late reply from an earlier run cannot
+ * pass for one of the current run.
+ */
+let nextSeq = 0;
 
 /** The echo route's message for sequence number `seq`; the function answers with it unchanged. */
 const echoMessage = (seq) => `{"action":"echo","seq":${seq}}`;
@@ -198,11 +203,10 @@ export function echoClosed({ name, durationS, timeoutMs }) {
   fleet.unexpected = 0;
   const latency = latencyHistogram();
   const sentAt = new Map();
-  let seq = 0;
   let completed = 0;
   let stopping = false;
   const send = (socket) => {
-    const n = seq++;
+    const n = nextSeq++;
     sentAt.set(n, performance.now());
     socket.send(echoMessage(n));
   };
@@ -257,6 +261,8 @@ export async function echoOpen({ name, rate, durationS, timeoutMs }) {
   const intervalMs = 1000 / rate;
   const total = Math.max(1, Math.round(rate * durationS));
   const { sockets } = fleet;
+  const first = nextSeq;
+  nextSeq += total;
   let sent = 0;
   const start = performance.now();
   await new Promise((resolve) => {
@@ -265,8 +271,8 @@ export async function echoOpen({ name, rate, durationS, timeoutMs }) {
       while (sent < total && start + sent * intervalMs <= now) {
         const scheduled = start + sent * intervalMs;
         recordMs(lag, now - scheduled);
-        scheduledAt.set(sent, scheduled);
-        sockets[sent % sockets.length].send(echoMessage(sent));
+        scheduledAt.set(first + sent, scheduled);
+        sockets[sent % sockets.length].send(echoMessage(first + sent));
         sent += 1;
       }
       if (sent >= total) return resolve();

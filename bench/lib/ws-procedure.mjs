@@ -76,8 +76,16 @@ async function delivered(load, name, expected) {
   return counts;
 }
 
-/** The answers of a closed POST run that were 2xx. */
-const okOf = (run) => run.requests - run.non2xx - run.mismatches;
+/**
+ * The answers of a closed POST run that were 2xx with the expected body (autocannon counts a
+ * non-2xx answer with another body in both non2xx and mismatches, so they are not subtracted).
+ */
+const okOf = (run) => {
+  const ok = Object.entries(run.statusCodes ?? {})
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return Math.max(0, ok - run.mismatches);
+};
 
 /**
  * Runs the selected scenarios; a scenario that throws is marked failed with the reason and the
@@ -99,14 +107,21 @@ export async function runWebSocketProcedure({
    * whatever happened; resolves with use's result and the clients the edge closed meanwhile.
    */
   const withFleet = async (name, { url = ws.url, size, sources = ['127.0.0.1'] }, use) => {
-    const opened = await load.run('fleet-open', {
-      name,
-      url,
-      host: ws.host,
-      count: size,
-      concurrency: HANDSHAKES,
-      sources,
-    });
+    let opened;
+    try {
+      opened = await load.run('fleet-open', {
+        name,
+        url,
+        host: ws.host,
+        count: size,
+        concurrency: HANDSHAKES,
+        sources,
+      });
+    } catch (err) {
+      // Whatever did open stays with the worker otherwise.
+      await load.run('fleet-close', { name, timeoutMs: SETTLE_MS }).catch(() => {});
+      throw err;
+    }
     let closing;
     try {
       assertOpened(name, opened);
