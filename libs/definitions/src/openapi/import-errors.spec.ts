@@ -248,6 +248,7 @@ describe('importOpenApi: top-level extension and security errors', () => {
       'x-amazon-apigateway-authorizer': {
         type: 'request',
         authorizerUri: `arn:aws:lambda:us-east-1:1:function:${name}`,
+        identitySource: 'method.request.header.Authorization',
       },
     });
     const two = await importError(
@@ -257,6 +258,30 @@ describe('importOpenApi: top-level extension and security errors', () => {
       ),
     );
     expect(two.message).toContain('A method can use one authorizer');
+  });
+
+  it('rejects an authorizer that cannot run, naming it and saying why', async () => {
+    const err = await importError(
+      oas3(
+        { '/a': { get: operation(MOCK_INTEGRATION, { security: [{ shared: [] }] }) } },
+        {
+          components: {
+            securitySchemes: {
+              shared: {
+                type: 'apiKey',
+                name: 'x',
+                in: 'header',
+                'x-amazon-apigateway-authorizer': {
+                  type: 'request',
+                  authorizerUri: 'arn:aws:lambda:us-east-1:1:function:f',
+                },
+              },
+            },
+          },
+        },
+      ),
+    );
+    expect(err.message).toContain("Invalid authorizer 'shared': identitySource is required");
   });
 
   it('turns warnings into an error with failOnWarnings', async () => {
