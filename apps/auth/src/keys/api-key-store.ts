@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyRecord } from '@portico/contracts';
-import { checkExec } from '@portico/platform';
 import type Redis from 'ioredis';
 
 /** A key as Redis holds it: the record, the keyed hash of its value and the sealed value. */
@@ -47,6 +46,31 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[3])
 return 1
+`;
+
+/**
+ * Writes many keys at once (an import), all or none. KEYS: the listing, the revision, then per
+ * key its record and its index entry; ARGV: the revision, then per key id, JSON, createdDate and
+ * the record as read ('' for a new key). Returns 0 when written, else the 1-based position of
+ * the first key whose record changed meanwhile or whose value another key took.
+ */
+const PUT_MANY = `
+local n = (#KEYS - 2) / 2
+for i = 1, n do
+  local id, expected = ARGV[2 + (i - 1) * 4], ARGV[5 + (i - 1) * 4]
+  local current = redis.call('GET', KEYS[1 + i * 2])
+  if (expected == '' and current) or (expected ~= '' and current ~= expected) then return i end
+  local owner = redis.call('GET', KEYS[2 + i * 2])
+  if owner and owner ~= id then return i end
+end
+for i = 1, n do
+  local base = (i - 1) * 4
+  redis.call('SET', KEYS[1 + i * 2], ARGV[3 + base])
+  redis.call('SET', KEYS[2 + i * 2], ARGV[2 + base])
+  redis.call('ZADD', KEYS[1], ARGV[4 + base], ARGV[2 + base])
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return 0
 `;
 
 /** What a put did. */
@@ -112,17 +136,25 @@ export class ApiKeyStore {
     return written === 1 ? 'written' : written === 0 ? 'value-taken' : 'changed';
   }
 
-  /** Writes many keys at once (an import), each new or replacing the key with its value. */
-  async putMany(keys: StoredApiKey[]): Promise<void> {
+  /**
+   * Writes many keys at once (an import): each new, or replacing `previous` (as read). All or
+   * nothing: false when any record changed meanwhile or any value went to another key.
+   */
+  async putMany(keys: Array<{ key: StoredApiKey; previous?: StoredApiKey }>): Promise<boolean> {
     const k = this.k;
-    const tx = this.redis.multi();
-    for (const key of keys) {
-      tx.set(`${k}ak:${key.id}`, JSON.stringify(key))
-        .set(`${k}akd:${key.digest}`, key.id)
-        .zadd(`${k}aks`, key.createdDate, key.id);
+    const redisKeys = [`${k}aks`, `${k}revision`];
+    const args: string[] = [randomUUID()];
+    for (const { key, previous } of keys) {
+      redisKeys.push(`${k}ak:${key.id}`, `${k}akd:${key.digest}`);
+      args.push(
+        key.id,
+        JSON.stringify(key),
+        String(key.createdDate),
+        previous ? JSON.stringify(previous) : '',
+      );
     }
-    tx.set(`${k}revision`, randomUUID());
-    checkExec(await tx.exec());
+    const failed = await this.redis.eval(PUT_MANY, redisKeys.length, ...redisKeys, ...args);
+    return failed === 0;
   }
 
   /** Deletes `key` (as it was read); false when the stored record is no longer that. */

@@ -116,22 +116,28 @@ export class ApiKeysService {
   async import(req: ImportApiKeysRequest): Promise<{ ids: string[] }> {
     if (!Array.isArray(req.keys)) throw new ServiceError('BadRequest', 'keys must be a list');
     const now = Date.now();
-    const keys: Array<{ key: StoredApiKey; change: 'created' | 'updated' }> = [];
-    const byDigest = new Map<string, StoredApiKey>();
+    // One key per value: a value listed twice takes its last row's fields.
+    const byDigest = new Map<string, (typeof req.keys)[number]>();
     for (const entry of req.keys) {
       checkValue(entry.value);
       const digest = this.box.digest(entry.value);
-      const previous = byDigest.get(digest) ?? (await this.store.byDigest(digest));
+      byDigest.delete(digest);
+      byDigest.set(digest, entry);
+    }
+    const keys: Array<{ key: StoredApiKey; previous?: StoredApiKey }> = [];
+    for (const [digest, entry] of byDigest) {
+      const previous = await this.store.byDigest(digest);
       const key = this.stored(entry.value, entry, {
         id: previous?.id ?? generate(ID_ALPHABET, ID_LENGTH),
         now,
         createdDate: previous?.createdDate,
       });
-      byDigest.set(digest, key);
-      keys.push({ key, change: previous ? 'updated' : 'created' });
+      keys.push({ key, previous });
     }
-    await this.store.putMany(keys.map(({ key }) => key));
-    for (const { key, change } of keys) this.events.changed(key.id, change);
+    if (!(await this.store.putMany(keys))) throw concurrentChange();
+    for (const { key, previous } of keys) {
+      this.events.changed(key.id, previous ? 'updated' : 'created');
+    }
     return { ids: keys.map(({ key }) => key.id) };
   }
 

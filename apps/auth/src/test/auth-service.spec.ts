@@ -213,6 +213,31 @@ describe('the auth service', () => {
     expect((await store.get(again.apiKey.id))?.enabled).toBe(true);
   });
 
+  it('imports a value listed twice once, with its last row, and never over a concurrent change', async () => {
+    const value = 'd'.repeat(40);
+    const imported = (await call(AUTH_APIKEY_IMPORT, {
+      keys: [
+        { value, name: 'first' },
+        { value, name: 'last', enabled: true },
+      ],
+    })) as { ok: true; ids: string[] };
+    expect(imported.ids).toHaveLength(1);
+    expect(await call(AUTH_APIKEY_VERIFY, { value })).toEqual({
+      ok: true,
+      key: { id: imported.ids[0], enabled: true },
+    });
+    // A batch that read a key before it was deleted writes none of its keys.
+    const store = new ApiKeyStore(redis, infra.redisKeyPrefix);
+    const read = (await store.get(imported.ids[0]!))!;
+    expect(await call(AUTH_APIKEY_DELETE, { id: read.id })).toEqual({ ok: true });
+    const fresh = { ...read, id: 'freshkey01', digest: 'fresh-digest', name: 'fresh' };
+    expect(
+      await store.putMany([{ key: { ...read, name: 'ghost' }, previous: read }, { key: fresh }]),
+    ).toBe(false);
+    expect(await store.get(read.id)).toBeUndefined();
+    expect(await store.get('freshkey01')).toBeUndefined();
+  });
+
   it('answers Unavailable while Redis is down, and serves again when it returns', async () => {
     if (process.env.REDIS_URL) return; // Redis is the caller's: it cannot be stopped here.
     await infra.stopRedis();
