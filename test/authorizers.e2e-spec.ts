@@ -198,9 +198,11 @@ describe('function authorizers', () => {
         headers,
       },
     );
+    lastErrorType = res.headers['x-amzn-errortype'];
     return { status: res.statusCode, text: await res.body.text() };
   }
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  let lastErrorType: string | string[] | undefined;
 
   it('admits what the policy allows, and passes principalId and context to the integration', async () => {
     expect(await call('/pets', bearer('allow-pets'))).toEqual({ status: 200, text: 'ok' });
@@ -242,7 +244,12 @@ describe('function authorizers', () => {
       status: 401,
       text: '{"message":"Unauthorized"}',
     });
-    expect((await call('/pets', bearer('broken'))).status).toBe(500);
+    // As API Gateway answers an authorizer that returns something unusable.
+    expect(await call('/pets', bearer('broken'))).toEqual({
+      status: 500,
+      text: '{"message":null}',
+    });
+    expect(lastErrorType).toBe('AuthorizerConfigurationException');
   });
 
   it('runs a REQUEST authorizer on every request with TTL 0, from headers and query string', async () => {

@@ -142,7 +142,14 @@ export class AuthorizerGate {
     const source = cached ? 'cache' : 'function';
     if (isFailure(verdict)) {
       this.decisions.inc({ source, outcome: 'failed' });
-      return GatewayError.of('AUTHORIZER_FAILURE', verdict.error.message);
+      // As API Gateway: a function that cannot be reached is an authorizer failure, one that
+      // throws or answers something unusable a configuration error (AuthorizerConfigurationException).
+      return GatewayError.of(
+        verdict.error.code === 'Unavailable'
+          ? 'AUTHORIZER_FAILURE'
+          : 'AUTHORIZER_CONFIGURATION_ERROR',
+        verdict.error.message,
+      );
     }
     if ('refused' in verdict) {
       this.decisions.inc({ source, outcome: 'unauthorized' });
@@ -195,7 +202,7 @@ export class AuthorizerGate {
       );
       reply = JSON.parse(msg.string()) as FunctionInvokeReply;
     } catch (err) {
-      return this.broken(r, name, `could not be invoked: ${String(err)}`);
+      return this.broken(r, name, `could not be invoked: ${String(err)}`, 'Unavailable');
     }
     if (!reply || typeof reply !== 'object') return this.broken(r, name, 'sent a malformed reply');
     if (!reply.ok) {
@@ -206,9 +213,14 @@ export class AuthorizerGate {
     return typeof result === 'string' ? this.broken(r, name, result) : result;
   }
 
-  private broken(r: EdgeRequest, name: string, problem: string): Failure {
+  private broken(
+    r: EdgeRequest,
+    name: string,
+    problem: string,
+    code: 'FunctionError' | 'Unavailable' = 'FunctionError',
+  ): Failure {
     this.logger.warn({ requestId: r.requestId, authorizer: name, problem }, 'Authorizer failed');
-    return failure('FunctionError', `Authorizer ${name} ${problem}`);
+    return failure(code, `Authorizer ${name} ${problem}`);
   }
 }
 

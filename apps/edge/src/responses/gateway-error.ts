@@ -5,14 +5,15 @@ import type { GatewayResponseType } from '@portico/definitions';
  * and DEFAULT_5XX have no status of their own; they are the fallback overrides by status class.
  */
 export const DEFAULT_GATEWAY_RESPONSES: Readonly<
-  Record<GatewayResponseType, { statusCode: number; message: string }>
+  Record<GatewayResponseType, { statusCode: number; message: string | null }>
 > = {
   DEFAULT_4XX: { statusCode: 400, message: 'Bad Request' },
   DEFAULT_5XX: { statusCode: 500, message: 'Internal server error' },
   ACCESS_DENIED: { statusCode: 403, message: 'Forbidden' },
   API_CONFIGURATION_ERROR: { statusCode: 500, message: 'Internal server error' },
-  AUTHORIZER_CONFIGURATION_ERROR: { statusCode: 500, message: 'Internal server error' },
-  AUTHORIZER_FAILURE: { statusCode: 500, message: 'Internal server error' },
+  // API Gateway answers a broken authorizer `{"message": null}`.
+  AUTHORIZER_CONFIGURATION_ERROR: { statusCode: 500, message: null },
+  AUTHORIZER_FAILURE: { statusCode: 500, message: null },
   BAD_REQUEST_PARAMETERS: { statusCode: 400, message: 'Bad Request' },
   BAD_REQUEST_BODY: { statusCode: 400, message: 'Invalid request body' },
   EXPIRED_TOKEN: {
@@ -43,6 +44,7 @@ const AWS_ERROR_TYPES: Partial<Record<GatewayResponseType, string>> = {
   INVALID_API_KEY: 'ForbiddenException',
   WAF_FILTERED: 'ForbiddenException',
   UNAUTHORIZED: 'UnauthorizedException',
+  AUTHORIZER_CONFIGURATION_ERROR: 'AuthorizerConfigurationException',
 };
 
 export function awsErrorType(error: GatewayError): string | undefined {
@@ -68,10 +70,10 @@ export class GatewayError {
   constructor(
     readonly responseType: GatewayResponseType,
     readonly statusCode: number,
-    readonly clientMessage: string,
+    readonly clientMessage: string | null,
     logMessage?: string,
   ) {
-    this.message = logMessage ?? clientMessage;
+    this.message = logMessage ?? clientMessage ?? responseType;
   }
 
   /** The type's default status and message. */

@@ -36,8 +36,9 @@ describe('GatewayResponses', () => {
   it.each([
     ['ACCESS_DENIED', 403, 'Forbidden'],
     ['API_CONFIGURATION_ERROR', 500, 'Internal server error'],
-    ['AUTHORIZER_CONFIGURATION_ERROR', 500, 'Internal server error'],
-    ['AUTHORIZER_FAILURE', 500, 'Internal server error'],
+    // A broken authorizer: `{"message": null}`, as API Gateway answers it.
+    ['AUTHORIZER_CONFIGURATION_ERROR', 500, null],
+    ['AUTHORIZER_FAILURE', 500, null],
     ['BAD_REQUEST_PARAMETERS', 400, 'Bad Request'],
     ['BAD_REQUEST_BODY', 400, 'Invalid request body'],
     ['EXPIRED_TOKEN', 403, 'The security token included in the request is expired'],
@@ -66,6 +67,7 @@ describe('GatewayResponses', () => {
     ['ACCESS_DENIED', 'ForbiddenException'],
     ['INVALID_API_KEY', 'ForbiddenException'],
     ['UNAUTHORIZED', 'UnauthorizedException'],
+    ['AUTHORIZER_CONFIGURATION_ERROR', 'AuthorizerConfigurationException'],
     ['API_CONFIGURATION_ERROR', 'InternalServerErrorException'],
     ['INTEGRATION_FAILURE', 'InternalServerErrorException'],
     ['INTEGRATION_TIMEOUT', undefined],

@@ -138,7 +138,12 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     }
     const located = locateRequest(r, this.stages, this.executeApiSuffix);
     if (located instanceof GatewayError) {
-      return rejectUpgrade(socket, located.statusCode, located.clientMessage, r.requestId);
+      return rejectUpgrade(
+        socket,
+        located.statusCode,
+        located.clientMessage ?? 'Internal server error',
+        r.requestId,
+      );
     }
     const { stage, segments } = located;
     const ws = stage.webSocket;
