@@ -1,7 +1,15 @@
 import {
   APIGatewayClient,
+  BadRequestException,
+  ConflictException,
+  CreateAuthorizerCommand,
   CreateDeploymentCommand,
+  DeleteAuthorizerCommand,
+  GetAuthorizerCommand,
+  GetAuthorizersCommand,
   ImportRestApiCommand,
+  NotFoundException,
+  UpdateAuthorizerCommand,
 } from '@aws-sdk/client-api-gateway';
 import { bootstrap as startControl } from '@portico/control';
 import { bootstrap as startEdge } from '@portico/edge';
@@ -291,5 +299,129 @@ describe('function authorizers', () => {
     expect(iam.status).toBe(500);
     // Neither reached the backend.
     expect(seen.length).toBe(before);
+  });
+
+  describe('management with the AWS SDK', () => {
+    let sdk: APIGatewayClient;
+    beforeAll(() => {
+      sdk = new APIGatewayClient({
+        endpoint: `http://127.0.0.1:${control.port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+    });
+    afterAll(() => sdk?.destroy());
+    const byName = async (name: string) =>
+      (await sdk.send(new GetAuthorizersCommand({ restApiId: apiId }))).items?.find(
+        (a) => a.name === name,
+      );
+
+    it('lists the authorizers an imported document declares, with stable ids', async () => {
+      const items = (await sdk.send(new GetAuthorizersCommand({ restApiId: apiId }))).items ?? [];
+      expect(items.map((a) => a.name).sort()).toEqual(['absentAuth', 'requestAuth', 'tokenAuth']);
+      const token = items.find((a) => a.name === 'tokenAuth')!;
+      expect(token).toMatchObject({
+        type: 'TOKEN',
+        authType: 'custom',
+        identitySource: 'method.request.header.Authorization',
+        identityValidationExpression: 'Bearer [a-z-]+',
+        authorizerResultTtlInSeconds: 300,
+      });
+      const again = await sdk.send(
+        new GetAuthorizerCommand({ restApiId: apiId, authorizerId: token.id }),
+      );
+      expect(again).toMatchObject({ id: token.id, name: 'tokenAuth' });
+    });
+
+    it('creates, updates and deletes one, and refuses what AWS refuses', async () => {
+      const created = await sdk.send(
+        new CreateAuthorizerCommand({
+          restApiId: apiId,
+          name: 'made',
+          type: 'REQUEST',
+          authorizerUri: fn('request-auth'),
+          identitySource: 'method.request.header.X-User',
+          authorizerResultTtlInSeconds: 60,
+        }),
+      );
+      expect(created).toMatchObject({
+        name: 'made',
+        type: 'REQUEST',
+        authorizerResultTtlInSeconds: 60,
+      });
+      await expect(
+        sdk.send(
+          new CreateAuthorizerCommand({
+            restApiId: apiId,
+            name: 'made',
+            type: 'TOKEN',
+            authorizerUri: fn('x'),
+          }),
+        ),
+      ).rejects.toBeInstanceOf(ConflictException);
+      // A REQUEST authorizer that caches needs an identity source.
+      await expect(
+        sdk.send(
+          new CreateAuthorizerCommand({
+            restApiId: apiId,
+            name: 'noid',
+            type: 'REQUEST',
+            authorizerUri: fn('x'),
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      const updated = await sdk.send(
+        new UpdateAuthorizerCommand({
+          restApiId: apiId,
+          authorizerId: created.id,
+          patchOperations: [
+            { op: 'replace', path: '/authorizerResultTtlInSeconds', value: '0' },
+            { op: 'replace', path: '/name', value: 'renamed' },
+          ],
+        }),
+      );
+      expect(updated).toMatchObject({ name: 'renamed', authorizerResultTtlInSeconds: 0 });
+      expect(await byName('made')).toBeUndefined();
+      await sdk.send(new DeleteAuthorizerCommand({ restApiId: apiId, authorizerId: updated.id }));
+      await expect(
+        sdk.send(new GetAuthorizerCommand({ restApiId: apiId, authorizerId: updated.id })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('refuses to delete or rename an authorizer a method uses', async () => {
+      const token = (await byName('tokenAuth'))!;
+      await expect(
+        sdk.send(new DeleteAuthorizerCommand({ restApiId: apiId, authorizerId: token.id })),
+      ).rejects.toThrow(/referenced in method: GET \/(pets|owners)/);
+      await expect(
+        sdk.send(
+          new UpdateAuthorizerCommand({
+            restApiId: apiId,
+            authorizerId: token.id,
+            patchOperations: [{ op: 'replace', path: '/name', value: 'other' }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+    });
+
+    it('changes what the edge does with the next deployment', async () => {
+      const token = (await byName('tokenAuth'))!;
+      await sdk.send(
+        new UpdateAuthorizerCommand({
+          restApiId: apiId,
+          authorizerId: token.id,
+          patchOperations: [{ op: 'replace', path: '/authorizerResultTtlInSeconds', value: '0' }],
+        }),
+      );
+      await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+      await eventually(async () => {
+        const before = tokenCalls.length;
+        expect((await call('/pets', bearer('fresh-token'))).status).toBe(200);
+        expect((await call('/pets', bearer('fresh-token'))).status).toBe(200);
+        // No caching any more: both requests asked the function.
+        expect(tokenCalls.length).toBe(before + 2);
+      });
+    });
   });
 });

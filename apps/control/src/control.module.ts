@@ -4,6 +4,7 @@ import { PlatformModule, type ServiceRuntime } from '@portico/platform';
 import { AwsErrorFilter } from './common/aws-error.filter';
 import { ManagementAuthGuard } from './common/management-auth.guard';
 import { ApiKeysModule } from './apikeys/apikeys.module';
+import { AuthorizersModule } from './authorizers/authorizers.module';
 import { CoreModule } from './common/core.module';
 import type { ControlConfig } from './config';
 import { ConfigFileModule } from './config-file/config-file.module';
@@ -24,6 +25,7 @@ export class ControlModule {
         CoreModule.forRoot(config),
         RestApisModule,
         ApiKeysModule,
+        AuthorizersModule,
         DeploymentsModule,
         StagesModule,
         ExportModule,
