@@ -130,15 +130,14 @@ export async function closeFleet({ name, timeoutMs }) {
   return { closed: open.length, closedEarly: fleet.closedEarly, forced: !done };
 }
 
-/** Messages received by the fleet since it opened (or the last reset), and clients lost. */
-export function fleetCounts({ name, reset = false }) {
+/** Messages received by the fleet since it opened (or was identified), and clients lost. */
+export function fleetCounts({ name }) {
   const fleet = fleetNamed(name);
   const counts = {
     received: fleet.received,
     unexpected: fleet.unexpected,
     closedEarly: fleet.closedEarly,
   };
-  if (reset) Object.assign(fleet, { received: 0, unexpected: 0 });
   return counts;
 }
 

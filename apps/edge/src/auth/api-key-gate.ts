@@ -43,7 +43,7 @@ const API_KEY_HEADER = 'x-api-key';
  */
 @Injectable()
 export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
-  readonly cache: DecisionCache<ApiKeyVerdict>;
+  private readonly cache: DecisionCache<ApiKeyVerdict>;
   private readonly timeoutMs: number;
   private readonly checks: Counter<'source' | 'outcome'>;
   private subs: Subscription[] = [];

@@ -6,7 +6,7 @@ import {
   functionInvokeSubject,
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
-import type { FunctionAuthorizer, Method } from '@portico/definitions';
+import type { Method } from '@portico/definitions';
 import {
   evaluatePolicies,
   methodArn,
@@ -28,8 +28,8 @@ import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { buildProxyEvent } from '../integrations/function/proxy-event';
 import { buildTemplateContext } from '../integrations/mapping/template-context';
 import type { EdgeRequest } from '../pipeline/edge-request';
-import { GatewayError } from '../responses/gateway-error';
-import type { CompiledStage } from '../stages/compiled-stage';
+import { DEFAULT_GATEWAY_RESPONSES, GatewayError } from '../responses/gateway-error';
+import type { CompiledAuthorizer, CompiledStage } from '../stages/compiled-stage';
 import { DecisionCache, isFailure } from './decision-cache';
 
 /** What a function authorizer decided for one identity, kept for its TTL. */
@@ -102,10 +102,7 @@ export class AuthorizerGate {
     if (identity.some((value) => value === undefined || value === '')) {
       return GatewayError.of('UNAUTHORIZED', `Identity source missing for ${authorizer.name}`);
     }
-    if (
-      authorizer.identityValidationExpression !== undefined &&
-      !new RegExp(`^(?:${authorizer.identityValidationExpression})$`).test(identity[0]!)
-    ) {
+    if (authorizer.validation && !authorizer.validation.test(identity[0]!)) {
       return GatewayError.of(
         'UNAUTHORIZED',
         `Token does not match ${authorizer.name}'s expression`,
@@ -162,16 +159,17 @@ export class AuthorizerGate {
     });
     if (decision !== 'Allow') {
       this.decisions.inc({ source, outcome: 'denied' });
-      const error = GatewayError.of(
+      const denied = new GatewayError(
         'ACCESS_DENIED',
-        `${authorizer.name}'s policy for ${verdict.principalId} does not allow ${arn}`,
-      );
-      return new GatewayErrorWithMessageKey(
-        error,
+        DEFAULT_GATEWAY_RESPONSES.ACCESS_DENIED.statusCode,
         decision === 'Deny'
           ? 'User is not authorized to access this resource with an explicit deny'
           : 'User is not authorized to access this resource',
+        `${authorizer.name}'s policy for ${verdict.principalId} does not allow ${arn}`,
       );
+      // API Gateway answers an IAM policy denial `{"Message": …}`.
+      denied.messageKey = 'Message';
+      return denied;
     }
     this.decisions.inc({ source, outcome: 'allowed' });
     r.authorizer = { principalId: verdict.principalId, context: verdict.context };
@@ -179,7 +177,7 @@ export class AuthorizerGate {
   }
 
   private async invoke(
-    authorizer: FunctionAuthorizer,
+    authorizer: CompiledAuthorizer,
     r: EdgeRequest,
     identity: string[],
     arn: string,
@@ -221,14 +219,6 @@ export class AuthorizerGate {
   ): Failure {
     this.logger.warn({ requestId: r.requestId, authorizer: name, problem }, 'Authorizer failed');
     return failure(code, `Authorizer ${name} ${problem}`);
-  }
-}
-
-/** A denial API Gateway answers `{"Message": …}` (capital M), as for IAM policies. */
-class GatewayErrorWithMessageKey extends GatewayError {
-  constructor(error: GatewayError, clientMessage: string) {
-    super(error.responseType, error.statusCode, clientMessage, error.message);
-    this.messageKey = 'Message';
   }
 }
 

@@ -24,13 +24,19 @@ export interface CompiledStage extends TargetStage {
   /** Where methods that require an API key read it from. */
   readonly apiKeySource: ApiKeySource;
   /** The deployment's function authorizers, by the security scheme name methods use. */
-  readonly authorizers: ReadonlyMap<string, FunctionAuthorizer>;
+  readonly authorizers: ReadonlyMap<string, CompiledAuthorizer>;
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
   /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
   readonly webSocket?: CompiledWebSocket;
   /** Changes whenever anything served changes, so a resync skips stages that did not. */
   readonly fingerprint: string;
+}
+
+/** A function authorizer with its `identityValidationExpression` compiled once, not per request. */
+export interface CompiledAuthorizer extends FunctionAuthorizer {
+  /** Matches a whole token (the expression anchored). */
+  readonly validation?: RegExp;
 }
 
 export interface CompiledDomain extends DomainRef {
@@ -86,12 +92,17 @@ export function compileDomain(domain: DomainName): CompiledDomain {
 /** The function authorizers among the security schemes (import checked them already). */
 function functionAuthorizers(
   schemes: Record<string, unknown> | undefined,
-): Map<string, FunctionAuthorizer> {
-  const authorizers = new Map<string, FunctionAuthorizer>();
+): Map<string, CompiledAuthorizer> {
+  const authorizers = new Map<string, CompiledAuthorizer>();
   for (const [name, scheme] of Object.entries(schemes ?? {})) {
     if (!scheme || typeof scheme !== 'object') continue;
     const read = readFunctionAuthorizer(name, scheme as Record<string, unknown>);
-    if (typeof read !== 'string') authorizers.set(name, read);
+    if (typeof read === 'string') continue;
+    const expression = read.identityValidationExpression;
+    authorizers.set(
+      name,
+      expression === undefined ? read : { ...read, validation: new RegExp(`^(?:${expression})$`) },
+    );
   }
   return authorizers;
 }
