@@ -17,7 +17,13 @@ import type { RunningService } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
 import { bootstrap } from '../bootstrap';
-import { controlEnv, eventRecorder, sdkClient, v2Client } from './control-harness';
+import {
+  configFileDeploys,
+  controlEnv,
+  eventRecorder,
+  sdkClient,
+  v2Client,
+} from './control-harness';
 
 const config = (opts: { echoTimeout: number; withChat?: boolean; extra?: string }): string =>
   opts.withChat === false
@@ -61,17 +67,7 @@ describe('the declarative config file: webSocketApis', () => {
   let firstDeployment: string;
 
   const path = (): string => join(dir, 'portico.yaml');
-  const deploysCounted = async (outcome: string): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${control.opsPort}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find(
-        (l) =>
-          l.startsWith('portico_control_config_file_deploys_total') &&
-          l.includes(`outcome="${outcome}"`),
-      );
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const deploysCounted = (outcome: string) => configFileDeploys(control.opsPort, outcome);
   const chatEvents = (from: number) =>
     recorder.events
       .slice(from)

@@ -17,7 +17,13 @@ import { CONTROL_DOMAIN_CHANGED, CONTROL_STAGE_CHANGED } from '@portico/contract
 import type { RunningService } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { bootstrap } from '../bootstrap';
-import { controlEnv, eventRecorder, sdkClient, type SeenEvent } from './control-harness';
+import {
+  configFileDeploys,
+  controlEnv,
+  eventRecorder,
+  sdkClient,
+  type SeenEvent,
+} from './control-harness';
 
 const fixtures = join(__dirname, 'fixtures');
 
@@ -69,17 +75,7 @@ describe('the declarative config file', () => {
   const file = (name: string): string => join(dir, name);
   const deploymentsOf = async (restApiId: string) =>
     (await sdk.send(new GetDeploymentsCommand({ restApiId }))).items ?? [];
-  const deploysCounted = async (outcome: string): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${control.opsPort}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find(
-        (l) =>
-          l.startsWith('portico_control_config_file_deploys_total') &&
-          l.includes(`outcome="${outcome}"`),
-      );
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const deploysCounted = (outcome: string) => configFileDeploys(control.opsPort, outcome);
   const stageEvents = (from: number, restApiId: string): SeenEvent[] =>
     recorder.events
       .slice(from)

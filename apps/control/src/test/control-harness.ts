@@ -81,6 +81,19 @@ export async function eventRecorder(
   return { events, close: () => nc.drain() };
 }
 
+/** How many config-file deploys control's metrics count with this outcome. */
+export async function configFileDeploys(opsPort: number, outcome: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('portico_control_config_file_deploys_total') &&
+        l.includes(`outcome="${outcome}"`),
+    );
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 /** Test fixtures beside this file. */
 export const fixture = (name: string): Buffer => readFileSync(join(__dirname, 'fixtures', name));
 
