@@ -393,6 +393,11 @@ describe('API keys', () => {
       expect(JSON.parse(res.text)).toEqual({ message: 'Service Unavailable' });
       // A key this edge verified before the outage keeps its verdict until it expires.
       expect((await call(edges[0]!, '/pets', cached.value)).status).toBe(200);
+      // Management answers the outage with AWS's 503, not a hang.
+      await expect(create({ name: 'during-outage' })).rejects.toMatchObject({
+        name: 'ServiceUnavailableException',
+        $metadata: { httpStatusCode: 503 },
+      });
       auths.push(await startAuth(env()));
       await eventually(async () =>
         expect((await call(edges[0]!, '/pets', fresh.value)).status).toBe(200),

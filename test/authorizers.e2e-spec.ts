@@ -137,6 +137,9 @@ describe('function authorizers', () => {
               throw new Error('Unauthorized');
             case 'broken':
               return { principalId: 'no-policy' };
+            case 'slow':
+              await new Promise((resolve) => setTimeout(resolve, 1_500));
+              return { principalId: 'late', policyDocument: policy('Allow', `${stageArn}/*`) };
             default:
               return { principalId: token, policyDocument: policy('Allow', `${stageArn}/*`) };
           }
@@ -173,7 +176,13 @@ describe('function authorizers', () => {
       CONTROL_OPS_PORT: '0',
       PORTICO_CONFIG_WATCH: 'false',
     });
-    edge = await startEdge({ ...env, EDGE_HOST: '127.0.0.1', EDGE_PORT: '0', EDGE_OPS_PORT: '0' });
+    edge = await startEdge({
+      ...env,
+      EDGE_HOST: '127.0.0.1',
+      EDGE_PORT: '0',
+      EDGE_OPS_PORT: '0',
+      AUTHORIZER_TIMEOUT_MS: '300',
+    });
     const sdk = new APIGatewayClient({
       endpoint: `http://127.0.0.1:${control.port}`,
       region: 'us-east-1',
@@ -258,6 +267,12 @@ describe('function authorizers', () => {
       text: '{"message":null}',
     });
     expect(lastErrorType).toBe('AuthorizerConfigurationException');
+  });
+
+  it('answers 500 when the authorizer does not answer within AUTHORIZER_TIMEOUT_MS, never 200', async () => {
+    const before = seen.length;
+    expect(await call('/pets', bearer('slow'))).toEqual({ status: 500, text: '{"message":null}' });
+    expect(seen.length).toBe(before);
   });
 
   it('runs a REQUEST authorizer on every request with TTL 0, from headers and query string', async () => {
@@ -387,6 +402,33 @@ describe('function authorizers', () => {
       await expect(
         sdk.send(new GetAuthorizerCommand({ restApiId: apiId, authorizerId: updated.id })),
       ).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('answers an unknown API NotFound and a patch path it does not know BadRequest', async () => {
+      await expect(
+        sdk.send(new GetAuthorizersCommand({ restApiId: 'nosuchapi0' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+      const token = (await byName('tokenAuth'))!;
+      await expect(
+        sdk.send(
+          new UpdateAuthorizerCommand({
+            restApiId: apiId,
+            authorizerId: token.id,
+            patchOperations: [{ op: 'replace', path: '/authorizerCredentials', value: 'x' }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
+      await expect(
+        sdk.send(
+          new UpdateAuthorizerCommand({
+            restApiId: apiId,
+            authorizerId: token.id,
+            patchOperations: [
+              { op: 'replace', path: '/authorizerResultTtlInSeconds', value: 'soon' },
+            ],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BadRequestException);
     });
 
     it('refuses to delete or rename an authorizer a method uses', async () => {
