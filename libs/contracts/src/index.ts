@@ -7,3 +7,4 @@ export * from './connections/connection';
 export * from './connections/channel';
 export * from './connections/edge';
 export * from './auth/api-key';
+export * from './auth/credential';
