@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256, type SignedRequest, verifySigV4 } from './sigv4';
+import { deriveSigningKey, NodeSha256, type SignedRequest, verifySigV4 } from './sigv4';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const KEYS: Record<string, string> = { AKIDEXAMPLE: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -294,5 +294,158 @@ describe('verifySigV4', () => {
     });
     expect((await verify(await at(-4))).ok).toBe(true);
     expect((await verify(await at(4))).ok).toBe(true);
+  });
+
+  describe('presigned query strings', () => {
+    /** A URL as SignatureV4.presign makes it, and the request a client then sends with it. */
+    async function presigned(
+      opts: { expiresIn?: number; at?: Date; path?: string; query?: Record<string, string> } = {},
+    ): Promise<SignedRequest> {
+      const signer = new SignatureV4({
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: KEYS.AKIDEXAMPLE! },
+        region: 'us-east-1',
+        service: 'apigateway',
+        sha256: NodeSha256,
+      });
+      const request = await signer.presign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: 'api.example.test',
+          path: opts.path ?? '/prod/pets',
+          query: opts.query ?? { type: 'cat dog' },
+          headers: { host: 'api.example.test' },
+        },
+        { signingDate: opts.at ?? NOW, expiresIn: opts.expiresIn ?? 300 },
+      );
+      const rawQuery = Object.entries(request.query ?? {})
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+        .join('&');
+      return { method: 'GET', path: request.path, rawQuery, headers: { host: 'api.example.test' } };
+    }
+
+    it('accepts a presigned URL until it expires, and refuses it reused after', async () => {
+      const req = await presigned({ expiresIn: 300 });
+      expect(await verify(req)).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE' });
+      expect((await verify(req, new Date(NOW.getTime() + 299_000))).ok).toBe(true);
+      expect(await verify(req, new Date(NOW.getTime() + 301_000))).toMatchObject({
+        ok: false,
+        type: 'InvalidSignatureException',
+        status: 403,
+        message: expect.stringMatching(/^Signature expired: 20261207T120500Z is now earlier than/),
+      });
+      // Valid for an hour, but not before its date (beyond the skew).
+      const later = await presigned({ expiresIn: 3600, at: new Date(NOW.getTime() + 600_000) });
+      expect(await verify(later)).toMatchObject({
+        message: expect.stringMatching(/^Signature not yet current/),
+      });
+    });
+
+    it('refuses a presigned URL whose path, query, expiry or signature was changed', async () => {
+      const req = await presigned();
+      const mismatch = {
+        ok: false,
+        type: 'InvalidSignatureException',
+        message: expect.stringMatching(/^The request signature we calculated does not match/),
+      };
+      expect(await verify({ ...req, path: '/prod/pets/1' })).toMatchObject(mismatch);
+      expect(await verify({ ...req, rawQuery: req.rawQuery.replace('cat', 'cow') })).toMatchObject(
+        mismatch,
+      );
+      expect(await verify({ ...req, rawQuery: `${req.rawQuery}&admin=true` })).toMatchObject(
+        mismatch,
+      );
+      expect(
+        await verify({
+          ...req,
+          rawQuery: req.rawQuery.replace('X-Amz-Expires=300', 'X-Amz-Expires=3000'),
+        }),
+      ).toMatchObject(mismatch);
+      expect(await verify({ ...req, method: 'DELETE' })).toMatchObject(mismatch);
+    });
+
+    it('refuses an incomplete presigned query and an expiry beyond 7 days', async () => {
+      const req = await presigned();
+      const without = req.rawQuery.replace(/&?X-Amz-Credential=[^&]*/, '');
+      expect(await verify({ ...req, rawQuery: without })).toMatchObject({
+        type: 'IncompleteSignatureException',
+        status: 400,
+        message: "AWS query-string parameters must include 'X-Amz-Credential'.",
+      });
+      const week = req.rawQuery.replace('X-Amz-Expires=300', 'X-Amz-Expires=604801');
+      expect(await verify({ ...req, rawQuery: week })).toMatchObject({
+        type: 'IncompleteSignatureException',
+        message: expect.stringMatching(/^X-Amz-Expires must be a whole number/),
+      });
+      expect(await verify({ ...req, rawQuery: 'X-Amz-Signature=00' })).toMatchObject({
+        type: 'IncompleteSignatureException',
+      });
+      // Neither form at all: AWS's missing token.
+      expect(await verify({ ...req, rawQuery: 'type=cat' })).toMatchObject({
+        type: 'MissingAuthenticationTokenException',
+        status: 403,
+        message: 'Missing Authentication Token',
+      });
+    });
+  });
+
+  describe('with signing keys instead of secrets', () => {
+    it("verifies with the scope's derived key alone, and asks for the scope the request names", async () => {
+      const scopes: unknown[] = [];
+      const result = await verifySigV4(await signed({ body: '{}' }), {
+        region: 'us-east-1',
+        service: 'apigateway',
+        now: NOW,
+        signingKeyOf: async (scope) => {
+          scopes.push(scope);
+          return deriveSigningKey(KEYS.AKIDEXAMPLE!, scope);
+        },
+      });
+      expect(result).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE' });
+      expect(scopes).toEqual([
+        {
+          accessKeyId: 'AKIDEXAMPLE',
+          date: '20261207',
+          region: 'us-east-1',
+          service: 'apigateway',
+        },
+      ]);
+    });
+
+    it("refuses a signature checked with another day's key, and an unknown key id", async () => {
+      const req = await signed();
+      const otherDay = await verifySigV4(req, {
+        region: 'us-east-1',
+        service: 'apigateway',
+        now: NOW,
+        signingKeyOf: async (scope) =>
+          deriveSigningKey(KEYS.AKIDEXAMPLE!, { ...scope, date: '20261206' }),
+      });
+      expect(otherDay).toMatchObject({ ok: false, type: 'InvalidSignatureException' });
+      const unknown = await verifySigV4(req, {
+        region: 'us-east-1',
+        service: 'apigateway',
+        now: NOW,
+        signingKeyOf: async () => undefined,
+      });
+      expect(unknown).toMatchObject({
+        ok: false,
+        type: 'UnrecognizedClientException',
+        status: 403,
+        message: 'The security token included in the request is invalid.',
+      });
+    });
+
+    it('derives the key AWS documents for its example secret', () => {
+      // AWS's worked example ("Examples of how to derive a signing key for Signature Version 4").
+      const key = deriveSigningKey('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', {
+        date: '20120215',
+        region: 'us-east-1',
+        service: 'iam',
+      });
+      expect(key.toString('hex')).toBe(
+        'f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d',
+      );
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { getCanonicalHeaders, SignatureV4Base } from '@smithy/signature-v4';
+import type { HttpRequest } from '@smithy/types';
 
 /** A request as it arrived, for verifying its Signature Version 4 `Authorization` header. */
 export interface SignedRequest {
@@ -13,15 +14,37 @@ export interface SignedRequest {
   body?: Uint8Array;
 }
 
-export interface VerifyOptions {
+/** The scope a signature was made for: its date (YYYYMMDD), region and service. */
+export interface CredentialScope {
+  accessKeyId: string;
+  date: string;
   region: string;
   service: string;
-  /** The secret of an access key id, or undefined for a key that is not known. */
-  secretOf(accessKeyId: string): string | undefined;
+}
+
+interface VerifyBase {
+  region: string;
+  service: string;
   now?: Date;
   /** How far the request's time may be from now (AWS: 5 minutes). */
   maxSkewMs?: number;
 }
+
+/** Where the verifier gets keys: the secrets themselves, or signing keys derived elsewhere. */
+export type VerifyOptions = VerifyBase &
+  (
+    | {
+        /** The secret of an access key id, or undefined for a key that is not known. */
+        secretOf(accessKeyId: string): string | undefined;
+      }
+    | {
+        /**
+         * The signing key (deriveSigningKey) of an access key id for a scope, or undefined for
+         * a key that is not known: for a verifier that must never hold the secret.
+         */
+        signingKeyOf(scope: CredentialScope): Promise<Uint8Array | undefined>;
+      }
+  );
 
 /** AWS's error for a request that fails authentication: its type, status and message. */
 export interface SigV4Failure {
@@ -54,42 +77,34 @@ const invalid = (message: string): SigV4Failure => ({
   message,
 });
 
+/** The longest a presigned request may be valid (AWS: 7 days). */
+const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
+
 /**
- * Verifies a request's Signature Version 4 (the `Authorization` header form, as the AWS SDKs and
- * CLI sign): the credential scope (date, region, service), the time within `maxSkewMs`, the body
- * against `x-amz-content-sha256` when present, and the signature itself — recomputed with
- * @smithy/signature-v4 over exactly the headers the client signed, and compared in constant
- * time. Failures carry AWS's error type, status and message.
+ * Verifies a request's Signature Version 4, in either form the AWS SDKs and CLI make: the
+ * `Authorization` header, or a presigned query string (`X-Amz-Signature` and friends). In
+ * order: the credential scope (date, region, service), the time (within `maxSkewMs` for a
+ * header, within `X-Amz-Expires` for a presigned request), the body against
+ * `x-amz-content-sha256` when signed, and the signature itself — the canonical request built by
+ * @smithy/signature-v4 over exactly the headers the client signed, signed with the scope's key
+ * and compared in constant time. Failures carry AWS's error type, status and message.
  */
 export async function verifySigV4(
   req: SignedRequest,
   options: VerifyOptions,
 ): Promise<SigV4Result> {
-  const authorization = single(req.headers.authorization);
-  if (!authorization) {
-    return {
-      ok: false,
-      type: 'MissingAuthenticationTokenException',
-      status: 403,
-      message: 'Missing Authentication Token',
-    };
-  }
-  const parsed = parseAuthorization(authorization);
+  const parsed = readSignature(req);
   if (!parsed.ok) return parsed;
-  const { accessKeyId, scopeDate, region, service, terminator, signedHeaders, signature } = parsed;
-
-  const amzDate = single(req.headers['x-amz-date']);
-  const dateMatch = amzDate ? AMZ_DATE.exec(amzDate) : null;
-  if (!amzDate || !dateMatch) {
-    return incomplete(
-      "Authorization header requires existence of a valid 'X-Amz-Date' header (YYYYMMDD'T'HHMMSS'Z').",
-    );
-  }
+  const { accessKeyId, scopeDate, region, service, terminator, signedHeaders, signature, amzDate } =
+    parsed;
   if (!signedHeaders.includes('host')) {
     return incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  if (!signedHeaders.includes('x-amz-date')) {
-    return incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  const dateMatch = AMZ_DATE.exec(amzDate);
+  if (!dateMatch) {
+    return incomplete(
+      "Authorization header requires existence of a valid 'X-Amz-Date' header (YYYYMMDD'T'HHMMSS'Z').",
+    );
   }
   if (scopeDate !== dateMatch[1]) {
     return invalid(
@@ -111,29 +126,8 @@ export async function verifySigV4(
   if (Number.isNaN(signedAt.getTime()) || formatAmzDate(signedAt) !== amzDate) {
     return incomplete(`X-Amz-Date ${amzDate} is not a date (YYYYMMDD'T'HHMMSS'Z').`);
   }
-  const now = options.now ?? new Date();
-  const skew = options.maxSkewMs ?? DEFAULT_SKEW_MS;
-  const minutes = `${Math.round(skew / 60_000)} min.`;
-  if (signedAt.getTime() < now.getTime() - skew) {
-    return invalid(
-      `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(new Date(now.getTime() - skew))} (${formatAmzDate(now)} - ${minutes})`,
-    );
-  }
-  if (signedAt.getTime() > now.getTime() + skew) {
-    return invalid(
-      `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(new Date(now.getTime() + skew))} (${formatAmzDate(now)} + ${minutes})`,
-    );
-  }
-
-  const secret = options.secretOf(accessKeyId);
-  if (secret === undefined) {
-    return {
-      ok: false,
-      type: 'UnrecognizedClientException',
-      status: 403,
-      message: 'The security token included in the request is invalid.',
-    };
-  }
+  const late = checkTime(signedAt, parsed.expiresSeconds, options);
+  if (late) return late;
 
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
@@ -142,24 +136,22 @@ export async function verifySigV4(
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const body = req.body ?? new Uint8Array(0);
+  const bodyHash = createHash('sha256').update(body).digest('hex');
   const declaredHash = headers['x-amz-content-sha256'];
-  if (
-    declaredHash !== undefined &&
-    declaredHash !== createHash('sha256').update(body).digest('hex')
-  ) {
+  if (declaredHash !== undefined && declaredHash !== bodyHash) {
     return invalid('The provided x-amz-content-sha256 header does not match what was computed.');
   }
 
-  const signer = new SignatureV4({
-    credentials: { accessKeyId, secretAccessKey: secret },
-    region,
-    service,
-    sha256: NodeSha256,
-    uriEscapePath: true,
-    // Sign exactly what the client signed: no x-amz-content-sha256 of our own (curl omits it).
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
+  const key = await signingKey(options, { accessKeyId, date: scopeDate, region, service });
+  if (key === undefined) {
+    return {
+      ok: false,
+      type: 'UnrecognizedClientException',
+      status: 403,
+      message: 'The security token included in the request is invalid.',
+    };
+  }
+  const stringToSign = await (canonical ??= new CanonicalRequests()).stringToSign(
     {
       method: req.method,
       protocol: 'http:',
@@ -169,9 +161,12 @@ export async function verifySigV4(
       headers,
       body,
     },
-    { signingDate: signedAt, signableHeaders: new Set(signedHeaders) },
+    new Set(signedHeaders),
+    bodyHash,
+    amzDate,
+    `${scopeDate}/${region}/${service}/aws4_request`,
   );
-  const expected = /Signature=([0-9a-f]+)$/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
   if (!sameText(expected, signature)) {
     return invalid(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
@@ -180,20 +175,165 @@ export async function verifySigV4(
   return { ok: true, accessKeyId };
 }
 
-type ParsedAuthorization =
-  | {
-      ok: true;
-      accessKeyId: string;
-      scopeDate: string;
-      region: string;
-      service: string;
-      terminator: string;
-      signedHeaders: string[];
-      signature: string;
-    }
-  | SigV4Failure;
+/**
+ * The key a scope's signatures are made with: HMAC-SHA256 of the secret (prefixed `AWS4`) over
+ * the date, the region, the service and `aws4_request`, in turn. It is valid for that day,
+ * region and service only, so a verifier may hold it without holding the secret.
+ */
+export function deriveSigningKey(
+  secret: string,
+  scope: Omit<CredentialScope, 'accessKeyId'>,
+): Buffer {
+  let key: Buffer = Buffer.from(`AWS4${secret}`);
+  for (const part of [scope.date, scope.region, scope.service, 'aws4_request']) {
+    key = createHmac('sha256', key).update(part).digest();
+  }
+  return key;
+}
 
-function parseAuthorization(header: string): ParsedAuthorization {
+function signingKey(
+  options: VerifyOptions,
+  scope: CredentialScope,
+): Promise<Uint8Array | undefined> | Uint8Array | undefined {
+  if ('signingKeyOf' in options) return options.signingKeyOf(scope);
+  const secret = options.secretOf(scope.accessKeyId);
+  return secret === undefined ? undefined : deriveSigningKey(secret, scope);
+}
+
+/** A header signature within the skew of now; a presigned one from its date until it expires. */
+function checkTime(
+  signedAt: Date,
+  expiresSeconds: number | undefined,
+  options: VerifyOptions,
+): SigV4Failure | undefined {
+  const now = options.now ?? new Date();
+  const skew = options.maxSkewMs ?? DEFAULT_SKEW_MS;
+  const amzDate = formatAmzDate(signedAt);
+  const minutes = `${Math.round(skew / 60_000)} min.`;
+  if (signedAt.getTime() > now.getTime() + skew) {
+    return invalid(
+      `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(new Date(now.getTime() + skew))} (${formatAmzDate(now)} + ${minutes})`,
+    );
+  }
+  if (expiresSeconds === undefined) {
+    if (signedAt.getTime() < now.getTime() - skew) {
+      return invalid(
+        `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(new Date(now.getTime() - skew))} (${formatAmzDate(now)} - ${minutes})`,
+      );
+    }
+    return undefined;
+  }
+  const until = new Date(signedAt.getTime() + expiresSeconds * 1000);
+  if (until.getTime() < now.getTime()) {
+    return invalid(
+      `Signature expired: ${formatAmzDate(until)} is now earlier than ${formatAmzDate(now)} (${amzDate} + ${expiresSeconds} sec.)`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The canonical request and string to sign, exactly as @smithy/signature-v4 builds them when it
+ * signs, for a signature made with a key rather than a secret.
+ */
+class CanonicalRequests extends SignatureV4Base {
+  constructor() {
+    super({
+      credentials: { accessKeyId: '', secretAccessKey: '' },
+      region: '',
+      service: '',
+      sha256: NodeSha256,
+      uriEscapePath: true,
+    });
+  }
+
+  stringToSign(
+    request: HttpRequest,
+    signedHeaders: Set<string>,
+    payloadHash: string,
+    amzDate: string,
+    scope: string,
+  ): Promise<string> {
+    const canonical = getCanonicalHeaders(request, undefined, signedHeaders);
+    return this.createStringToSign(
+      amzDate,
+      scope,
+      this.createCanonicalRequest(request, canonical, payloadHash),
+      ALGORITHM,
+    );
+  }
+}
+
+let canonical: CanonicalRequests | undefined;
+
+interface ParsedSignature {
+  ok: true;
+  accessKeyId: string;
+  scopeDate: string;
+  region: string;
+  service: string;
+  terminator: string;
+  signedHeaders: string[];
+  signature: string;
+  amzDate: string;
+  /** Set for a presigned request: how long it is valid from its date. */
+  expiresSeconds?: number;
+}
+
+/** The signature's parts, from the Authorization header or else a presigned query string. */
+function readSignature(req: SignedRequest): ParsedSignature | SigV4Failure {
+  const authorization = single(req.headers.authorization);
+  if (authorization) {
+    const parsed = parseFields(authorization);
+    if (!parsed.ok) return parsed;
+    const amzDate = single(req.headers['x-amz-date']);
+    if (!amzDate) {
+      return incomplete(
+        "Authorization header requires existence of a valid 'X-Amz-Date' header (YYYYMMDD'T'HHMMSS'Z').",
+      );
+    }
+    if (!parsed.signedHeaders.includes('x-amz-date')) {
+      return incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+    }
+    return { ...parsed, amzDate };
+  }
+  const query = new URLSearchParams(req.rawQuery);
+  if (!query.has('X-Amz-Signature') && !query.has('X-Amz-Algorithm')) {
+    return {
+      ok: false,
+      type: 'MissingAuthenticationTokenException',
+      status: 403,
+      message: 'Missing Authentication Token',
+    };
+  }
+  const missing = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Signature',
+  ].filter((name) => !query.get(name));
+  if (missing.length > 0) {
+    return incomplete(
+      missing.map((name) => `AWS query-string parameters must include '${name}'.`).join(' '),
+    );
+  }
+  const expires = query.get('X-Amz-Expires')!;
+  const expiresSeconds = Number(expires);
+  if (!/^\d+$/.test(expires) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGNED_SECONDS) {
+    return incomplete(
+      `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGNED_SECONDS}, not '${expires}'.`,
+    );
+  }
+  const parsed = parseFields(
+    `${query.get('X-Amz-Algorithm')} Credential=${query.get('X-Amz-Credential')},SignedHeaders=${query.get('X-Amz-SignedHeaders')},Signature=${query.get('X-Amz-Signature')}`,
+  );
+  if (!parsed.ok) return parsed;
+  return { ...parsed, amzDate: query.get('X-Amz-Date')!, expiresSeconds };
+}
+
+function parseFields(header: string): Omit<ParsedSignature, 'amzDate'> | SigV4Failure {
   if (!header.startsWith(`${ALGORITHM} `)) {
     return incomplete(`Unsupported AWS 'algorithm': expected '${ALGORITHM}'.`);
   }
