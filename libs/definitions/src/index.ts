@@ -2,6 +2,7 @@ export * from './model/api-definition';
 export * from './model/method-settings';
 export * from './model/websocket';
 export * from './model/authorizer';
+export * from './model/jwt-authorizer';
 export * from './store/definition-store';
 export * from './store/definition-lock';
 export * from './openapi/definition-error';

@@ -284,6 +284,32 @@ describe('importOpenApi: top-level extension and security errors', () => {
     expect(err.message).toContain("Invalid authorizer 'shared': identitySource is required");
   });
 
+  it('rejects a JWT authorizer whose algorithm allowlist admits none', async () => {
+    const err = await importError(
+      oas3(
+        { '/a': { get: operation(MOCK_INTEGRATION, { security: [{ idp: ['read'] }] }) } },
+        {
+          components: {
+            securitySchemes: {
+              idp: {
+                type: 'oauth2',
+                flows: {},
+                'x-amazon-apigateway-authorizer': {
+                  type: 'jwt',
+                  jwtConfiguration: { issuer: 'https://idp', audience: ['api'] },
+                },
+                'x-portico-jwt': { jwksUri: 'https://idp/keys', algorithms: ['NONE'] },
+              },
+            },
+          },
+        },
+      ),
+    );
+    expect(err.message).toContain(
+      `Invalid authorizer 'idp': x-portico-jwt.algorithms: "none" is never accepted`,
+    );
+  });
+
   it('turns warnings into an error with failOnWarnings', async () => {
     const doc = oas3(undefined, { 'x-amazon-apigateway-mystery': true });
     await expect(importOpenApi(doc)).resolves.toMatchObject({

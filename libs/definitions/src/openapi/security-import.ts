@@ -1,9 +1,10 @@
 import { childLocation, isObject, type JsonObject } from '../util/json';
 import { readFunctionAuthorizer } from '../model/authorizer';
+import { readJwtAuthorizer } from '../model/jwt-authorizer';
 import { DefinitionError } from './definition-error';
 import type { ImportContext } from './import-context';
 
-export type AuthorizerType = 'CUSTOM' | 'COGNITO_USER_POOLS' | 'AWS_IAM';
+export type AuthorizerType = 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT' | 'AWS_IAM';
 
 export type SchemeKind =
   | { kind: 'apiKey' }
@@ -21,6 +22,7 @@ const AUTHORIZER_TYPES: Record<string, AuthorizerType> = {
   token: 'CUSTOM',
   request: 'CUSTOM',
   cognito_user_pools: 'COGNITO_USER_POOLS',
+  jwt: 'JWT',
 };
 
 /**
@@ -44,12 +46,15 @@ export function classifySchemes(
       const authorizationType = AUTHORIZER_TYPES[type];
       if (!authorizationType) {
         throw new DefinitionError(
-          `Invalid authorizer type ${JSON.stringify(isObject(authorizer) ? authorizer.type : authorizer)}: expected token, request or cognito_user_pools`,
+          `Invalid authorizer type ${JSON.stringify(isObject(authorizer) ? authorizer.type : authorizer)}: expected token, request, cognito_user_pools or jwt`,
           childLocation(at, 'x-amazon-apigateway-authorizer.type'),
         );
       }
-      if (authorizationType === 'CUSTOM') {
-        const read = readFunctionAuthorizer(name, scheme);
+      if (authorizationType !== 'AWS_IAM') {
+        const read =
+          authorizationType === 'CUSTOM'
+            ? readFunctionAuthorizer(name, scheme)
+            : readJwtAuthorizer(name, scheme);
         if (typeof read === 'string') {
           throw new DefinitionError(
             `Invalid authorizer '${name}': ${read}`,
