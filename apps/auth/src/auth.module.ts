@@ -2,6 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule, REDIS_CLIENT, type ServiceRuntime } from '@portico/platform';
 import type Redis from 'ioredis';
 import { AUTH_CONFIG, type AuthConfig } from './config';
+import { CredentialStore } from './credentials/credential-store';
+import { CredentialsService } from './credentials/credentials.service';
+import { CREDENTIAL_STORE } from './credentials/tokens';
 import { ApiKeyEvents } from './keys/api-key-events';
 import { ApiKeyStore } from './keys/api-key-store';
 import { ApiKeysService } from './keys/api-keys.service';
@@ -9,7 +12,7 @@ import { AuthTransport } from './keys/auth.transport';
 import { SecretBox } from './keys/secret-box';
 import { API_KEY_STORE } from './keys/tokens';
 
-/** The auth service: API keys for now; authorizers, credentials and policies next. */
+/** The auth service: API keys and IAM-style credentials; authorizers and policies next. */
 @Module({})
 export class AuthModule {
   static forRoot(config: AuthConfig, runtime: ServiceRuntime): DynamicModule {
@@ -27,8 +30,14 @@ export class AuthModule {
           provide: SecretBox,
           useFactory: () => new SecretBox(Buffer.from(config.AUTH_SECRET_KEY, 'base64')),
         },
+        {
+          provide: CREDENTIAL_STORE,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: Redis) => new CredentialStore(redis, config.REDIS_KEY_PREFIX),
+        },
         ApiKeyEvents,
         ApiKeysService,
+        CredentialsService,
         AuthTransport,
       ],
     };

@@ -24,6 +24,8 @@ const schema: EnvSchema = {
     AUTH_SECRET_KEY: { type: 'string', minLength: 1 },
     /** How often the store's revision is announced to edges (a lost event's upper bound). */
     AUTH_REVISION_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
+    /** The account in credentials' user ARNs (`arn:aws:iam::{account}:user/{name}`), as edges'. */
+    PORTICO_ACCOUNT_ID: { type: 'string', pattern: '^[0-9]{12}$', default: '123456789012' },
   },
   required: ['AUTH_SECRET_KEY'],
 };
@@ -32,6 +34,7 @@ export interface AuthConfig extends CommonEnv {
   AUTH_OPS_PORT: number;
   AUTH_SECRET_KEY: string;
   AUTH_REVISION_INTERVAL_MS: number;
+  PORTICO_ACCOUNT_ID: string;
 }
 
 /** Validates the environment; a bad value throws a ConfigError naming the variable. */

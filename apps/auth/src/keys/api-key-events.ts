@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   AUTH_APIKEY_CHANGED,
+  AUTH_CREDENTIAL_CHANGED,
   AUTH_REVISION,
   type ApiKeyChangedEvent,
   type AuthRevisionEvent,
+  type CredentialChangedEvent,
 } from '@portico/contracts';
 import { NATS_CONNECTION, PeriodicTask, type PeriodicSchedule } from '@portico/platform';
 import type { NatsConnection } from 'nats';
@@ -39,6 +41,11 @@ export class ApiKeyEvents extends PeriodicTask {
 
   changed(apiKeyId: string, change: ApiKeyChangedEvent['change']): void {
     this.publish(AUTH_APIKEY_CHANGED, { apiKeyId, change } satisfies ApiKeyChangedEvent);
+  }
+
+  /** Credentials move the same revision: an edge that misses this event still forgets. */
+  credentialChanged(accessKeyId: string, change: CredentialChangedEvent['change']): void {
+    this.publish(AUTH_CREDENTIAL_CHANGED, { accessKeyId, change } satisfies CredentialChangedEvent);
   }
 
   /** Announces the store's revision. */

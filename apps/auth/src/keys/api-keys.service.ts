@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   API_KEY_MAX_LENGTH,
@@ -17,6 +17,7 @@ import { ServiceError } from '@portico/platform';
 import type { StoredApiKey } from './api-key-store';
 import { ApiKeyStore } from './api-key-store';
 import { ApiKeyEvents } from './api-key-events';
+import { definedOf, generate } from './generate';
 import { SecretBox } from './secret-box';
 import { API_KEY_STORE } from './tokens';
 
@@ -199,28 +200,9 @@ function sameDigest(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** `length` characters of `alphabet`, uniformly (rejection sampling, no modulo bias). */
-function generate(alphabet: string, length: number): string {
-  const limit = 256 - (256 % alphabet.length);
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
-    }
-  }
-  return out;
-}
-
 function positionOffset(position: string | undefined): number {
   if (position === undefined) return 0;
   const decoded = Buffer.from(position, 'base64url').toString();
   if (!/^[0-9]{1,9}$/.test(decoded)) throw new ServiceError('BadRequest', 'Invalid position');
   return Number(decoded);
-}
-
-/** The object without its undefined members, for spreading over another. */
-function definedOf<T extends object>(fields: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
 }

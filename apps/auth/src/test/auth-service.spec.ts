@@ -8,15 +8,14 @@ import {
   AUTH_APIKEY_VERIFY,
   AUTH_REVISION,
 } from '@portico/contracts';
-import { ConfigError, type ServiceHandle } from '@portico/platform';
-import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { ConfigError } from '@portico/platform';
+import { eventually, type TestInfra } from '@portico/testing';
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
-import { connect, type NatsConnection } from 'nats';
-import { bootstrap } from '../bootstrap';
+import type Redis from 'ioredis';
 import { loadAuthConfig } from '../config';
 import { ApiKeyStore } from '../keys/api-key-store';
 import { SecretBox } from '../keys/secret-box';
+import { type AuthUnderTest, type SeenEvent, startAuthUnderTest } from './auth-harness';
 
 const SECRET = Buffer.alloc(32, 1).toString('base64');
 
@@ -70,45 +69,18 @@ describe('SecretBox', () => {
 
 /** The auth service over real NATS and Redis: what edges and control see on its subjects. */
 describe('the auth service', () => {
+  let auth: AuthUnderTest;
   let infra: TestInfra;
-  let service: ServiceHandle;
-  let nc: NatsConnection;
   let redis: Redis;
-  const events: Array<{ subject: string; data: Record<string, unknown> }> = [];
-
-  const call = async (subject: string, body: unknown): Promise<Record<string, unknown>> => {
-    const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    const reply = await nc.request(subject, Buffer.from(payload), { timeout: 5_000 });
-    return JSON.parse(reply.string()) as Record<string, unknown>;
-  };
+  let events: SeenEvent[];
+  let call: AuthUnderTest['call'];
 
   beforeAll(async () => {
-    infra = await startInfra();
-    redis = new Redis(infra.redisUrl);
-    nc = await connect({ servers: infra.natsUrl });
-    for (const subject of [AUTH_APIKEY_CHANGED, AUTH_REVISION]) {
-      nc.subscribe(subject, {
-        callback: (_err, msg) => events.push({ subject, data: JSON.parse(msg.string()) }),
-      });
-    }
-    service = await bootstrap({
-      NATS_URL: infra.natsUrl,
-      REDIS_URL: infra.redisUrl,
-      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-      LOG_LEVEL: 'silent',
-      OPS_HOST: '127.0.0.1',
-      AUTH_OPS_PORT: '0',
-      AUTH_SECRET_KEY: SECRET,
-      AUTH_REVISION_INTERVAL_MS: '100',
-    });
+    auth = await startAuthUnderTest(SECRET, [AUTH_APIKEY_CHANGED, AUTH_REVISION]);
+    ({ infra, redis, events, call } = auth);
   });
 
-  afterAll(async () => {
-    await service?.close();
-    await nc?.close();
-    redis?.disconnect();
-    await infra?.stop();
-  });
+  afterAll(() => auth?.close());
 
   it('verifies a value: the key it names, or none', async () => {
     const created = (await call(AUTH_APIKEY_CREATE, { name: 'a', enabled: true })) as {

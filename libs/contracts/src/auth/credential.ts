@@ -39,6 +39,8 @@ export interface CredentialRecord {
   enabled: boolean;
   /** Identity policies (IAM policy documents, as JSON objects) attached to the credential. */
   policies: object[];
+  /** Labels; `portico:managed-by: config-file` marks a credential the config file owns. */
+  tags: Record<string, string>;
   createdDate: number;
   lastUpdatedDate: number;
 }
@@ -71,15 +73,21 @@ export interface CreateCredentialRequest {
   description?: string;
   enabled?: boolean;
   policies?: object[];
+  tags?: Record<string, string>;
 }
 
 export interface GetCredentialRequest {
   accessKeyId: string;
 }
 
-/** Changes to one credential; absent fields stay as they are (`policies` replaces the list). */
+/**
+ * Changes to one credential; absent fields stay as they are (`policies` replaces the list, an
+ * empty `description` removes it, `secretAccessKey` rotates the secret). A change to nothing
+ * writes nothing.
+ */
 export interface UpdateCredentialRequest {
   accessKeyId: string;
+  secretAccessKey?: string;
   userName?: string;
   description?: string;
   enabled?: boolean;
