@@ -6,7 +6,7 @@ import {
   functionInvokeSubject,
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
-import type { Method } from '@portico/definitions';
+import { CONNECT_ROUTE, type FunctionAuthorizer, type Method } from '@portico/definitions';
 import {
   evaluatePolicies,
   methodArn,
@@ -26,6 +26,8 @@ import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { buildProxyEvent } from '../integrations/function/proxy-event';
+import { buildWebSocketEvent } from '../integrations/function/websocket-event';
+import type { WebSocketEventContext } from '../integrations/integration.types';
 import { buildTemplateContext } from '../integrations/mapping/template-context';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { DEFAULT_GATEWAY_RESPONSES, GatewayError } from '../responses/gateway-error';
@@ -52,7 +54,8 @@ type AuthorizerRefusal = { refused: true };
  * 403). A function that throws `Unauthorized` means 401; one that fails or returns something
  * malformed, 500. Results are cached by identity for the authorizer's TTL, and a cached policy
  * is evaluated again for every request. AWS_IAM and Cognito methods are refused (500) until
- * they are supported: never served unauthenticated.
+ * they are supported: never served unauthenticated. WebSocket APIs run the same authorizers on
+ * `$connect` (authorizeConnect), with the route's ARN and AWS's WebSocket REQUEST event.
  */
 @Injectable()
 export class AuthorizerGate {
@@ -98,6 +101,53 @@ export class AuthorizerGate {
         `Authorizer ${method.authorizerName} is not a function authorizer of this deployment`,
       );
     }
+    const arn = methodArn({
+      region: this.config.PORTICO_REGION,
+      accountId: r.accountId || this.config.PORTICO_ACCOUNT_ID,
+      apiId: stage.apiId,
+      stage: stage.stageName,
+      method: r.httpMethod,
+      path: r.path,
+    });
+    return this.decide(r, stage, authorizer, arn, (identity) =>
+      authorizer.type === 'TOKEN'
+        ? { type: 'TOKEN', authorizationToken: identity[0], methodArn: arn }
+        : { type: 'REQUEST', methodArn: arn, ...requestEventOf(r) },
+    );
+  }
+
+  /**
+   * A WebSocket handshake whose `$connect` route has a (REQUEST) authorizer: admits it (setting
+   * `r.authorizer`, which the connection keeps for its life) or says why not; never throws.
+   * `connect` describes the connection being opened. The ARN is the route's,
+   * `…:{apiId}/{stage}/$connect`, and the event AWS's WebSocket REQUEST authorizer event.
+   */
+  authorizeConnect(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    authorizer: FunctionAuthorizer,
+    connect: WebSocketEventContext,
+  ): Promise<GatewayError | undefined> {
+    const account = r.accountId || this.config.PORTICO_ACCOUNT_ID;
+    const arn = `arn:aws:execute-api:${this.config.PORTICO_REGION}:${account}:${stage.apiId}/${stage.stageName}/${CONNECT_ROUTE}`;
+    return this.decide(r, stage, authorizer, arn, () => ({
+      type: 'REQUEST',
+      methodArn: arn,
+      ...connectEventOf(r, connect),
+    }));
+  }
+
+  /**
+   * What REST methods and WebSocket `$connect` share: identity (401 without a call when
+   * missing), the validation expression, the cached or fresh result, its policy for `arn`.
+   */
+  private async decide(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    authorizer: CompiledAuthorizer,
+    arn: string,
+    eventOf: (identity: string[]) => Record<string, unknown>,
+  ): Promise<GatewayError | undefined> {
     const identity = authorizer.identitySource.map((source) => identityValue(r, source));
     if (identity.some((value) => value === undefined || value === '')) {
       return GatewayError.of('UNAUTHORIZED', `Identity source missing for ${authorizer.name}`);
@@ -108,15 +158,7 @@ export class AuthorizerGate {
         `Token does not match ${authorizer.name}'s expression`,
       );
     }
-    const arn = methodArn({
-      region: this.config.PORTICO_REGION,
-      accountId: r.accountId || this.config.PORTICO_ACCOUNT_ID,
-      apiId: stage.apiId,
-      stage: stage.stageName,
-      method: r.httpMethod,
-      path: r.path,
-    });
-    const call = () => this.invoke(authorizer, r, identity as string[], arn);
+    const call = () => this.invoke(authorizer, r, eventOf(identity as string[]));
     // TTL 0: a decision for this request alone, never shared, not even with a concurrent twin.
     // Otherwise by identity within this deployment (a redeploy may change the authorizer).
     const { verdict, cached } =
@@ -179,14 +221,9 @@ export class AuthorizerGate {
   private async invoke(
     authorizer: CompiledAuthorizer,
     r: EdgeRequest,
-    identity: string[],
-    arn: string,
+    event: Record<string, unknown>,
   ): Promise<AuthorizerResult | AuthorizerRefusal | Failure> {
     if (!this.nc || this.nc.isClosed()) return failure('Unavailable', 'No NATS connection');
-    const event =
-      authorizer.type === 'TOKEN'
-        ? { type: 'TOKEN', authorizationToken: identity[0], methodArn: arn }
-        : { type: 'REQUEST', methodArn: arn, ...requestEventOf(r) };
     const h = natsHeaders();
     h.set(REQUEST_ID_HEADER, r.requestId);
     h.set(DEADLINE_HEADER, String(Date.now() + this.timeoutMs));
@@ -247,6 +284,12 @@ function identityValue(r: EdgeRequest, source: string): string | undefined {
 /** A REQUEST authorizer's event: the proxy event's request fields, as API Gateway sends them. */
 function requestEventOf(r: EdgeRequest): Record<string, unknown> {
   const { body: _body, isBase64Encoded: _b64, ...fields } = buildProxyEvent(r, undefined);
+  return fields;
+}
+
+/** AWS's WebSocket REQUEST authorizer event: the `$connect` event's fields. */
+function connectEventOf(r: EdgeRequest, connect: WebSocketEventContext): Record<string, unknown> {
+  const { isBase64Encoded: _b64, ...fields } = buildWebSocketEvent(r, connect, undefined);
   return fields;
 }
 

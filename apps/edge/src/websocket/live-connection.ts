@@ -48,6 +48,8 @@ export class LiveConnection {
     readonly protocol: string,
     readonly tags: string[],
     readonly principalId: string | undefined,
+    /** What the `$connect` authorizer said: every later event of the connection carries it. */
+    readonly authorizer: InvocationRequest['authorizer'],
   ) {
     this.lastActiveAt = connectedAt;
   }
@@ -114,6 +116,7 @@ export class LiveConnection {
       binaryMediaTypes: stage.binaryMediaTypes as string[],
       signal: this.signal,
       webSocket: ws,
+      ...(this.authorizer ? { authorizer: this.authorizer } : {}),
     };
   }
 }

@@ -84,17 +84,48 @@ describe('route selection', () => {
 });
 
 describe('routes that ask for authorization', () => {
-  it('are marked, so a $connect that needs an authorizer or an API key is refused, not served open', () => {
-    const def = api(['$connect', 'two']);
+  const tokens = {
+    authorizerId: 'a1',
+    name: 'tokens',
+    authorizerType: 'REQUEST' as const,
+    authorizerUri: 'ws-auth',
+    identitySource: ['route.request.querystring.token'],
+    authorizerResultTtlInSeconds: 60,
+  };
+
+  it('run the $connect authorizer CUSTOM names, its identity sources as the REST gate reads them', () => {
+    const def = { ...api(['$connect', 'two']), authorizers: { a1: tokens } };
     const connect = Object.values(def.routes).find((r) => r.routeKey === '$connect')!;
-    const plain = compileWebSocket(def).routes.get('$connect');
-    expect(plain?.unsupportedAuth).toBeUndefined();
+    expect(compileWebSocket(def).routes.get('$connect')?.authorizer).toBeUndefined();
     connect.authorizationType = 'CUSTOM';
-    expect(compileWebSocket(def).routes.get('$connect')?.unsupportedAuth).toBe(
-      'authorizationType CUSTOM',
-    );
+    connect.authorizerId = 'a1';
+    const served = compileWebSocket(def).routes.get('$connect');
+    expect(served?.unsupportedAuth).toBeUndefined();
+    expect(served?.authorizer).toMatchObject({
+      name: 'tokens',
+      type: 'REQUEST',
+      functionName: 'ws-auth',
+      identitySource: ['method.request.querystring.token'],
+      resultTtlSeconds: 60,
+    });
+  });
+
+  it('are marked when they cannot be checked, so such a $connect is refused, not served open', () => {
+    const def = { ...api(['$connect', 'two']), authorizers: { a1: tokens } };
+    const connect = Object.values(def.routes).find((r) => r.routeKey === '$connect')!;
+    const mark = () => compileWebSocket(def).routes.get('$connect')?.unsupportedAuth;
+    expect(mark()).toBeUndefined();
+    connect.authorizationType = 'CUSTOM';
+    expect(mark()).toBe('authorizer (none), which does not exist');
+    connect.authorizerId = 'gone';
+    expect(mark()).toBe('authorizer gone, which does not exist');
+    connect.authorizerId = 'a1';
+    def.authorizers.a1 = { ...tokens, identitySource: ['method.request.header.X'] };
+    expect(mark()).toMatch(/^authorizer tokens: identitySource/);
+    connect.authorizationType = 'AWS_IAM';
+    expect(mark()).toBe('authorizationType AWS_IAM');
     connect.authorizationType = 'NONE';
     connect.apiKeyRequired = true;
-    expect(compileWebSocket(def).routes.get('$connect')?.unsupportedAuth).toBe('apiKeyRequired');
+    expect(mark()).toBe('apiKeyRequired');
   });
 });

@@ -1,9 +1,12 @@
 import {
   DEFAULT_ROUTE,
+  type FunctionAuthorizer,
   type Integration,
   parseRouteSelectionExpression,
   type WebSocketDefinition,
+  type WebSocketRoute,
   type WebSocketSettings,
+  webSocketFunctionAuthorizer,
 } from '@portico/definitions';
 
 /** A route as the edge serves it: its integration resolved, two-way or not. */
@@ -12,9 +15,11 @@ export interface ServedRoute {
   readonly integration?: Integration;
   /** The integration's reply goes back to the client (a `$default` route response). */
   readonly twoWay: boolean;
+  /** CUSTOM: the Lambda REQUEST authorizer that decides the handshake (`$connect` only). */
+  readonly authorizer?: FunctionAuthorizer;
   /**
-   * What the route asks of the caller beyond NONE (an authorizer, an API key), which WebSocket
-   * APIs do not support yet: such a `$connect` is refused rather than served open.
+   * What the route asks of the caller that this gateway cannot check on WebSocket APIs (AWS_IAM,
+   * an API key, an authorizer that cannot run): such a `$connect` is refused, never served open.
    */
   readonly unsupportedAuth?: string;
 }
@@ -42,18 +47,14 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
         );
       }
     }
+    const auth = routeAuthorization(def, route);
     routes.set(route.routeKey, {
       routeKey: route.routeKey,
       integration,
       twoWay:
         route.routeResponseSelectionExpression !== undefined &&
         route.routeResponses.some((r) => r.routeResponseKey === DEFAULT_ROUTE),
-      unsupportedAuth:
-        route.authorizationType !== 'NONE'
-          ? `authorizationType ${route.authorizationType}`
-          : route.apiKeyRequired
-            ? 'apiKeyRequired'
-            : undefined,
+      ...(typeof auth === 'string' ? { unsupportedAuth: auth } : { authorizer: auth }),
     });
   }
   return {
@@ -62,6 +63,22 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
     constantKey: selectionPath ? undefined : def.routeSelectionExpression,
     settings: def.settings,
   };
+}
+
+/** The authorizer a route runs, none, or what makes it impossible to serve checked. */
+function routeAuthorization(
+  def: WebSocketDefinition,
+  route: WebSocketRoute,
+): FunctionAuthorizer | string | undefined {
+  if (route.apiKeyRequired) return 'apiKeyRequired';
+  if (route.authorizationType === 'NONE') return undefined;
+  if (route.authorizationType !== 'CUSTOM') return `authorizationType ${route.authorizationType}`;
+  const id = route.authorizerId ?? '';
+  const stored =
+    def.authorizers && Object.hasOwn(def.authorizers, id) ? def.authorizers[id] : undefined;
+  if (!stored) return `authorizer ${id || '(none)'}, which does not exist`;
+  const authorizer = webSocketFunctionAuthorizer(stored);
+  return typeof authorizer === 'string' ? `authorizer ${stored.name}: ${authorizer}` : authorizer;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { InvocationResponse } from '../integrations';
 import { REQUEST_ID_HEADER } from '../pipeline/response-writer';
+import { awsErrorType, type GatewayError } from '../responses/gateway-error';
 
 /** Answers a handshake with an HTTP error and closes the socket. */
 export function rejectUpgrade(
@@ -11,18 +12,46 @@ export function rejectUpgrade(
   message: string | undefined,
   requestId: string,
 ): void {
+  writeRejection(socket, status, message === undefined ? '' : JSON.stringify({ message }), [
+    requestId ? `${REQUEST_ID_HEADER}: ${requestId}` : undefined,
+  ]);
+}
+
+/**
+ * Answers a handshake with a gateway error as API Gateway answers it (an authorizer's 401, 403
+ * or 500): its status, its default body (`{"message": null}` for a broken authorizer,
+ * `{"Message": …}` for a policy denial) and `x-amzn-ErrorType`.
+ */
+export function rejectUpgradeWith(socket: Duplex, error: GatewayError, requestId: string): void {
+  const errorType = awsErrorType(error);
+  writeRejection(
+    socket,
+    error.statusCode,
+    JSON.stringify({ [error.messageKey]: error.clientMessage }),
+    [
+      requestId ? `${REQUEST_ID_HEADER}: ${requestId}` : undefined,
+      errorType ? `x-amzn-ErrorType: ${errorType}` : undefined,
+    ],
+  );
+}
+
+function writeRejection(
+  socket: Duplex,
+  status: number,
+  body: string,
+  extra: (string | undefined)[],
+): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
-  const body = message === undefined ? '' : JSON.stringify({ message });
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
     'Connection: close',
     'Content-Type: application/json',
     `Content-Length: ${Buffer.byteLength(body)}`,
   ];
-  if (requestId) head.push(`${REQUEST_ID_HEADER}: ${requestId}`);
+  for (const line of extra) if (line !== undefined) head.push(line);
   socket.end(head.join('\r\n') + '\r\n\r\n' + body);
   socket.once('finish', () => socket.destroy());
 }

@@ -9,9 +9,15 @@ import {
 } from '@nestjs/common';
 import { CONNECT_ROUTE, DISCONNECT_ROUTE } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
+import { AuthorizerGate } from '../auth/authorizer-gate';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
-import { INVOKER, type InvocationResponse, type Invoker } from '../integrations';
+import {
+  INVOKER,
+  type InvocationResponse,
+  type Invoker,
+  type WebSocketEventContext,
+} from '../integrations';
 import { EdgeRequest, type RequestSettings, requestSettings } from '../pipeline/edge-request';
 import { locateRequest } from '../pipeline/locate-request';
 import { GatewayError } from '../responses/gateway-error';
@@ -22,7 +28,13 @@ import { MISSED_BEATS } from './edge-heartbeat.service';
 import { LiveConnections } from './live-connections';
 import { MessageRouter } from './message-router';
 import { ConnectionRateLimiter, originAllowed } from './upgrade-guards';
-import { limitFrameSize, rejectUpgrade, responseHeader, splitList } from './upgrade-io';
+import {
+  limitFrameSize,
+  rejectUpgrade,
+  rejectUpgradeWith,
+  responseHeader,
+  splitList,
+} from './upgrade-io';
 
 /** Close codes as API Gateway sends them. */
 const GOING_AWAY = 1001;
@@ -65,6 +77,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     private readonly live: LiveConnections,
     private readonly router: MessageRouter,
     private readonly health: HealthService,
+    private readonly authorizers: AuthorizerGate,
   ) {
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
     this.settings = requestSettings(config);
@@ -163,17 +176,39 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     const connectedAt = Date.now();
     const route = ws.routes.get(CONNECT_ROUTE);
     if (route?.unsupportedAuth) {
-      // Authorizers and API keys on $connect arrive later: never let such a route in unchecked.
+      // AWS_IAM and API keys on $connect arrive later: never let such a route in unchecked.
       this.logger.error(
         { apiId: stage.apiId, requires: route.unsupportedAuth },
         '$connect requires authorization this gateway does not run on WebSocket APIs yet; refused',
       );
       return rejectUpgrade(socket, 500, 'Internal server error', r.requestId);
     }
+    const connect: WebSocketEventContext = {
+      eventType: 'CONNECT',
+      routeKey: CONNECT_ROUTE,
+      connectionId,
+      connectedAt,
+    };
+    if (route?.authorizer) {
+      // Sets r.authorizer: $connect's integration and every later event of the connection see it.
+      const refused = await this.authorizers.authorizeConnect(r, stage, route.authorizer, connect);
+      if (refused) {
+        const fields = {
+          apiId: stage.apiId,
+          stage: stage.stageName,
+          requestId: r.requestId,
+          status: refused.statusCode,
+          reason: refused.message,
+        };
+        if (refused.statusCode >= 500) this.logger.warn(fields, '$connect authorizer failed');
+        else this.logger.log(fields, '$connect refused by its authorizer');
+        return rejectUpgradeWith(socket, refused, r.requestId);
+      }
+    }
     let response: InvocationResponse | undefined;
     if (route?.integration) {
       try {
-        r.webSocket = { eventType: 'CONNECT', routeKey: CONNECT_ROUTE, connectionId, connectedAt };
+        r.webSocket = connect;
         response = await this.invoker.invoke(route.integration, r);
       } catch {
         // The integration service logged why; AWS answers a failed $connect with 500.
@@ -188,7 +223,9 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
       return rejectUpgrade(socket, 503, 'Service Unavailable', r.requestId);
     }
     const tags = splitList(responseHeader(response, 'x-portico-tags'));
-    const principalId = responseHeader(response, 'x-portico-principal') || undefined;
+    // For presence: what $connect's reply names, else the authorizer's principal.
+    const principalId =
+      responseHeader(response, 'x-portico-principal') || r.authorizer?.principalId || undefined;
     const record = {
       connectionId,
       apiId: stage.apiId,
@@ -237,6 +274,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
         r.headers['x-forwarded-proto']?.[0] ?? 'http',
         tags,
         principalId,
+        r.authorizer,
       );
       this.adopt(conn);
     });

@@ -7,6 +7,7 @@
  */
 import { resourceIdFor } from '../util/ids';
 import type { ApiDefinition, Integration } from './api-definition';
+import { type FunctionAuthorizer, readFunctionAuthorizer } from './authorizer';
 
 export const PROTOCOL_TYPES = ['REST', 'WEBSOCKET'] as const;
 export type ProtocolType = (typeof PROTOCOL_TYPES)[number];
@@ -39,9 +40,27 @@ export interface WebSocketRoute {
   /** `$default` makes the route two-way: the integration's reply goes back to the client. */
   routeResponseSelectionExpression?: string;
   routeResponses: WebSocketRouteResponse[];
-  /** Authorization arrives with the auth issue; kept so export and the v2 API round-trip it. */
+  /** NONE, AWS_IAM or CUSTOM; only `$connect` may have anything but NONE (as AWS). */
   authorizationType: string;
+  /** CUSTOM: the API's authorizer (`authorizers` key) that decides the handshake. */
+  authorizerId?: string;
   apiKeyRequired: boolean;
+}
+
+/**
+ * A Lambda REQUEST authorizer of a WebSocket API, as the v2 management API shows it. Identity
+ * sources are v2's: `route.request.header.X`, `route.request.querystring.X`, `stageVariables.X`,
+ * `context.X`.
+ */
+export interface WebSocketAuthorizer {
+  authorizerId: string;
+  name: string;
+  authorizerType: 'REQUEST';
+  /** The function (a Lambda invocation URI, an ARN or a bare name). */
+  authorizerUri: string;
+  identitySource: string[];
+  /** 0–3600; 0 = results not cached. */
+  authorizerResultTtlInSeconds: number;
 }
 
 /** Beyond AWS: per-API protections applied at the upgrade. */
@@ -61,6 +80,8 @@ export interface WebSocketDefinition {
   integrations: Record<string, WebSocketIntegration>;
   /** Keyed by id; route keys are unique within an API. */
   routes: Record<string, WebSocketRoute>;
+  /** Keyed by id; absent in definitions stored before authorizers existed. */
+  authorizers?: Record<string, WebSocketAuthorizer>;
   settings: WebSocketSettings;
 }
 
@@ -94,6 +115,34 @@ export function isValidRouteSelectionExpression(expr: string): boolean {
   } catch {
     return false;
   }
+}
+
+const V2_SOURCE =
+  /^(route\.request\.(header|querystring)\.[^.,\s]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$/;
+
+/**
+ * A WebSocket authorizer as the function authorizer the edge runs (the REST one's checks and
+ * semantics): v2's `route.request.*` identity sources become `method.request.*`. Or a string
+ * saying why it cannot run (management and the config file refuse it).
+ */
+export function webSocketFunctionAuthorizer(a: WebSocketAuthorizer): FunctionAuthorizer | string {
+  if (a.authorizerType !== 'REQUEST') {
+    return `authorizerType ${a.authorizerType} is not supported for WebSocket APIs (REQUEST only)`;
+  }
+  const bad = a.identitySource.find((s) => !V2_SOURCE.test(s));
+  if (bad !== undefined) {
+    return `identitySource ${JSON.stringify(bad)} is not route.request.header.X, route.request.querystring.X, stageVariables.X or context.X`;
+  }
+  return readFunctionAuthorizer(a.name, {
+    'x-amazon-apigateway-authorizer': {
+      type: 'request',
+      authorizerUri: a.authorizerUri,
+      identitySource: a.identitySource
+        .map((s) => s.replace(/^route\.request\./, 'method.request.'))
+        .join(','),
+      authorizerResultTtlInSeconds: a.authorizerResultTtlInSeconds,
+    },
+  });
 }
 
 /** The definition of a WebSocket API: the root resource alone, with the WebSocket part. */

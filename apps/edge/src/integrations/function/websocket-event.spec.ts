@@ -29,6 +29,29 @@ describe('WebSocket function events', () => {
     expect(event).not.toHaveProperty('headers');
   });
 
+  it("carries the $connect authorizer's principal and context, flattened, only when there is one", () => {
+    const authorizer = { principalId: 'u1', context: { tier: 'gold', n: 3, ok: true } };
+    for (const eventType of ['CONNECT', 'MESSAGE', 'DISCONNECT'] as const) {
+      const event = buildWebSocketEvent(
+        invocationRequest({ authorizer }),
+        { ...ws, eventType },
+        undefined,
+      );
+      expect((event.requestContext as Record<string, unknown>).authorizer).toEqual({
+        principalId: 'u1',
+        tier: 'gold',
+        n: 3,
+        ok: true,
+      });
+    }
+    const plain = buildWebSocketEvent(
+      invocationRequest(),
+      { ...ws, eventType: 'MESSAGE' },
+      undefined,
+    );
+    expect(plain.requestContext).not.toHaveProperty('authorizer');
+  });
+
   it('base64-encodes a binary frame', () => {
     const event = buildWebSocketEvent(
       invocationRequest(),

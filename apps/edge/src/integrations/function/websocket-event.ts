@@ -27,6 +27,13 @@ export function buildWebSocketEvent(
     connectionId: ws.connectionId,
     apiId: req.apiId,
   };
+  // The `$connect` authorizer's answer, flattened as AWS does, on every event of the connection.
+  if (req.authorizer) {
+    requestContext.authorizer = {
+      principalId: req.authorizer.principalId,
+      ...req.authorizer.context,
+    };
+  }
   const event: Record<string, unknown> = { requestContext };
   if (ws.eventType === 'MESSAGE') {
     requestContext.messageId = ws.messageId;
