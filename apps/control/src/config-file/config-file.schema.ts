@@ -1,5 +1,6 @@
 import { BASE_PATH_PATTERN, DOMAIN_NAME_PATTERN } from '../domains/domain.rules';
 import { STAGE_NAME_PATTERN, VARIABLE_NAME_PATTERN } from '../stages/stage.factory';
+import { type ConfigFileCredential, CREDENTIALS_SCHEMA } from './config-file.credentials';
 
 /** The declarative config file as written (docs/config-file.md describes it). */
 export interface ConfigFileDocument {
@@ -15,6 +16,8 @@ export interface ConfigFileDocument {
     routeSelectionExpression?: string;
     allowedOrigins?: string[];
     maxConnectionsPerSecond?: number;
+    /** Lambda REQUEST authorizers by name; `$connect` names one in `authorizer`. */
+    authorizers?: Record<string, ConfigFileWebSocketAuthorizer>;
     routes?: Record<string, ConfigFileRoute>;
     stages?: ConfigFileStage[];
   }[];
@@ -22,6 +25,8 @@ export interface ConfigFileDocument {
     domainName: string;
     basePathMappings?: { basePath?: string; restApi: string; stage: string }[];
   }[];
+  /** Credentials for AWS_IAM methods (docs/iam-credentials.md). */
+  credentials?: ConfigFileCredential[];
 }
 
 export interface ConfigFileStage {
@@ -41,6 +46,16 @@ export interface ConfigFileRoute {
     responseTemplate?: string;
   };
   routeResponse?: boolean;
+  /** `$connect` only: the name of the API's authorizer that decides the handshake. */
+  authorizer?: string;
+}
+
+export interface ConfigFileWebSocketAuthorizer {
+  /** The function (name, Lambda ARN or invocation URI). */
+  uri: string;
+  /** `route.request.header.X`, `route.request.querystring.X`, `stageVariables.X`, `context.X`. */
+  identitySource?: string[];
+  authorizerResultTtlInSeconds?: number;
 }
 
 export const REST_API_ID_PATTERN = '^[a-z0-9]{1,32}$';
@@ -100,6 +115,20 @@ export const configFileSchema = {
             items: { type: 'string', pattern: '^(\\*|[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]+)$' },
           },
           maxConnectionsPerSecond: { type: 'integer', minimum: 0 },
+          authorizers: {
+            type: 'object',
+            propertyNames: { minLength: 1, maxLength: 128 },
+            additionalProperties: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['uri'],
+              properties: {
+                uri: { type: 'string', minLength: 1 },
+                identitySource: { type: 'array', items: { type: 'string', minLength: 1 } },
+                authorizerResultTtlInSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
+              },
+            },
+          },
           routes: {
             type: 'object',
             propertyNames: { minLength: 1, maxLength: 128 },
@@ -109,6 +138,7 @@ export const configFileSchema = {
               required: ['integration'],
               properties: {
                 routeResponse: { type: 'boolean' },
+                authorizer: { type: 'string', minLength: 1 },
                 integration: {
                   type: 'object',
                   additionalProperties: false,
@@ -130,6 +160,7 @@ export const configFileSchema = {
         },
       },
     },
+    credentials: CREDENTIALS_SCHEMA,
     domainNames: {
       type: 'array',
       items: {

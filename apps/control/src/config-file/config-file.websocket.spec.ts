@@ -122,6 +122,79 @@ describe('loadConfigFile: webSocketApis', () => {
     );
   });
 
+  describe('authorizers', () => {
+    const AUTHORIZED = CHAT.replace(
+      '    routes:\n      $connect: { integration: { type: AWS_PROXY, uri: chat } }',
+      [
+        '    authorizers:',
+        '      tokens:',
+        '        uri: ws-auth',
+        '        identitySource: [route.request.querystring.token]',
+        '        authorizerResultTtlInSeconds: 60',
+        '    routes:',
+        '      $connect: { integration: { type: AWS_PROXY, uri: chat }, authorizer: tokens }',
+      ].join('\n'),
+    );
+
+    it('gives $connect the authorizer it names (CUSTOM, by a stable id)', async () => {
+      const { result } = await load(AUTHORIZED);
+      if (!result.ok) throw result.error;
+      const ws = result.state.apis[0]!.definition.webSocket!;
+      const [authorizer] = Object.values(ws.authorizers ?? {});
+      expect(authorizer).toEqual({
+        authorizerId: expect.stringMatching(/^[a-z0-9]{7}$/),
+        name: 'tokens',
+        authorizerType: 'REQUEST',
+        authorizerUri: 'ws-auth',
+        identitySource: ['route.request.querystring.token'],
+        authorizerResultTtlInSeconds: 60,
+      });
+      const connect = Object.values(ws.routes).find((r) => r.routeKey === '$connect');
+      expect(connect).toMatchObject({
+        authorizationType: 'CUSTOM',
+        authorizerId: authorizer!.authorizerId,
+      });
+      const again = await load(AUTHORIZED);
+      if (!again.result.ok) throw again.result.error;
+      expect(again.result.state.apis[0]!.definition).toEqual(result.state.apis[0]!.definition);
+    });
+
+    it('leaves authorizers out of a file that declares none', async () => {
+      const { result } = await load(CHAT);
+      if (!result.ok) throw result.error;
+      expect(result.state.apis[0]!.definition.webSocket).not.toHaveProperty('authorizers');
+    });
+
+    it('refuses an unknown name, a route other than $connect, and an authorizer that cannot run', async () => {
+      expect(await errorOf(AUTHORIZED.replace('authorizer: tokens', 'authorizer: nope'))).toMatch(
+        /routes\.\$connect\.authorizer: webSocketApis\[0\]\.authorizers has no authorizer named nope/,
+      );
+      expect(
+        await errorOf(
+          AUTHORIZED.replace(
+            'uri: chat }, routeResponse',
+            'uri: chat }, authorizer: tokens, routeResponse',
+          ),
+        ),
+      ).toMatch(
+        /routes\.sendmessage\.authorizer: Currently, authorization is restricted to the \$connect route only/,
+      );
+      expect(
+        await errorOf(
+          AUTHORIZED.replace('route.request.querystring.token', 'method.request.header.X'),
+        ),
+      ).toMatch(/webSocketApis\[0\]\.authorizers\.tokens: Invalid authorizer: identitySource/);
+      expect(
+        await errorOf(
+          AUTHORIZED.replace(
+            'authorizerResultTtlInSeconds: 60',
+            'authorizerResultTtlInSeconds: 4000',
+          ),
+        ),
+      ).toMatch(/authorizers\.tokens\.authorizerResultTtlInSeconds/);
+    });
+  });
+
   it('refuses stages for an API without routes', async () => {
     expect(await errorOf('webSocketApis:\n  - id: empty\n    stages: [{ name: prod }]\n')).toMatch(
       /webSocketApis\[0\]\.routes is empty/,

@@ -1,6 +1,7 @@
 import {
   DEFAULT_ROUTE_SELECTION_EXPRESSION,
   DEFAULT_WEBSOCKET_SETTINGS,
+  type WebSocketAuthorizer,
   type WebSocketDefinition,
   type WebSocketIntegration,
   type WebSocketRoute,
@@ -8,10 +9,12 @@ import {
 } from '@portico/definitions';
 import { AwsException } from '../common/aws-errors';
 import {
+  checkRouteAuthorization,
   checkRouteKey,
   checkRouteSelectionExpression,
   ROUTE_RESPONSE_SELECTION_EXPRESSION,
   stableId,
+  webSocketAuthorizer,
   webSocketIntegration,
 } from '../v2/websocket-api.factory';
 import type { ConfigFileDocument, ConfigFileRoute } from './config-file.schema';
@@ -39,7 +42,20 @@ export function resolveWebSocketApi(
   const expr = entry.routeSelectionExpression ?? DEFAULT_ROUTE_SELECTION_EXPRESSION;
   const integrations: Record<string, WebSocketIntegration> = {};
   const routes: Record<string, WebSocketRoute> = {};
+  const authorizers: Record<string, WebSocketAuthorizer> = {};
   asConfigError(fail, `${at}.routeSelectionExpression`, () => checkRouteSelectionExpression(expr));
+  for (const [name, spec] of Object.entries(entry.authorizers ?? {})) {
+    const authorizerId = stableId(id, 'authorizer', name);
+    authorizers[authorizerId] = asConfigError(fail, `${at}.authorizers.${name}`, () =>
+      webSocketAuthorizer(authorizerId, {
+        name,
+        authorizerType: 'REQUEST',
+        authorizerUri: spec.uri,
+        identitySource: spec.identitySource,
+        authorizerResultTtlInSeconds: spec.authorizerResultTtlInSeconds,
+      }),
+    );
+  }
   for (const [routeKey, route] of Object.entries(entry.routes ?? {})) {
     const rat = `${at}.routes.${routeKey}`;
     asConfigError(fail, rat, () => checkRouteKey(routeKey));
@@ -49,6 +65,14 @@ export function resolveWebSocketApi(
       integration: asConfigError(fail, `${rat}.integration`, () => integrationOf(route)),
     };
     const routeId = stableId(id, 'route', routeKey);
+    if (
+      route.authorizer !== undefined &&
+      !Object.hasOwn(entry.authorizers ?? {}, route.authorizer)
+    ) {
+      throw fail(
+        `${rat}.authorizer: ${at}.authorizers has no authorizer named ${route.authorizer}`,
+      );
+    }
     routes[routeId] = {
       routeId,
       routeKey,
@@ -64,7 +88,12 @@ export function resolveWebSocketApi(
             },
           ]
         : [],
-      authorizationType: 'NONE',
+      ...(route.authorizer === undefined
+        ? { authorizationType: 'NONE' }
+        : {
+            authorizationType: 'CUSTOM',
+            authorizerId: stableId(id, 'authorizer', route.authorizer),
+          }),
       apiKeyRequired: false,
     };
   }
@@ -75,6 +104,8 @@ export function resolveWebSocketApi(
     routeSelectionExpression: expr,
     integrations,
     routes,
+    // Left out when there are none, so files written before authorizers deploy unchanged.
+    ...(Object.keys(authorizers).length > 0 ? { authorizers } : {}),
     settings: {
       allowedOrigins: (entry.allowedOrigins ?? DEFAULT_WEBSOCKET_SETTINGS.allowedOrigins).map((o) =>
         o.toLowerCase(),
@@ -83,6 +114,11 @@ export function resolveWebSocketApi(
         entry.maxConnectionsPerSecond ?? DEFAULT_WEBSOCKET_SETTINGS.maxConnectionsPerSecond,
     },
   };
+  for (const route of Object.values(routes)) {
+    asConfigError(fail, `${at}.routes.${route.routeKey}.authorizer`, () =>
+      checkRouteAuthorization(webSocket, route),
+    );
+  }
   return {
     id,
     name,

@@ -342,7 +342,6 @@ describe('WebSocket API integrations, routes and route responses (AWS SDK v2)', 
           RouteId: sendRouteId,
           RouteKey: 'send',
           Target: `integrations/${mockId}`,
-          AuthorizationType: 'aws_iam' as never,
           ApiKeyRequired: true,
         }),
       );
@@ -351,7 +350,7 @@ describe('WebSocket API integrations, routes and route responses (AWS SDK v2)', 
         RouteKey: 'send',
         Target: `integrations/${mockId}`,
         RouteResponseSelectionExpression: '$default',
-        AuthorizationType: 'AWS_IAM',
+        AuthorizationType: 'NONE',
         ApiKeyRequired: true,
       });
       const responses = await v2.send(
@@ -383,6 +382,8 @@ describe('WebSocket API integrations, routes and route responses (AWS SDK v2)', 
         { Target: `arn:aws:lambda:us-east-1:123456789012:function:chat` },
         { RouteResponseSelectionExpression: '$request.body.action' },
         { AuthorizationType: 'JWT' },
+        // As AWS: only $connect may be authorized.
+        { AuthorizationType: 'aws_iam' as never },
         { ApiKeyRequired: 'yes' as never },
       ];
       for (const input of refused) {

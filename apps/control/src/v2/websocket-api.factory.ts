@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   CONNECT_ROUTE,
   DEFAULT_ROUTE,
+  DEFAULT_AUTHORIZER_TTL_SECONDS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WEBSOCKET_SETTINGS,
   DISCONNECT_ROUTE,
   functionNameFromUri,
+  generateId,
   INTEGRATION_TYPES,
   type Integration,
   type IntegrationResponse,
@@ -15,10 +17,12 @@ import {
   MIN_TIMEOUT_MS,
   type PassthroughBehavior,
   type RestApi,
+  type WebSocketAuthorizer,
   type WebSocketDefinition,
   type WebSocketRoute,
   type WebSocketSettings,
   webSocketApiDefinition,
+  webSocketFunctionAuthorizer,
 } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { newRestApi, withDefinition } from '../restapis/rest-api.factory';
@@ -127,6 +131,7 @@ export interface RouteInput {
   target?: string;
   routeResponseSelectionExpression?: string;
   authorizationType?: string;
+  authorizerId?: string;
   apiKeyRequired?: boolean;
 }
 
@@ -153,9 +158,83 @@ export function routeFields(input: RouteInput): Partial<WebSocketRoute> {
       );
     }
     fields.authorizationType = authorizationType;
+    // Only CUSTOM names an authorizer: NONE or AWS_IAM detaches the one it had.
+    if (authorizationType !== 'CUSTOM') fields.authorizerId = undefined;
+  }
+  if (input.authorizerId !== undefined && (fields.authorizationType ?? 'CUSTOM') === 'CUSTOM') {
+    fields.authorizerId = input.authorizerId;
   }
   if (input.apiKeyRequired !== undefined) fields.apiKeyRequired = input.apiKeyRequired;
   return fields;
+}
+
+/**
+ * A route's authorization as AWS allows it on WebSocket APIs: only `$connect` may have any, and
+ * CUSTOM must name one of the API's authorizers.
+ */
+export function checkRouteAuthorization(ws: WebSocketDefinition, route: WebSocketRoute): void {
+  if (route.authorizationType !== 'NONE' && route.routeKey !== CONNECT_ROUTE) {
+    throw new AwsBadRequestException(
+      'Currently, authorization is restricted to the $connect route only',
+    );
+  }
+  if (route.authorizationType !== 'CUSTOM') return;
+  const id = route.authorizerId ?? '';
+  if (!ws.authorizers || !Object.hasOwn(ws.authorizers, id)) {
+    throw new AwsBadRequestException(
+      `Invalid authorizer ID specified${id ? `: ${id}` : ''}. Setting the authorization type to CUSTOM requires a valid authorizer.`,
+    );
+  }
+}
+
+export interface AuthorizerInput {
+  name: string;
+  authorizerType: string;
+  authorizerUri?: string;
+  identitySource?: string[];
+  authorizerResultTtlInSeconds?: number;
+}
+
+/**
+ * A CreateAuthorizer body (or a config-file authorizer) as the authorizer stored, refused unless
+ * the edge can run it (the checks the REST authorizers get: a function, identity sources, TTL).
+ */
+export function webSocketAuthorizer(
+  authorizerId: string,
+  input: AuthorizerInput,
+): WebSocketAuthorizer {
+  const authorizer: WebSocketAuthorizer = {
+    authorizerId,
+    name: input.name,
+    authorizerType: input.authorizerType.toUpperCase() as 'REQUEST',
+    authorizerUri: input.authorizerUri ?? '',
+    identitySource: input.identitySource ?? [],
+    authorizerResultTtlInSeconds:
+      input.authorizerResultTtlInSeconds ?? DEFAULT_AUTHORIZER_TTL_SECONDS,
+  };
+  const runnable = webSocketFunctionAuthorizer(authorizer);
+  if (typeof runnable === 'string') {
+    throw new AwsBadRequestException(`Invalid authorizer: ${runnable}`);
+  }
+  return authorizer;
+}
+
+/** The first route that uses the authorizer, if one does (it may not be deleted then). */
+export function routeUsing(
+  ws: WebSocketDefinition,
+  authorizerId: string,
+): WebSocketRoute | undefined {
+  return Object.values(ws.routes).find(
+    (r) => r.authorizationType === 'CUSTOM' && r.authorizerId === authorizerId,
+  );
+}
+
+/** A 7-character id (as AWS's route, integration and authorizer ids) not yet a key of `taken`. */
+export function unusedId(taken: Record<string, unknown>): string {
+  for (;;) {
+    const id = generateId(7);
+    if (!Object.hasOwn(taken, id)) return id;
+  }
 }
 
 export interface IntegrationInput {

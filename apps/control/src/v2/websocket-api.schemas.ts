@@ -96,6 +96,7 @@ export interface CreateRouteBody {
   target?: string;
   routeResponseSelectionExpression?: string;
   authorizationType?: string;
+  authorizerId?: string;
   apiKeyRequired?: boolean;
 }
 
@@ -107,9 +108,35 @@ export const createRouteSchema = {
     target: { type: 'string' },
     routeResponseSelectionExpression: { type: 'string' },
     authorizationType: { type: 'string' },
+    authorizerId: { type: 'string', minLength: 1 },
     apiKeyRequired: { type: 'boolean' },
   },
 };
+
+/** WebSocket APIs take Lambda REQUEST authorizers (JWT ones are for HTTP APIs). */
+export interface CreateAuthorizerBody {
+  name: string;
+  authorizerType: string;
+  authorizerUri?: string;
+  identitySource?: string[];
+  authorizerResultTtlInSeconds?: number;
+}
+
+export const createAuthorizerSchema = {
+  type: 'object',
+  required: ['name', 'authorizerType'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 128 },
+    authorizerType: { type: 'string' },
+    authorizerUri: { type: 'string', minLength: 1, maxLength: 2048 },
+    identitySource: { type: 'array', items: { type: 'string', minLength: 1 } },
+    authorizerResultTtlInSeconds: { type: 'integer' },
+  },
+};
+
+export type UpdateAuthorizerBody = Partial<CreateAuthorizerBody>;
+
+export const updateAuthorizerSchema = updateSchemaOf(createAuthorizerSchema);
 
 export type UpdateRouteBody = Partial<CreateRouteBody>;
 

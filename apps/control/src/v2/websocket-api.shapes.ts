@@ -2,6 +2,7 @@ import type {
   Deployment,
   RestApi,
   Stage,
+  WebSocketAuthorizer,
   WebSocketIntegration,
   WebSocketRoute,
   WebSocketRouteResponse,
@@ -78,8 +79,20 @@ export function routeShape(r: WebSocketRoute): Shape {
     target: r.integrationId === undefined ? undefined : targetOf(r.integrationId),
     routeResponseSelectionExpression: r.routeResponseSelectionExpression,
     authorizationType: r.authorizationType,
+    authorizerId: r.authorizerId,
     apiKeyRequired: r.apiKeyRequired,
     apiGatewayManaged: false,
+  };
+}
+
+export function authorizerShape(a: WebSocketAuthorizer): Shape {
+  return {
+    authorizerId: a.authorizerId,
+    name: a.name,
+    authorizerType: a.authorizerType,
+    authorizerUri: a.authorizerUri,
+    identitySource: a.identitySource,
+    authorizerResultTtlInSeconds: a.authorizerResultTtlInSeconds,
   };
 }
 

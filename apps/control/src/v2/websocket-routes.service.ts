@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   DefinitionStore,
-  generateId,
   type WebSocketDefinition,
   type WebSocketRoute,
 } from '@portico/definitions';
@@ -10,17 +9,15 @@ import {
   AwsConflictException,
   AwsNotFoundException,
 } from '../common/aws-errors';
-import { apiScope } from '../common/locking';
-import { requireApi } from '../common/lookups';
 import { paginate } from '../common/pagination';
 import {
+  checkRouteAuthorization,
   integrationInputOf,
   mergeMap,
   routeFields,
   targetOf,
+  unusedId,
   webSocketIntegration,
-  webSocketOf,
-  withWebSocket,
 } from './websocket-api.factory';
 import type {
   CreateIntegrationBody,
@@ -37,6 +34,7 @@ import {
   v2Page,
   type V2PageQuery,
 } from './websocket-api.shapes';
+import { changeWebSocket, readWebSocket } from './websocket-definitions';
 
 type Shape = Record<string, unknown>;
 type Items = { items: Shape[]; nextToken?: string };
@@ -216,21 +214,15 @@ export class WebSocketRoutesService {
     this.logger.log({ apiId, routeId, routeResponseId: responseId }, 'route response deleted');
   }
 
-  private async read(apiId: string): Promise<WebSocketDefinition> {
-    return webSocketOf(await requireApi(this.store, apiId, 'WEBSOCKET'));
+  private read(apiId: string): Promise<WebSocketDefinition> {
+    return readWebSocket(this.store, apiId);
   }
 
-  /** Read-modify-write of the API's WebSocket definition under the API's lock. */
   private change<T>(
     apiId: string,
     fn: (ws: WebSocketDefinition) => { next: WebSocketDefinition; result: T },
   ): Promise<T> {
-    return this.store.withLock(apiScope(apiId), async () => {
-      const api = await requireApi(this.store, apiId, 'WEBSOCKET');
-      const { next, result } = fn(webSocketOf(api));
-      await this.store.putRestApi(withWebSocket(api, next));
-      return result;
-    });
+    return changeWebSocket(this.store, apiId, fn);
   }
 }
 
@@ -245,7 +237,10 @@ function findIntegration(ws: WebSocketDefinition, integrationId: string) {
   return found;
 }
 
-/** The route, once its target is an integration of the API and no other route has its key. */
+/**
+ * The route, once its target is an integration of the API, no other route has its key, and its
+ * authorization is one AWS allows.
+ */
 function placeRoute(ws: WebSocketDefinition, route: WebSocketRoute): WebSocketRoute {
   const { integrationId, routeKey } = route;
   if (integrationId !== undefined && !Object.hasOwn(ws.integrations, integrationId)) {
@@ -258,6 +253,7 @@ function placeRoute(ws: WebSocketDefinition, route: WebSocketRoute): WebSocketRo
   ) {
     throw new AwsConflictException(`Route key already exists for this API: ${routeKey}`);
   }
+  checkRouteAuthorization(ws, route);
   return route;
 }
 
@@ -273,12 +269,4 @@ function findRouteResponse(route: WebSocketRoute, responseId: string) {
     throw new AwsNotFoundException(`Invalid route response identifier specified: ${responseId}`);
   }
   return found;
-}
-
-/** A 7-character id (as AWS's route and integration ids) not yet a key of `taken`. */
-function unusedId(taken: Record<string, unknown>): string {
-  for (;;) {
-    const id = generateId(7);
-    if (!Object.hasOwn(taken, id)) return id;
-  }
 }
