@@ -4,6 +4,12 @@ import { oas3, operation } from './fixtures/test-documents';
 import { importOpenApi } from './openapi-import';
 
 const mock = (statusCode: string) => ({ type: 'mock', responses: { default: { statusCode } } });
+/** A resource policy import accepts, told apart by its Sid. */
+const policy = (sid: string) => ({
+  Statement: [
+    { Sid: sid, Effect: 'Allow', Principal: '*', Action: 'execute-api:Invoke', Resource: '*' },
+  ],
+});
 
 async function load(doc: Record<string, unknown>): Promise<ApiDefinition> {
   return (await importOpenApi(doc)).definition;
@@ -32,7 +38,7 @@ describe('mergeDefinitions (PutRestApi mode=merge)', () => {
             DEFAULT_4XX: { statusCode: '400' },
             THROTTLED: { statusCode: '429' },
           },
-          'x-amazon-apigateway-policy': { Version: 'old' },
+          'x-amazon-apigateway-policy': policy('old'),
           'x-base-only': 1,
           components: { schemas: { Old: { type: 'string' }, Shared: { type: 'string' } } },
         },
@@ -53,7 +59,7 @@ describe('mergeDefinitions (PutRestApi mode=merge)', () => {
           'x-amazon-apigateway-binary-media-types': ['application/pdf'],
           'x-amazon-apigateway-api-key-source': 'AUTHORIZER',
           'x-amazon-apigateway-gateway-responses': { DEFAULT_4XX: { statusCode: '418' } },
-          'x-amazon-apigateway-policy': { Version: 'new' },
+          'x-amazon-apigateway-policy': policy('new'),
           components: { schemas: { Shared: { type: 'integer' }, New: { type: 'object' } } },
         },
       ),
@@ -92,7 +98,7 @@ describe('mergeDefinitions (PutRestApi mode=merge)', () => {
       New: { type: 'object' },
     });
     expect(merged.extensions).toEqual({
-      'x-amazon-apigateway-policy': { Version: 'new' },
+      'x-amazon-apigateway-policy': policy('new'),
       'x-base-only': 1,
     });
   });

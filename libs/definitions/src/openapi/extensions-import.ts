@@ -1,3 +1,4 @@
+import { parsePolicy, PolicyError, RESOURCE_POLICY } from '@portico/iam';
 import {
   GATEWAY_RESPONSE_TYPES,
   type ApiDefinition,
@@ -24,6 +25,7 @@ export const X = {
   minimumCompressionSize: 'x-amazon-apigateway-minimum-compression-size',
   requestValidators: 'x-amazon-apigateway-request-validators',
   requestValidator: 'x-amazon-apigateway-request-validator',
+  policy: 'x-amazon-apigateway-policy',
 } as const;
 const MODELED = new Set<string>([
   X.binaryMediaTypes,
@@ -31,11 +33,14 @@ const MODELED = new Set<string>([
   X.gatewayResponses,
   X.minimumCompressionSize,
 ]);
-/** API Gateway extensions Portico keeps for export but does not act on (yet). */
+/**
+ * API Gateway extensions Portico keeps as they were written (for export) without modelling
+ * them; the policy is checked here and read by the edge from the deployed definition.
+ */
 const KEPT = new Set<string>([
   X.requestValidators,
   X.requestValidator,
-  'x-amazon-apigateway-policy',
+  X.policy,
   'x-amazon-apigateway-endpoint-configuration',
   'x-amazon-apigateway-endpoint-access-mode',
   'x-amazon-apigateway-documentation',
@@ -82,6 +87,7 @@ export function importTopLevel(ctx: ImportContext): TopLevelSettings {
     }
     settings.defaultValidator = defaultValidator;
   }
+  if (doc[X.policy] !== undefined) checkResourcePolicy(doc[X.policy]);
   for (const [key, value] of Object.entries(doc)) {
     if (!key.startsWith('x-') || MODELED.has(key)) continue;
     if (key.startsWith('x-amazon-apigateway-') && !KEPT.has(key)) {
@@ -90,6 +96,22 @@ export function importTopLevel(ctx: ImportContext): TopLevelSettings {
     settings.extensions[key] = value;
   }
   return settings;
+}
+
+/**
+ * Refuses a resource policy the gateway could not evaluate as written (a condition key it is
+ * not given, such as aws:SourceVpce, an unknown operator or member): ignoring part of one could
+ * turn a Deny off. The policy itself is kept as written, so export gives it back unchanged.
+ */
+function checkResourcePolicy(value: unknown): void {
+  try {
+    parsePolicy(value, RESOURCE_POLICY);
+  } catch (err) {
+    if (err instanceof PolicyError) {
+      throw new DefinitionError(`Invalid ${X.policy}: ${err.message}`);
+    }
+    throw err;
+  }
 }
 
 function gatewayResponses(value: unknown): ApiDefinition['gatewayResponses'] {
