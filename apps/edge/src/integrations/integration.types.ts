@@ -63,7 +63,12 @@ export interface InvocationRequest {
   /** The API key the request was admitted with, on methods that require one. */
   apiKey?: { id: string; value: string };
   /** What a function authorizer said of the caller, on methods that have one. */
-  authorizer?: { principalId: string; context: Record<string, string | number | boolean> };
+  authorizer?: {
+    principalId: string;
+    context: Record<string, string | number | boolean>;
+    /** A JWT or Cognito authorizer's verified claims, as strings. */
+    claims?: Record<string, string>;
+  };
 }
 
 /** What a WebSocket route's event carries beyond an HTTP request's fields. */

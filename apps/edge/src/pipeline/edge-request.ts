@@ -68,7 +68,12 @@ export class EdgeRequest implements InvocationRequest {
   /** Set by the API key check of a method that requires a key. */
   apiKey?: { id: string; value: string };
   /** Set by the authorizer of a method that has one. */
-  authorizer?: { principalId: string; context: Record<string, string | number | boolean> };
+  authorizer?: {
+    principalId: string;
+    context: Record<string, string | number | boolean>;
+    /** A JWT or Cognito authorizer's verified claims, as strings. */
+    claims?: Record<string, string>;
+  };
 
   // What the pipeline learns on the way, for the gateway response, access log and metrics.
   compiledStage?: CompiledStage;

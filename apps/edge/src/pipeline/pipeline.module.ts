@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGate } from '../auth/api-key-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
+import { JwtGate } from '../auth/jwt-gate';
 import type { EdgeConfig } from '../config';
 import { IntegrationsModule } from '../integrations';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -37,6 +38,7 @@ export class PipelineModule {
         ConnectionsClient,
         ApiKeyGate,
         AuthorizerGate,
+        JwtGate,
         LiveConnections,
         MessageRouter,
         WebSocketGateway,

@@ -25,6 +25,7 @@ import { ConnectionsClient } from '../websocket/connections-client';
 import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
 import { ApiKeyGate } from '../auth/api-key-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
+import { JwtGate } from '../auth/jwt-gate';
 import { RequestPipeline } from './request-pipeline.service';
 
 /**
@@ -79,6 +80,7 @@ describe('RequestPipeline failure handling', () => {
       // No method here requires an API key: the gate is never asked.
       new ApiKeyGate(null, config, logger, new Registry()),
       new AuthorizerGate(null, config, logger, new Registry()),
+      new JwtGate(config, logger, new Registry()),
     );
     server = createServer((req, res) => pipeline.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

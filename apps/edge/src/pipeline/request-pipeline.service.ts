@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthService, PINO_LOGGER, type PinoLogger } from '@portico/platform';
 import { ApiKeyGate } from '../auth/api-key-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
+import { JwtGate } from '../auth/jwt-gate';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import {
   IntegrationFailure,
@@ -52,6 +53,7 @@ export class RequestPipeline {
     private readonly connections: ConnectionsEndpoint,
     private readonly apiKeys: ApiKeyGate,
     private readonly authorizers: AuthorizerGate,
+    private readonly jwt: JwtGate,
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
@@ -102,7 +104,10 @@ export class RequestPipeline {
     }
     r.setRoute(match, segments);
     const { method } = match.entry;
-    if (method.authorizationType !== 'NONE') {
+    if (method.authorizationType === 'COGNITO_USER_POOLS' || method.authorizationType === 'JWT') {
+      const refused = await this.jwt.authorize(r, stage, method);
+      if (refused) return this.reject(r, res, refused);
+    } else if (method.authorizationType !== 'NONE') {
       const refused = await this.authorizers.authorize(r, stage, method);
       if (refused) return this.reject(r, res, refused);
     }
