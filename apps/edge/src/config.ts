@@ -70,6 +70,12 @@ const edgeEnvSchema: EnvSchema = {
     /** How long the edge keeps "no such key" (ended at once when any key is created). */
     API_KEY_NEGATIVE_TTL_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 5000 },
     API_KEY_CACHE_MAX_ENTRIES: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
+    /** Bound on fetching a JWT authorizer's key set (connect, headers and body together). */
+    JWKS_FETCH_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 30000, default: 3000 },
+    /** A token with a key id the set lacks fetches it again at most this often. */
+    JWKS_COOLDOWN_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 30000 },
+    /** A fetched key set is used this long before it is fetched again. */
+    JWKS_MAX_AGE_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
   },
 };
 
@@ -103,6 +109,9 @@ export interface EdgeConfig extends CommonEnv {
   API_KEY_CACHE_TTL_MS: number;
   API_KEY_NEGATIVE_TTL_MS: number;
   API_KEY_CACHE_MAX_ENTRIES: number;
+  JWKS_FETCH_TIMEOUT_MS: number;
+  JWKS_COOLDOWN_MS: number;
+  JWKS_MAX_AGE_MS: number;
 }
 
 /** Validates the edge's environment; a bad value throws a ConfigError naming the variable. */

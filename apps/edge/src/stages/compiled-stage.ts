@@ -3,7 +3,9 @@ import {
   type ApiKeySource,
   type DomainName,
   type FunctionAuthorizer,
+  type JwtAuthorizer,
   readFunctionAuthorizer,
+  readJwtAuthorizer,
   type StageHead,
 } from '@portico/definitions';
 import { GatewayResponses } from '../responses/gateway-responses';
@@ -25,6 +27,8 @@ export interface CompiledStage extends TargetStage {
   readonly apiKeySource: ApiKeySource;
   /** The deployment's function authorizers, by the security scheme name methods use. */
   readonly authorizers: ReadonlyMap<string, CompiledAuthorizer>;
+  /** The deployment's JWT and Cognito authorizers, by scheme name. */
+  readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
   /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
@@ -56,6 +60,7 @@ export function compileStage(active: ActiveStage): CompiledStage {
     binaryMediaTypes: [...api.binaryMediaTypes],
     apiKeySource: api.apiKeySource,
     authorizers: functionAuthorizers(deployment.definition.securitySchemes),
+    jwtAuthorizers: jwtAuthorizers(deployment.definition.securitySchemes),
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
     webSocket:
@@ -103,6 +108,17 @@ function functionAuthorizers(
       name,
       expression === undefined ? read : { ...read, validation: new RegExp(`^(?:${expression})$`) },
     );
+  }
+  return authorizers;
+}
+
+/** The JWT and Cognito authorizers among the security schemes (import checked them already). */
+function jwtAuthorizers(schemes: Record<string, unknown> | undefined): Map<string, JwtAuthorizer> {
+  const authorizers = new Map<string, JwtAuthorizer>();
+  for (const [name, scheme] of Object.entries(schemes ?? {})) {
+    if (!scheme || typeof scheme !== 'object') continue;
+    const read = readJwtAuthorizer(name, scheme as Record<string, unknown>);
+    if (typeof read !== 'string') authorizers.set(name, read);
   }
   return authorizers;
 }

@@ -114,7 +114,14 @@ export function buildProxyEvent(
       apiId: req.apiId,
       // AWS: the authorizer's principalId and context, flattened, on methods with an authorizer.
       ...(req.authorizer
-        ? { authorizer: { principalId: req.authorizer.principalId, ...req.authorizer.context } }
+        ? {
+            authorizer: {
+              principalId: req.authorizer.principalId,
+              ...req.authorizer.context,
+              // A JWT or Cognito authorizer's claims, as API Gateway gives a Cognito authorizer's.
+              ...(req.authorizer.claims ? { claims: req.authorizer.claims } : {}),
+            },
+          }
         : {}),
     },
     body: hasBody ? body.toString(binary ? 'base64' : 'utf8') : null,

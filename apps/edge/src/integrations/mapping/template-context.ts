@@ -30,7 +30,14 @@ export function buildTemplateContext(
     },
     path: req.fullPath,
     ...(req.authorizer
-      ? { authorizer: { principalId: req.authorizer.principalId, ...req.authorizer.context } }
+      ? {
+          authorizer: {
+            principalId: req.authorizer.principalId,
+            ...req.authorizer.context,
+            // A JWT or Cognito authorizer's claims, as API Gateway gives a Cognito authorizer's.
+            ...(req.authorizer.claims ? { claims: req.authorizer.claims } : {}),
+          },
+        }
       : {}),
     protocol: req.protocol,
     requestId: req.requestId,
