@@ -53,6 +53,8 @@ export interface ConfigFileSettings {
   /** True when PORTICO_CONFIG named the file: then it must exist. */
   explicit: boolean;
   watch: boolean;
+  /** The environment, for the variables the file's credentials name their secrets by. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ControlConfig {
@@ -93,6 +95,7 @@ export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): Control
       path: resolve(e.PORTICO_CONFIG ?? DEFAULT_CONFIG_FILE),
       explicit: e.PORTICO_CONFIG !== undefined,
       watch: e.PORTICO_CONFIG_WATCH,
+      env,
     },
     domain: e.PORTICO_DOMAIN.toLowerCase(),
     region: e.PORTICO_REGION,

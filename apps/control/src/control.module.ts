@@ -8,6 +8,7 @@ import { AuthorizersModule } from './authorizers/authorizers.module';
 import { CoreModule } from './common/core.module';
 import type { ControlConfig } from './config';
 import { ConfigFileModule } from './config-file/config-file.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { DomainsModule } from './domains/domains.module';
 import { ExportModule } from './export/export.module';
@@ -26,6 +27,7 @@ export class ControlModule {
         RestApisModule,
         ApiKeysModule,
         AuthorizersModule,
+        CredentialsModule,
         DeploymentsModule,
         StagesModule,
         ExportModule,

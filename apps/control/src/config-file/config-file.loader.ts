@@ -16,6 +16,7 @@ import {
   configFileSchema,
   type ConfigFileStage,
 } from './config-file.schema';
+import { type DesiredCredential, resolveCredentials } from './config-file.credentials';
 import { resolveWebSocketApi } from './config-file.websocket';
 
 /** A config file that cannot be deployed; the message names the field and the file. */
@@ -59,6 +60,8 @@ export interface DesiredDomain {
 export interface DesiredState {
   apis: DesiredApi[];
   domains: DesiredDomain[];
+  /** Absent: the file declares none. */
+  credentials?: DesiredCredential[];
   warnings: string[];
 }
 
@@ -74,8 +77,14 @@ const MAX_FILE_BYTES = 6 * 1024 * 1024;
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile<ConfigFileDocument>(configFileSchema);
 
-/** Reads, validates and imports everything the config file names; writes nothing. */
-export async function loadConfigFile(path: string): Promise<LoadOutcome> {
+/**
+ * Reads, validates and imports everything the config file names; writes nothing. `env` holds
+ * the variables credentials name their secrets by.
+ */
+export async function loadConfigFile(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<LoadOutcome> {
   const files = [path];
   try {
     const doc = await readDocument(path);
@@ -84,7 +93,13 @@ export async function loadConfigFile(path: string): Promise<LoadOutcome> {
       const file = resolve(base, api.definition);
       if (isWithin(base, file)) files.push(file);
     }
-    return { files, result: { ok: true, state: await resolveDocument(doc, base) } };
+    const state = await resolveDocument(doc, base);
+    const credentials = resolveCredentials(
+      doc.credentials,
+      env,
+      (message) => new ConfigFileError(message),
+    );
+    return { files, result: { ok: true, state: { ...state, credentials } } };
   } catch (err) {
     if (err instanceof ConfigFileError) return { files, result: { ok: false, error: err } };
     throw err;

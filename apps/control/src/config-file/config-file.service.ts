@@ -21,6 +21,7 @@ import { CONFIG_FILE_SCOPE, scopesOf } from '../common/locking';
 import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
 import { ControlEvents } from '../events/control-events.service';
+import { type CredentialOutcome, ConfigFileCredentialSync } from './config-file.credential-sync';
 import { ConfigFileError, type DesiredState, loadConfigFile } from './config-file.loader';
 import { type CurrentState, isFileManaged, type Plan, planDeploy } from './config-file.planner';
 import { ConfigFileWatcher } from './config-file.watcher';
@@ -29,6 +30,8 @@ import { ConfigFileWatcher } from './config-file.watcher';
 const CONFIG_FILE_LOCK_WAIT_MS = DEFAULT_LOCK_TTL_MS + 5_000;
 /** Re-plans when what the plan writes grew while its locks were being taken. */
 const MAX_PLAN_ATTEMPTS = 5;
+/** How soon credentials the auth service could not take are tried again. */
+const CREDENTIAL_RETRY_MS = 5_000;
 
 export type DeployOutcome =
   | { status: 'deployed' | 'unchanged'; files: string[] }
@@ -44,6 +47,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(ConfigFileService.name);
   private running?: Promise<void>;
   private again = false;
+  private credentialRetry?: NodeJS.Timeout;
   private readonly deploys: Counter<'outcome'>;
 
   constructor(
@@ -51,6 +55,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     private readonly clock: Clock,
     private readonly events: ControlEvents,
     private readonly watcher: ConfigFileWatcher,
+    private readonly credentialSync: ConfigFileCredentialSync,
     @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
@@ -78,6 +83,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.credentialRetry);
     await this.watcher.stop();
     await this.running;
   }
@@ -116,7 +122,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
 
   private async tryDeploy(): Promise<DeployOutcome> {
     const { path } = this.config.configFile;
-    const { files, result } = await loadConfigFile(path);
+    const { files, result } = await loadConfigFile(path, this.config.configFile.env);
     if (!result.ok) {
       this.logger.error(
         { path, reason: result.error.message },
@@ -127,13 +133,22 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     for (const warning of result.state.warnings)
       this.logger.warn({ path, warning }, 'config file definition warning');
     let plan;
+    let credentials: CredentialOutcome | undefined;
     try {
       // One reconcile at a time across replicas, so two never deploy the same change twice.
-      plan = await this.store.withLock(
+      ({ plan, credentials } = await this.store.withLock(
         CONFIG_FILE_SCOPE,
-        () => this.planAndCommit(result.state, path),
+        async () => {
+          // Planned first: a file claiming a credential the management API made writes nothing.
+          const credentialPlan = await this.credentialSync.plan(result.state.credentials ?? []);
+          const plan = await this.planAndCommit(result.state, path);
+          return {
+            plan,
+            credentials: credentialPlan && (await this.credentialSync.apply(credentialPlan)),
+          };
+        },
         { waitMs: CONFIG_FILE_LOCK_WAIT_MS },
-      );
+      ));
     } catch (err) {
       if (!(err instanceof ConfigFileError)) throw err;
       this.logger.error(
@@ -142,7 +157,13 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
       );
       return { status: 'invalid', files, reason: err.message };
     }
-    if (plan.unchanged) {
+    this.retryCredentialsIf(
+      credentials ? credentials.failed > 0 : (result.state.credentials ?? []).length > 0,
+    );
+    const credentialsChanged = credentials
+      ? credentials.created + credentials.updated + credentials.deleted
+      : 0;
+    if (plan.unchanged && credentialsChanged === 0) {
       this.logger.log(
         { path, apis: result.state.apis.length },
         'config file unchanged against what is deployed',
@@ -157,11 +178,30 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
         stagesChanged: plan.events.stages.length,
         domainsChanged: plan.events.domains.length,
         apisDeleted: plan.changes.deletedRestApis?.length ?? 0,
+        ...(credentials && {
+          credentialsCreated: credentials.created,
+          credentialsUpdated: credentials.updated,
+          credentialsDeleted: credentials.deleted,
+        }),
       },
       'config file deployed',
     );
-    await this.events.publish(plan.events);
+    if (!plan.unchanged) await this.events.publish(plan.events);
     return { status: 'deployed', files };
+  }
+
+  /**
+   * Credentials live in the auth service, outside the definitions' transaction: when it could
+   * not be reached, or refused one, the file is reconciled again a little later.
+   */
+  private retryCredentialsIf(needed: boolean): void {
+    if (!needed || this.credentialRetry) return;
+    this.logger.warn({ inMs: CREDENTIAL_RETRY_MS }, 'config file credentials will be retried');
+    this.credentialRetry = setTimeout(() => {
+      this.credentialRetry = undefined;
+      void this.reload();
+    }, CREDENTIAL_RETRY_MS);
+    this.credentialRetry.unref();
   }
 
   /**
