@@ -103,6 +103,16 @@ export interface ParseOptions {
 }
 
 /**
+ * How an API's resource policy (`x-amazon-apigateway-policy`, UpdateRestApi's `/policy`) is
+ * read: statements may name principals, and conditions may use the source address and the
+ * caller's ARN and account — the keys the edge gives when it evaluates one.
+ */
+export const RESOURCE_POLICY: ParseOptions = {
+  principals: true,
+  conditionKeys: ['aws:SourceIp', 'aws:PrincipalArn', 'aws:PrincipalAccount'],
+};
+
+/**
  * Reads a policy document (an object, or its JSON text) into the normalised form: single values
  * become lists, and condition operators are checked. Throws PolicyError saying what is wrong;
  * a condition this gateway cannot evaluate — an unknown operator, a key it is not given, a

@@ -1,10 +1,8 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AUTH_APIKEY_CHANGED,
   AUTH_APIKEY_VERIFY,
-  AUTH_REVISION,
   type ApiKeyChangedEvent,
-  type AuthRevisionEvent,
   type VerifyApiKeyReply,
   type VerifiedApiKey,
   type VerifyApiKeyRequest,
@@ -15,15 +13,14 @@ import {
   type Failure,
   METRICS_REGISTRY,
   NATS_CONNECTION,
-  PINO_LOGGER,
-  type PinoLogger,
 } from '@portico/platform';
-import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
+import { AuthEvents } from './auth-events';
 import { DecisionCache, isFailure } from './decision-cache';
 
 /** What the auth service said of a value: the key it belongs to, or null for none. */
@@ -42,18 +39,16 @@ const API_KEY_HEADER = 'x-api-key';
  * other request answers 503 at once.
  */
 @Injectable()
-export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
+export class ApiKeyGate {
   private readonly cache: DecisionCache<ApiKeyVerdict>;
   private readonly timeoutMs: number;
   private readonly checks: Counter<'source' | 'outcome'>;
-  private subs: Subscription[] = [];
-  private revision?: string;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
     @Inject(EDGE_CONFIG) config: EdgeConfig,
-    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    events: AuthEvents,
   ) {
     this.timeoutMs = config.AUTH_TIMEOUT_MS;
     this.cache = new DecisionCache<ApiKeyVerdict>({
@@ -67,25 +62,8 @@ export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
       labelNames: ['source', 'outcome'],
       registers: [registry],
     });
-  }
-
-  onModuleInit(): void {
-    const nc = this.nc;
-    if (!nc) return;
-    this.subs = [
-      nc.subscribe(AUTH_APIKEY_CHANGED, { callback: (err, msg) => this.onChanged(err, msg) }),
-      nc.subscribe(AUTH_REVISION, { callback: (err, msg) => this.onRevision(err, msg) }),
-    ];
-    void (async () => {
-      for await (const status of nc.status()) {
-        // Events sent while this edge was away are lost: start again from the service.
-        if (status.type === 'reconnect') this.cache.clear();
-      }
-    })();
-  }
-
-  onModuleDestroy(): void {
-    for (const sub of this.subs) sub.unsubscribe();
+    events.on<ApiKeyChangedEvent>(AUTH_APIKEY_CHANGED, (event) => this.onChanged(event));
+    events.onReset(() => this.cache.clear());
   }
 
   /**
@@ -137,32 +115,9 @@ export class ApiKeyGate implements OnModuleInit, OnModuleDestroy {
     return reply.key ?? null;
   }
 
-  private onChanged(err: Error | null, msg: Msg): void {
-    const event = this.decode<ApiKeyChangedEvent>(err, msg);
-    if (!event || typeof event.apiKeyId !== 'string') return;
+  private onChanged(event: Partial<ApiKeyChangedEvent>): void {
+    if (typeof event.apiKeyId !== 'string') return;
     if (event.change === 'created') this.cache.dropWhere((verdict) => verdict === null);
     else this.cache.dropId(event.apiKeyId);
-  }
-
-  private onRevision(err: Error | null, msg: Msg): void {
-    const event = this.decode<AuthRevisionEvent>(err, msg);
-    if (!event || typeof event.revision !== 'string') return;
-    // The first announcement only sets the mark; a later move means keys changed, and the
-    // events that said which may not all have arrived.
-    if (this.revision !== undefined && event.revision !== this.revision) this.cache.clear();
-    this.revision = event.revision;
-  }
-
-  private decode<T>(err: Error | null, msg: Msg): T | undefined {
-    if (err) {
-      this.logger.warn({ err: err.message }, 'Auth event subscription error');
-      return undefined;
-    }
-    try {
-      return JSON.parse(msg.string()) as T;
-    } catch {
-      this.logger.warn({ subject: msg.subject }, 'Malformed auth event');
-      return undefined;
-    }
   }
 }

@@ -7,13 +7,7 @@ import {
   REQUEST_ID_HEADER,
 } from '@portico/contracts';
 import { CONNECT_ROUTE, type FunctionAuthorizer, type Method } from '@portico/definitions';
-import {
-  evaluatePolicies,
-  methodArn,
-  parsePolicy,
-  type PolicyDocument,
-  PolicyError,
-} from '@portico/iam';
+import { evaluatePolicies, parsePolicy, type PolicyDocument, PolicyError } from '@portico/iam';
 import {
   type Failure,
   failure,
@@ -33,6 +27,7 @@ import type { EdgeRequest } from '../pipeline/edge-request';
 import { DEFAULT_GATEWAY_RESPONSES, GatewayError } from '../responses/gateway-error';
 import type { CompiledAuthorizer, CompiledStage } from '../stages/compiled-stage';
 import { DecisionCache, isFailure } from './decision-cache';
+import { requestArn } from './resource-policy';
 
 /** What a function authorizer decided for one identity, kept for its TTL. */
 interface AuthorizerResult {
@@ -82,18 +77,17 @@ export class AuthorizerGate {
     });
   }
 
-  /** Admits the request (setting `r.authorizer`) or says why not; never throws. */
+  /**
+   * Admits the request (setting `r.authorizer`) or says why not; never throws. With
+   * `resourceAllows` (the API's resource policy allows this request explicitly), an authorizer
+   * policy that neither allows nor denies admits, as API Gateway's Table A has it.
+   */
   async authorize(
     r: EdgeRequest,
     stage: CompiledStage,
     method: Method,
+    resourceAllows = false,
   ): Promise<GatewayError | undefined> {
-    if (method.authorizationType !== 'CUSTOM') {
-      return GatewayError.of(
-        'AUTHORIZER_CONFIGURATION_ERROR',
-        `${method.authorizationType} authorization is not supported yet: the method is refused`,
-      );
-    }
     const authorizer = stage.authorizers.get(method.authorizerName ?? '');
     if (!authorizer) {
       return GatewayError.of(
@@ -101,18 +95,19 @@ export class AuthorizerGate {
         `Authorizer ${method.authorizerName} is not a function authorizer of this deployment`,
       );
     }
-    const arn = methodArn({
-      region: this.config.PORTICO_REGION,
-      accountId: r.accountId || this.config.PORTICO_ACCOUNT_ID,
-      apiId: stage.apiId,
-      stage: stage.stageName,
-      method: r.httpMethod,
-      path: r.path,
-    });
-    return this.decide(r, stage, authorizer, arn, (identity) =>
+    const arn = requestArn(r, stage, this.config.PORTICO_REGION);
+    return this.decide(r, stage, authorizer, arn, resourceAllows, (identity) =>
       authorizer.type === 'TOKEN'
         ? { type: 'TOKEN', authorizationToken: identity[0], methodArn: arn }
         : { type: 'REQUEST', methodArn: arn, ...requestEventOf(r) },
+    );
+  }
+
+  /** A method whose authorization type this gateway does not run: refused, never served. */
+  unsupported(method: Method): GatewayError {
+    return GatewayError.of(
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      `${method.authorizationType} authorization is not supported: the method is refused`,
     );
   }
 
@@ -130,7 +125,7 @@ export class AuthorizerGate {
   ): Promise<GatewayError | undefined> {
     const account = r.accountId || this.config.PORTICO_ACCOUNT_ID;
     const arn = `arn:aws:execute-api:${this.config.PORTICO_REGION}:${account}:${stage.apiId}/${stage.stageName}/${CONNECT_ROUTE}`;
-    return this.decide(r, stage, authorizer, arn, () => ({
+    return this.decide(r, stage, authorizer, arn, false, () => ({
       type: 'REQUEST',
       methodArn: arn,
       ...connectEventOf(r, connect),
@@ -146,6 +141,7 @@ export class AuthorizerGate {
     stage: CompiledStage,
     authorizer: CompiledAuthorizer,
     arn: string,
+    resourceAllows: boolean,
     eventOf: (identity: string[]) => Record<string, unknown>,
   ): Promise<GatewayError | undefined> {
     const identity = authorizer.identitySource.map((source) => identityValue(r, source));
@@ -199,7 +195,7 @@ export class AuthorizerGate {
       resource: arn,
       context: { 'aws:SourceIp': r.sourceIp },
     });
-    if (decision !== 'Allow') {
+    if (decision === 'Deny' || (decision === 'NotApplicable' && !resourceAllows)) {
       this.decisions.inc({ source, outcome: 'denied' });
       const denied = new GatewayError(
         'ACCESS_DENIED',

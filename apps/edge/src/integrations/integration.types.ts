@@ -62,6 +62,8 @@ export interface InvocationRequest {
   webSocket?: WebSocketEventContext;
   /** The API key the request was admitted with, on methods that require one. */
   apiKey?: { id: string; value: string };
+  /** The credential that signed the request, on AWS_IAM methods. */
+  iamPrincipal?: { accessKeyId: string; userArn: string };
   /** What a function authorizer said of the caller, on methods that have one. */
   authorizer?: {
     principalId: string;

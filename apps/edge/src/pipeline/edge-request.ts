@@ -67,6 +67,8 @@ export class EdgeRequest implements InvocationRequest {
   webSocket?: WebSocketEventContext;
   /** Set by the API key check of a method that requires a key. */
   apiKey?: { id: string; value: string };
+  /** Set on an AWS_IAM method: the credential that signed the request. */
+  iamPrincipal?: { accessKeyId: string; userArn: string };
   /** Set by the authorizer of a method that has one. */
   authorizer?: {
     principalId: string;

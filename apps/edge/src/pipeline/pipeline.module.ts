@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AccessControl } from '../auth/access-control';
 import { ApiKeyGate } from '../auth/api-key-gate';
+import { AuthEvents } from '../auth/auth-events';
 import { AuthorizerGate } from '../auth/authorizer-gate';
 import { JwtGate } from '../auth/jwt-gate';
+import { IamGate } from '../auth/iam-gate';
 import type { EdgeConfig } from '../config';
 import { IntegrationsModule } from '../integrations';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -36,9 +39,12 @@ export class PipelineModule {
       providers: [
         RequestPipeline,
         ConnectionsClient,
+        AuthEvents,
+        AccessControl,
         ApiKeyGate,
         AuthorizerGate,
         JwtGate,
+        IamGate,
         LiveConnections,
         MessageRouter,
         WebSocketGateway,

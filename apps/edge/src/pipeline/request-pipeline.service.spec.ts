@@ -23,7 +23,10 @@ import { activeStage, resource } from '../testing/api-factory';
 import { rawRequest } from '../testing/raw-http';
 import { ConnectionsClient } from '../websocket/connections-client';
 import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
+import { AccessControl } from '../auth/access-control';
 import { ApiKeyGate } from '../auth/api-key-gate';
+import { AuthEvents } from '../auth/auth-events';
+import { IamGate } from '../auth/iam-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
 import { JwtGate } from '../auth/jwt-gate';
 import { RequestPipeline } from './request-pipeline.service';
@@ -67,6 +70,8 @@ describe('RequestPipeline failure handling', () => {
       PORTICO_ACCOUNT_ID: '123456789012',
       TRUSTED_PROXIES: [],
     } as unknown as EdgeConfig;
+    // No method here has authorization: the gates are never asked.
+    const events = new AuthEvents(null, logger);
     const pipeline = new RequestPipeline(
       config,
       registry,
@@ -77,10 +82,13 @@ describe('RequestPipeline failure handling', () => {
       logger,
       // No stage here is a WebSocket API: the @connections endpoint is never reached.
       new ConnectionsEndpoint(config, new ConnectionsClient(null, config)),
-      // No method here requires an API key: the gate is never asked.
-      new ApiKeyGate(null, config, logger, new Registry()),
-      new AuthorizerGate(null, config, logger, new Registry()),
-      new JwtGate(config, logger, new Registry()),
+      new AccessControl(
+        config,
+        new ApiKeyGate(null, config, new Registry(), events),
+        new AuthorizerGate(null, config, logger, new Registry()),
+        new JwtGate(config, logger, new Registry()),
+        new IamGate(null, config, new Registry(), events),
+      ),
     );
     server = createServer((req, res) => pipeline.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,9 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthService, PINO_LOGGER, type PinoLogger } from '@portico/platform';
-import { ApiKeyGate } from '../auth/api-key-gate';
-import { AuthorizerGate } from '../auth/authorizer-gate';
-import { JwtGate } from '../auth/jwt-gate';
+import { AccessControl } from '../auth/access-control';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import {
   IntegrationFailure,
@@ -51,9 +49,7 @@ export class RequestPipeline {
     private readonly health: HealthService,
     @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
     private readonly connections: ConnectionsEndpoint,
-    private readonly apiKeys: ApiKeyGate,
-    private readonly authorizers: AuthorizerGate,
-    private readonly jwt: JwtGate,
+    private readonly access: AccessControl,
   ) {
     this.maxBodyBytes = config.MAX_BODY_BYTES;
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
@@ -103,18 +99,8 @@ export class RequestPipeline {
       );
     }
     r.setRoute(match, segments);
-    const { method } = match.entry;
-    if (method.authorizationType === 'COGNITO_USER_POOLS' || method.authorizationType === 'JWT') {
-      const refused = await this.jwt.authorize(r, stage, method);
-      if (refused) return this.reject(r, res, refused);
-    } else if (method.authorizationType !== 'NONE') {
-      const refused = await this.authorizers.authorize(r, stage, method);
-      if (refused) return this.reject(r, res, refused);
-    }
-    if (method.apiKeyRequired) {
-      const denied = await this.apiKeys.check(r, stage);
-      if (denied) return this.reject(r, res, denied);
-    }
+    const refused = await this.access.admit(r, stage, match.entry.method);
+    if (refused) return this.reject(r, res, refused);
 
     const started = performance.now();
     let response: InvocationResponse;

@@ -8,6 +8,7 @@ import {
   readJwtAuthorizer,
   type StageHead,
 } from '@portico/definitions';
+import { parsePolicy, type PolicyDocument, RESOURCE_POLICY } from '@portico/iam';
 import { GatewayResponses } from '../responses/gateway-responses';
 import {
   basePathSegments,
@@ -27,6 +28,11 @@ export interface CompiledStage extends TargetStage {
   readonly apiKeySource: ApiKeySource;
   /** The deployment's function authorizers, by the security scheme name methods use. */
   readonly authorizers: ReadonlyMap<string, CompiledAuthorizer>;
+  /**
+   * The API's resource policy as deployed (`x-amazon-apigateway-policy`), `execute-api:/…`
+   * resources expanded to this API's ARNs; absent when it has none.
+   */
+  readonly resourcePolicy?: PolicyDocument;
   /** The deployment's JWT and Cognito authorizers, by scheme name. */
   readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
   readonly routes: RouteTable;
@@ -61,6 +67,10 @@ export function compileStage(active: ActiveStage): CompiledStage {
     apiKeySource: api.apiKeySource,
     authorizers: functionAuthorizers(deployment.definition.securitySchemes),
     jwtAuthorizers: jwtAuthorizers(deployment.definition.securitySchemes),
+    resourcePolicy: resourcePolicy(
+      stage.restApiId,
+      deployment.definition.extensions['x-amazon-apigateway-policy'],
+    ),
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
     webSocket:
@@ -121,4 +131,28 @@ function jwtAuthorizers(schemes: Record<string, unknown> | undefined): Map<strin
     if (typeof read !== 'string') authorizers.set(name, read);
   }
   return authorizers;
+}
+
+/**
+ * The resource policy, read as import read it (one that no longer reads throws: the stage is not
+ * served rather than served without it). API Gateway lets resources say `execute-api:/stage/GET/x`
+ * for this API's own ARNs; region and account are this gateway's, so the API id pins them.
+ */
+function resourcePolicy(apiId: string, value: unknown): PolicyDocument | undefined {
+  if (value === undefined || value === null) return undefined;
+  const policy = parsePolicy(value, RESOURCE_POLICY);
+  const expand = (resources: string[] | undefined) =>
+    resources?.map((resource) =>
+      resource.startsWith('execute-api:/')
+        ? `arn:aws:execute-api:*:*:${apiId}/${resource.slice('execute-api:/'.length)}`
+        : resource,
+    );
+  return {
+    ...policy,
+    Statement: policy.Statement.map((statement) => ({
+      ...statement,
+      ...(statement.Resource ? { Resource: expand(statement.Resource) } : {}),
+      ...(statement.NotResource ? { NotResource: expand(statement.NotResource) } : {}),
+    })),
+  };
 }

@@ -1,5 +1,5 @@
 import type { InvocationRequest } from '../integration.types';
-import { lastValues, spelledAsSent } from '../mapping/template-context';
+import { iamIdentity, lastValues, spelledAsSent } from '../mapping/template-context';
 import { formatRequestTime } from '../mapping/request-time';
 import { mediaTypeOf } from '../mapping/template-selection';
 
@@ -40,17 +40,17 @@ export interface ProxyRequestContextV1 {
 
 export interface ProxyIdentityV1 {
   cognitoIdentityPoolId: null;
-  accountId: null;
+  accountId: string | null;
   cognitoIdentityId: null;
-  caller: null;
+  caller: string | null;
   sourceIp: string;
   principalOrgId: null;
-  accessKey: null;
+  accessKey: string | null;
   cognitoAuthenticationType: null;
   cognitoAuthenticationProvider: null;
-  userArn: null;
+  userArn: string | null;
   userAgent: string | null;
-  user: null;
+  user: string | null;
   apiKey: string | null;
   apiKeyId: string | null;
 }
@@ -95,17 +95,13 @@ export function buildProxyEvent(
       requestId: req.requestId,
       identity: {
         cognitoIdentityPoolId: null,
-        accountId: null,
         cognitoIdentityId: null,
-        caller: null,
         sourceIp: req.sourceIp,
         principalOrgId: null,
-        accessKey: null,
         cognitoAuthenticationType: null,
         cognitoAuthenticationProvider: null,
-        userArn: null,
         userAgent: req.userAgent ?? null,
-        user: null,
+        ...iamIdentity(req, accountId),
         apiKey: req.apiKey?.value ?? null,
         apiKeyId: req.apiKey?.id ?? null,
       },

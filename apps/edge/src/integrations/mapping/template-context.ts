@@ -21,12 +21,12 @@ export function buildTemplateContext(
     identity: {
       sourceIp: req.sourceIp,
       userAgent: req.userAgent ?? '',
-      accountId: '',
       apiKey: req.apiKey?.value ?? '',
       apiKeyId: req.apiKey?.id ?? '',
-      caller: '',
-      user: '',
-      userArn: '',
+      // Mapping templates see '' where the proxy event has null.
+      ...Object.fromEntries(
+        Object.entries(iamIdentity(req, accountId)).map(([name, value]) => [name, value ?? '']),
+      ),
     },
     path: req.fullPath,
     ...(req.authorizer
@@ -115,4 +115,25 @@ export function buildTemplateVariables(
   context: Record<string, unknown> = buildTemplateContext(req),
 ): TemplateVariables {
   return { context, stageVariables: req.stageVariables, input: buildTemplateInput(req, body) };
+}
+
+/**
+ * The signer of an AWS_IAM request, as API Gateway gives it: its account, access key and user
+ * ARN (`caller` and `user` name the IAM user, for want of IAM's user ids); nulls otherwise.
+ */
+export function iamIdentity(
+  req: Pick<InvocationRequest, 'iamPrincipal' | 'accountId'>,
+  accountId: string,
+): Record<'accountId' | 'accessKey' | 'userArn' | 'caller' | 'user', string | null> {
+  const principal = req.iamPrincipal;
+  if (!principal)
+    return { accountId: null, accessKey: null, userArn: null, caller: null, user: null };
+  const user = principal.userArn.slice(principal.userArn.lastIndexOf('/') + 1);
+  return {
+    accountId: req.accountId || accountId,
+    accessKey: principal.accessKeyId,
+    userArn: principal.userArn,
+    caller: user,
+    user,
+  };
 }

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Method } from '@portico/definitions';
+import { EDGE_CONFIG, type EdgeConfig } from '../config';
+import type { EdgeRequest } from '../pipeline/edge-request';
+import type { GatewayError } from '../responses/gateway-error';
+import type { CompiledStage } from '../stages/compiled-stage';
+import { ApiKeyGate } from './api-key-gate';
+import { AuthorizerGate } from './authorizer-gate';
+import { IamGate } from './iam-gate';
+import { JwtGate } from './jwt-gate';
+import { notAuthorized, requestArn, resourcePolicyDecision } from './resource-policy';
+
+/**
+ * Everything that decides whether a routed REST request may reach its integration, in API
+ * Gateway's order: the resource policy and the method's authorization (AWS_IAM, a JWT or
+ * Cognito authorizer, a Lambda authorizer), then the API key. The resource policy combines as
+ * API Gateway's evaluation tables say: an explicit Deny always refuses (before a Lambda
+ * authorizer is called); an AWS_IAM caller is admitted when its identity policy or the resource
+ * policy allows; a Lambda authorizer's policy and the resource policy likewise; every other
+ * caller (no authorization, or a JWT/Cognito token) needs the resource policy's explicit Allow.
+ */
+@Injectable()
+export class AccessControl {
+  constructor(
+    @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+    private readonly apiKeys: ApiKeyGate,
+    private readonly authorizers: AuthorizerGate,
+    private readonly jwt: JwtGate,
+    private readonly iam: IamGate,
+  ) {}
+
+  /** Admits the request (setting what the checks learnt on it) or says why not; never throws. */
+  async admit(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    method: Method,
+  ): Promise<GatewayError | undefined> {
+    const refused = await this.authorize(r, stage, method);
+    if (refused) return refused;
+    return method.apiKeyRequired ? this.apiKeys.check(r, stage) : undefined;
+  }
+
+  private async authorize(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    method: Method,
+  ): Promise<GatewayError | undefined> {
+    const type = method.authorizationType;
+    // The IAM gate weighs the resource policy against the signer's own policies.
+    if (type === 'AWS_IAM') return this.iam.authorize(r, stage);
+    let resourceAllows = false;
+    if (stage.resourcePolicy) {
+      const arn = requestArn(r, stage, this.config.PORTICO_REGION);
+      const decision = resourcePolicyDecision(r, stage, arn);
+      if (decision === 'Deny' || (decision !== 'Allow' && type !== 'CUSTOM')) {
+        return notAuthorized(
+          'anonymous',
+          arn,
+          decision === 'Deny',
+          `The resource policy does not allow ${arn}`,
+        );
+      }
+      resourceAllows = decision === 'Allow';
+    }
+    if (type === 'NONE') return undefined;
+    if (type === 'COGNITO_USER_POOLS' || type === 'JWT')
+      return this.jwt.authorize(r, stage, method);
+    if (type === 'CUSTOM') return this.authorizers.authorize(r, stage, method, resourceAllows);
+    return this.authorizers.unsupported(method);
+  }
+}
