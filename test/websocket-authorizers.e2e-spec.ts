@@ -20,6 +20,7 @@ import { bootstrap as startControl } from '@portico/control';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import type { RunningService } from '@portico/platform';
 import { eventually } from '@portico/testing';
+import { request } from 'undici';
 import { WebSocket } from 'ws';
 import { TestClient } from './support/websocket-fixtures';
 import { type SeenEvent, WebSocketStack } from './support/websocket-stack';
@@ -327,6 +328,13 @@ describe('WebSocket $connect authorizers', () => {
       (e) => e.requestContext.eventType === 'MESSAGE' && e.requestContext.connectionId === id,
     ) as WithAuthorizer;
     expect(message.requestContext.authorizer).toEqual(authorizer);
+
+    // Presence knows the connection by the authorizer's principal ($connect named none).
+    const res = await request(
+      `${stack.endpoint(edge, apiId, 'prod')}/@connections?principal=user-alice`,
+    );
+    const list = (await res.body.json()) as { items: { connectionId: string }[] };
+    expect(list.items.map((i) => i.connectionId)).toEqual([id]);
 
     client.ws.close();
     await eventually(() => expect(stack.disconnects(id)).toHaveLength(1));
