@@ -47,6 +47,33 @@ components:
     api_key: { type: apiKey, name: x-api-key, in: header }
 `;
 
+/** Key source AUTHORIZER: the Lambda authorizer names the caller's key (usageIdentifierKey). */
+const BY_AUTHORIZER = `
+openapi: 3.0.1
+info: { title: Keys from the authorizer, version: '1' }
+x-amazon-apigateway-api-key-source: AUTHORIZER
+paths:
+  /metered:
+    get:
+      security: [{ customer: [], api_key: [] }]
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: { application/json: '{"statusCode": 200}' }
+        responses: { default: { statusCode: '200' } }
+components:
+  securitySchemes:
+    api_key: { type: apiKey, name: x-api-key, in: header }
+    customer:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:customers/invocations
+        authorizerResultTtlInSeconds: 0
+`;
+
 interface SeenIdentity {
   apiKey: string | null;
   apiKeyId: string | null;
@@ -64,6 +91,9 @@ describe('API keys', () => {
   const edges: RunningService[] = [];
   const auths: ServiceHandle[] = [];
   let runner: FunctionRunner;
+  let customers: FunctionRunner;
+  /** The key each customer token stands for (the authorizer's usageIdentifierKey). */
+  const keyOfCustomer = new Map<string, string>();
   let sdk: APIGatewayClient;
   let redis: Redis;
   let apiId: string;
@@ -91,6 +121,22 @@ describe('API keys', () => {
           (event as { requestContext: { identity: SeenIdentity } }).requestContext.identity,
         );
         return { statusCode: 200, body: 'pets' };
+      },
+    });
+    customers = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name: 'customers',
+      handler: async (event: unknown) => {
+        const token = (event as { authorizationToken: string }).authorizationToken;
+        const key = keyOfCustomer.get(token);
+        return {
+          principalId: token,
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+          },
+          ...(key === undefined ? {} : { usageIdentifierKey: key }),
+        };
       },
     });
     for (let i = 0; i < 2; i++) auths.push(await startAuth(env()));
@@ -133,6 +179,7 @@ describe('API keys', () => {
     await Promise.allSettled([...edges.map((e) => e.close()), control?.close()]);
     await Promise.allSettled(auths.map((a) => a.close()));
     await runner?.close();
+    await customers?.close();
     redis?.disconnect();
     await infra?.stop();
   });
@@ -381,6 +428,30 @@ describe('API keys', () => {
       await eventually(async () =>
         expect((await call(edges[0]!, '/pets', key.value)).status).toBe(403),
       );
+    });
+
+    it('takes the key from the Lambda authorizer when the key source is AUTHORIZER', async () => {
+      const api = await sdk.send(
+        new ImportRestApiCommand({ body: Buffer.from(BY_AUTHORIZER), failOnWarnings: true }),
+      );
+      expect(api.apiKeySource).toBe('AUTHORIZER');
+      await sdk.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName: 'prod' }));
+      const metered = (authorization: string, header?: string) =>
+        request(
+          `http://127.0.0.1:${edges[0]!.port}/restapis/${api.id}/prod/_user_request_/metered`,
+          {
+            headers: { authorization, ...(header === undefined ? {} : { 'x-api-key': header }) },
+          },
+        ).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
+      const key = await create({ name: 'customer-a', enabled: true });
+      const off = await create({ name: 'customer-b', enabled: false });
+      keyOfCustomer.set('customer-a', key.value!);
+      keyOfCustomer.set('customer-b', off.value!);
+      await eventually(async () => expect((await metered('customer-a')).status).toBe(200));
+      const forbidden = { status: 403, text: JSON.stringify({ message: 'Forbidden' }) };
+      // A disabled key, or none from the authorizer, is refused: x-api-key does not stand in.
+      expect(await metered('customer-b')).toEqual(forbidden);
+      expect(await metered('customer-c', key.value!)).toEqual(forbidden);
     });
 
     it('never admits an unknown key while auth is down: 503 at once, and back when it returns', async () => {

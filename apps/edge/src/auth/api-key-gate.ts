@@ -71,14 +71,19 @@ export class ApiKeyGate {
    * key; never throws.
    */
   async check(r: EdgeRequest, stage: CompiledStage): Promise<GatewayError | undefined> {
-    if (stage.apiKeySource !== 'HEADER') {
+    // With key source AUTHORIZER the method's Lambda authorizer names the key (it ran first).
+    const value =
+      stage.apiKeySource === 'AUTHORIZER'
+        ? r.authorizer?.usageIdentifierKey
+        : r.headers[API_KEY_HEADER]?.at(-1);
+    if (!value) {
       return GatewayError.of(
         'INVALID_API_KEY',
-        'API key source AUTHORIZER needs a Lambda authorizer, which this gateway does not run yet',
+        stage.apiKeySource === 'AUTHORIZER'
+          ? 'No usageIdentifierKey from the authorizer'
+          : 'No x-api-key header',
       );
     }
-    const value = r.headers[API_KEY_HEADER]?.at(-1);
-    if (!value) return GatewayError.of('INVALID_API_KEY', 'No x-api-key header');
     const { verdict, cached } = await this.cache.verdict(value, () =>
       this.verify(value, r.requestId),
     );

@@ -34,6 +34,8 @@ interface AuthorizerResult {
   principalId: string;
   policy: PolicyDocument;
   context: Record<string, string | number | boolean>;
+  /** The API key for methods that require one, when the API's key source is AUTHORIZER. */
+  usageIdentifierKey?: string;
   ttlMs: number;
 }
 
@@ -210,7 +212,11 @@ export class AuthorizerGate {
       return denied;
     }
     this.decisions.inc({ source, outcome: 'allowed' });
-    r.authorizer = { principalId: verdict.principalId, context: verdict.context };
+    r.authorizer = {
+      principalId: verdict.principalId,
+      context: verdict.context,
+      ...(verdict.usageIdentifierKey ? { usageIdentifierKey: verdict.usageIdentifierKey } : {}),
+    };
     return undefined;
   }
 
@@ -312,5 +318,15 @@ function authorizerResult(value: unknown, ttlMs: number): AuthorizerResult | str
       context[k] = v as string | number | boolean;
     }
   }
-  return { principalId: result.principalId, policy, context, ttlMs };
+  const usage = result.usageIdentifierKey;
+  if (usage !== undefined && usage !== null && typeof usage !== 'string') {
+    return 'returned a usageIdentifierKey that is not a string';
+  }
+  return {
+    principalId: result.principalId,
+    policy,
+    context,
+    ttlMs,
+    ...(typeof usage === 'string' && usage !== '' ? { usageIdentifierKey: usage } : {}),
+  };
 }

@@ -70,6 +70,8 @@ export interface InvocationRequest {
     context: Record<string, string | number | boolean>;
     /** A JWT or Cognito authorizer's verified claims, as strings. */
     claims?: Record<string, string>;
+    /** A Lambda authorizer's `usageIdentifierKey`: the API key, with key source AUTHORIZER. */
+    usageIdentifierKey?: string;
   };
 }
 

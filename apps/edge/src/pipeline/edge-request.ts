@@ -75,6 +75,8 @@ export class EdgeRequest implements InvocationRequest {
     context: Record<string, string | number | boolean>;
     /** A JWT or Cognito authorizer's verified claims, as strings. */
     claims?: Record<string, string>;
+    /** A Lambda authorizer's `usageIdentifierKey`: the API key, with key source AUTHORIZER. */
+    usageIdentifierKey?: string;
   };
 
   // What the pipeline learns on the way, for the gateway response, access log and metrics.
