@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   APIGatewayClient,
   BadRequestException,
+  CreateAuthorizerCommand,
   CreateDeploymentCommand,
   ImportRestApiCommand,
 } from '@aws-sdk/client-api-gateway';
@@ -276,5 +277,24 @@ describe('JWT authorizers', () => {
     const refused = sdk.send(new ImportRestApiCommand({ body: Buffer.from(bad) }));
     await expect(refused).rejects.toBeInstanceOf(BadRequestException);
     await expect(refused).rejects.toThrow(/Invalid authorizer 'idp'.*"none" is never accepted/);
+  });
+
+  it('CreateAuthorizer checks a Cognito authorizer as import does', async () => {
+    const create = (arn: string) =>
+      sdk.send(
+        new CreateAuthorizerCommand({
+          restApiId: apiId,
+          name: `pool-${arn.length}`,
+          type: 'COGNITO_USER_POOLS',
+          identitySource: 'method.request.header.Authorization',
+          providerARNs: [arn],
+        }),
+      );
+    await expect(
+      create('arn:aws:cognito-idp:us-east-1:123456789012:userpool/${stageVariables.pool}'),
+    ).rejects.toThrow(/stage variables are not resolved/);
+    await expect(
+      create('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Abc'),
+    ).resolves.toMatchObject({ type: 'COGNITO_USER_POOLS' });
   });
 });

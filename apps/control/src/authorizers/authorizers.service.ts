@@ -1,5 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type ApiDefinition, DefinitionStore, readFunctionAuthorizer } from '@portico/definitions';
+import {
+  type ApiDefinition,
+  DefinitionStore,
+  readFunctionAuthorizer,
+  readJwtAuthorizer,
+} from '@portico/definitions';
 import {
   AwsBadRequestException,
   AwsConflictException,
@@ -201,13 +206,13 @@ function schemeOf(req: NewAuthorizer): Record<string, unknown> {
       ...(req.providerARNs === undefined ? {} : { providerARNs: req.providerARNs }),
     },
   };
-  if (type === 'COGNITO_USER_POOLS') {
-    if (!req.providerARNs?.length) {
-      throw new AwsBadRequestException('A COGNITO_USER_POOLS authorizer needs providerARNs');
-    }
-  } else {
-    const read = readFunctionAuthorizer(req.name, scheme);
-    if (typeof read === 'string') throw new AwsBadRequestException(`Invalid authorizer: ${read}`);
+  if (type === 'COGNITO_USER_POOLS' && !req.providerARNs?.length) {
+    throw new AwsBadRequestException('A COGNITO_USER_POOLS authorizer needs providerARNs');
   }
+  const read =
+    type === 'COGNITO_USER_POOLS'
+      ? readJwtAuthorizer(req.name, scheme)
+      : readFunctionAuthorizer(req.name, scheme);
+  if (typeof read === 'string') throw new AwsBadRequestException(`Invalid authorizer: ${read}`);
   return scheme;
 }
