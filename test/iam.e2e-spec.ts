@@ -3,7 +3,20 @@ import {
   CreateDeploymentCommand,
   ImportRestApiCommand,
 } from '@aws-sdk/client-api-gateway';
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateDeploymentCommand as CreateV2DeploymentCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { bootstrap as startAuth } from '@portico/auth';
+import { bootstrap as startConnections } from '@portico/connections';
 import { bootstrap as startControl } from '@portico/control';
 import { bootstrap as startEdge } from '@portico/edge';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
@@ -103,6 +116,8 @@ describe('AWS_IAM authorization', () => {
   let infra: TestInfra;
   let control: RunningService;
   let edge: RunningService;
+  let connections: ServiceHandle;
+  let socketsId: string;
   const auths: ServiceHandle[] = [];
   let runner: FunctionRunner;
   let apiId: string;
@@ -143,6 +158,7 @@ describe('AWS_IAM authorization', () => {
       EDGE_HOST: '127.0.0.1',
       EDGE_PORT: '0',
       EDGE_OPS_PORT: '0',
+      CONNECTIONS_API_AUTH: 'iam',
     });
     const sdk = new APIGatewayClient({
       endpoint: `http://127.0.0.1:${control.port}`,
@@ -161,11 +177,43 @@ describe('AWS_IAM authorization', () => {
     guardedId = guarded.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: guardedId, stageName: 'prod' }));
     sdk.destroy();
+    connections = await startConnections({ ...env(), CONNECTIONS_OPS_PORT: '0' });
+    const v2 = new ApiGatewayV2Client({
+      endpoint: `http://127.0.0.1:${control.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
+    socketsId = (
+      await v2.send(
+        new CreateApiCommand({
+          Name: 'sockets',
+          ProtocolType: 'WEBSOCKET',
+          RouteSelectionExpression: '$request.body.action',
+        }),
+      )
+    ).ApiId!;
+    const integration = await v2.send(
+      new CreateIntegrationCommand({
+        ApiId: socketsId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: 'signed',
+      }),
+    );
+    await v2.send(
+      new CreateRouteCommand({
+        ApiId: socketsId,
+        RouteKey: '$connect',
+        Target: `integrations/${integration.IntegrationId}`,
+      }),
+    );
+    await v2.send(new CreateV2DeploymentCommand({ ApiId: socketsId, StageName: 'prod' }));
+    v2.destroy();
     await eventually(async () => expect((await call('GET', '/open')).status).toBe(200));
   });
 
   afterAll(async () => {
-    await Promise.allSettled([edge?.close(), control?.close()]);
+    await Promise.allSettled([edge?.close(), control?.close(), connections?.close()]);
     await Promise.allSettled(auths.map((a) => a.close()));
     await runner?.close();
     await infra?.stop();
@@ -486,6 +534,50 @@ describe('AWS_IAM authorization', () => {
       expect(await send(await signed(erin, 'GET', '/signed-blocked', { api: guardedId }))).toEqual(
         refusal('arn:aws:iam::123456789012:user/erin', '/signed-blocked', true),
       );
+    });
+  });
+
+  describe('@connections with CONNECTIONS_API_AUTH=iam', () => {
+    const post = (credentials: Credential) => {
+      const client = new ApiGatewayManagementApiClient({
+        endpoint: `http://127.0.0.1:${edge.port}/restapis/${socketsId}/prod/_user_request_`,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 1,
+      });
+      return client
+        .send(new PostToConnectionCommand({ ConnectionId: 'no-such-connection', Data: 'hi' }))
+        .finally(() => client.destroy());
+    };
+
+    it('takes only calls signed by a credential allowed execute-api:ManageConnections', async () => {
+      await eventually(async () =>
+        expect(
+          (await call('POST', `/restapis/${socketsId}/prod/_user_request_/@connections/x`)).text,
+        ).toBe(JSON.stringify({ message: 'Missing Authentication Token' })),
+      );
+      const invoker = await credential([allow(`arn:aws:execute-api:*:*:${socketsId}/*`)], 'inv');
+      await expect(post(invoker)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+        message: `User: arn:aws:iam::123456789012:user/inv is not authorized to perform: execute-api:ManageConnections on resource: arn:aws:execute-api:us-east-1:123456789012:${socketsId}/prod/POST/@connections/no-such-connection`,
+      });
+      const manager = await credential(
+        [
+          {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'execute-api:ManageConnections',
+                Resource: `arn:aws:execute-api:*:*:${socketsId}/prod/POST/@connections/*`,
+              },
+            ],
+          },
+        ],
+        'backend',
+      );
+      // Past authorization: the connection service's answer for an id it does not know.
+      await expect(post(manager)).rejects.toBeInstanceOf(GoneException);
     });
   });
 });

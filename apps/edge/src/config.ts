@@ -63,6 +63,7 @@ const edgeEnvSchema: EnvSchema = {
     CONNECTIONS_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
     /** Bound on a function authorizer's call (API Gateway's limit is 30 s). */
     AUTHORIZER_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 30000, default: 10000 },
+    CONNECTIONS_API_AUTH: { type: 'string', enum: ['none', 'iam'], default: 'none' },
     /** Bound on a call to the auth service (an API key the edge has not cached). */
     AUTH_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 3000 },
     /** How long the edge keeps an answer naming a key (a change to the key ends it at once). */
@@ -106,6 +107,8 @@ export interface EdgeConfig extends CommonEnv {
   CONNECTIONS_TIMEOUT_MS: number;
   AUTH_TIMEOUT_MS: number;
   AUTHORIZER_TIMEOUT_MS: number;
+  /** `iam`: @connections and @channels calls must be signed and allowed execute-api:ManageConnections. */
+  CONNECTIONS_API_AUTH: 'none' | 'iam';
   API_KEY_CACHE_TTL_MS: number;
   API_KEY_NEGATIVE_TTL_MS: number;
   API_KEY_CACHE_MAX_ENTRIES: number;

@@ -40,6 +40,17 @@ export class AccessControl {
     return method.apiKeyRequired ? this.apiKeys.check(r, stage) : undefined;
   }
 
+  /**
+   * A call to a WebSocket API's `@connections` or `@channels` endpoint: with
+   * CONNECTIONS_API_AUTH=iam it must be signed (SigV4) by a credential whose policies allow
+   * `execute-api:ManageConnections` on `…:{apiId}/{stage}/{METHOD}/@connections/{id}`, as on
+   * API Gateway; with `none` (the default, for local use) anyone who reaches the edge may.
+   */
+  manageConnections(r: EdgeRequest, stage: CompiledStage): Promise<GatewayError | undefined> {
+    if (this.config.CONNECTIONS_API_AUTH === 'none') return Promise.resolve(undefined);
+    return this.iam.authorize(r, stage, 'execute-api:ManageConnections');
+  }
+
   private async authorize(
     r: EdgeRequest,
     stage: CompiledStage,
@@ -55,6 +66,7 @@ export class AccessControl {
       if (decision === 'Deny' || (decision !== 'Allow' && type !== 'CUSTOM')) {
         return notAuthorized(
           'anonymous',
+          'execute-api:Invoke',
           arn,
           decision === 'Deny',
           `The resource policy does not allow ${arn}`,

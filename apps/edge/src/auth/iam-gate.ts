@@ -82,7 +82,11 @@ export class IamGate {
   }
 
   /** Admits the request (setting `r.iamPrincipal`) or says why not; never throws. */
-  async authorize(r: EdgeRequest, stage: CompiledStage): Promise<GatewayError | undefined> {
+  async authorize(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    action: 'execute-api:Invoke' | 'execute-api:ManageConnections' = 'execute-api:Invoke',
+  ): Promise<GatewayError | undefined> {
     let body: Buffer;
     try {
       body = await r.body.readAll();
@@ -137,18 +141,23 @@ export class IamGate {
     }
     const arn = requestArn(r, stage, this.config.PORTICO_REGION);
     const identity = evaluatePolicies(credential.policies, {
-      action: 'execute-api:Invoke',
+      action,
       resource: arn,
       context: { 'aws:SourceIp': r.sourceIp },
     });
     // API Gateway, same account: an explicit Deny in either policy refuses; else an Allow in
     // either admits (a resource policy may grant a caller no identity policy names).
-    const resource = resourcePolicyDecision(r, stage, arn, credential.userArn);
+    // Resource policies govern Invoke only; managing connections is for identity policies.
+    const resource =
+      action === 'execute-api:Invoke'
+        ? resourcePolicyDecision(r, stage, arn, credential.userArn)
+        : undefined;
     const explicitDeny = identity === 'Deny' || resource === 'Deny';
     if (explicitDeny || (identity !== 'Allow' && resource !== 'Allow')) {
       this.decisions.inc({ source, outcome: 'denied' });
       return notAuthorized(
         credential.userArn,
+        action,
         arn,
         explicitDeny,
         `Neither ${credential.accessKeyId}'s policies nor the resource policy allow ${arn}`,

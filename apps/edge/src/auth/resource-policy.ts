@@ -41,6 +41,7 @@ export function resourcePolicyDecision(
 /** API Gateway's 403 for a policy that does not allow: `{"Message": "User: … is not authorized …"}`. */
 export function notAuthorized(
   who: string,
+  action: string,
   arn: string,
   explicitDeny: boolean,
   logMessage: string,
@@ -48,7 +49,7 @@ export function notAuthorized(
   const denied = new GatewayError(
     'ACCESS_DENIED',
     DEFAULT_GATEWAY_RESPONSES.ACCESS_DENIED.statusCode,
-    `User: ${who} is not authorized to perform: execute-api:Invoke on resource: ${arn}${explicitDeny ? ' with an explicit deny' : ''}`,
+    `User: ${who} is not authorized to perform: ${action} on resource: ${arn}${explicitDeny ? ' with an explicit deny' : ''}`,
     logMessage,
   );
   denied.messageKey = 'Message';

@@ -127,6 +127,8 @@ export class RequestPipeline {
     stage: CompiledStage,
     segments: string[],
   ): Promise<void> {
+    const refused = await this.access.manageConnections(r, stage);
+    if (refused) return this.reject(r, res, refused);
     const answer = await this.connections.handle(r, stage, segments);
     if (!answer) {
       return this.reject(
