@@ -33,3 +33,8 @@ export function patchOperationsOf(body: unknown): PatchOperation[] {
     jsonBody<{ patchOperations?: PatchOperation[] }>(body, PATCH_BODY_SCHEMA).patchOperations ?? []
   );
 }
+
+/** JSON Pointer escaping (RFC 6901), which AWS uses for `/` inside a path segment (`image~1png`). */
+export function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}

@@ -1,4 +1,5 @@
 import type { Integration, Method, Resource, RestApi } from '@portico/definitions';
+import { policyShape } from './resource-policy';
 
 /**
  * The JSON that Amazon API Gateway answers for RestApi, Resource and Method, field for field
@@ -18,6 +19,7 @@ export function restApiShape(api: RestApi, warnings: string[] = []): Record<stri
     endpointConfiguration: api.endpointConfiguration,
     tags: api.tags,
     disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    policy: policyShape(api.definition),
     rootResourceId: api.definition.resources.find((r) => r.path === '/')?.id,
   };
 }

@@ -1,5 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { AwsBadRequestException } from '../common/aws-errors';
+import { patchOperationsOf } from '../common/patch-operations';
 import { pageQuery, queryEnum, queryList, type QueryParams, queryValue } from '../common/query';
 import { queryBoolean, rawBody } from '../common/request-body';
 import { type ImportParams, RestApisService } from './restapis.service';
@@ -7,7 +19,7 @@ import { type ImportParams, RestApisService } from './restapis.service';
 const ENDPOINT_TYPES = ['EDGE', 'REGIONAL', 'PRIVATE'] as const;
 const BASEPATH_MODES = ['ignore', 'prepend', 'split'] as const;
 
-/** ImportRestApi, PutRestApi, GetRestApis, GetRestApi, DeleteRestApi, GetResources. */
+/** ImportRestApi, PutRestApi, UpdateRestApi, GetRestApis, GetRestApi, DeleteRestApi, GetResources. */
 @Controller('restapis')
 export class RestApisController {
   constructor(private readonly restApis: RestApisService) {}
@@ -29,6 +41,11 @@ export class RestApisController {
       ...importParams(query),
       mode: queryEnum(query, 'mode', ['merge', 'overwrite'] as const) ?? 'merge',
     });
+  }
+
+  @Patch(':restApiId')
+  updateRestApi(@Param('restApiId') id: string, @Body() body: unknown) {
+    return this.restApis.updateRestApi(id, patchOperationsOf(body));
   }
 
   @Get()

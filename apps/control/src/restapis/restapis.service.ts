@@ -14,8 +14,10 @@ import { apiScope, commitRemovingMappings } from '../common/locking';
 import { Clock } from '../common/clock';
 import { protocolOf, requireApi, requireRestApi } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
+import type { PatchOperation } from '../common/patch-operations';
 import { ControlEvents } from '../events/control-events.service';
 import { newRestApi, withDefinition } from './rest-api.factory';
+import { applyRestApiPatch } from './rest-api-patch';
 import { resourceShape, restApiShape } from './rest-api.shapes';
 
 export interface ImportParams extends ImportOptions {
@@ -89,6 +91,24 @@ export class RestApisService {
       'REST API updated',
     );
     return restApiShape(api, warnings);
+  }
+
+  /**
+   * UpdateRestApi: name, description, resource policy, API key source, execute-api endpoint,
+   * compression and binary media types. As on AWS, stages serve the change from the next
+   * CreateDeployment.
+   */
+  async updateRestApi(id: string, operations: PatchOperation[]): Promise<Shape> {
+    const api = await this.store.withLock(apiScope(id), async () => {
+      const next = applyRestApiPatch(await requireRestApi(this.store, id), operations);
+      await this.store.putRestApi(next);
+      return next;
+    });
+    this.logger.log(
+      { restApiId: id, paths: operations.map((o) => `${o.op} ${o.path}`) },
+      'REST API updated',
+    );
+    return restApiShape(api);
   }
 
   async getRestApis(query: { limit?: string; position?: string }): Promise<Page<Shape>> {
