@@ -12,3 +12,18 @@ export {
   type FunctionServiceOptions,
 } from './function-service';
 export { loadHandler, HandlerLoadError } from './handler-loader';
+export {
+  passportAuthorizer,
+  flattenContext,
+  PassportAuthorizerError,
+  type AuthorizerPolicy,
+  type AuthorizerResponse,
+  type PassportAuthorizerOptions,
+  type PassportStrategyLike,
+} from './passport/passport-authorizer';
+export {
+  authorizerRequest,
+  AuthorizerEventError,
+  type AuthorizerEvent,
+  type AuthorizerRequest,
+} from './passport/authorizer-request';
