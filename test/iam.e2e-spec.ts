@@ -14,6 +14,8 @@ import {
   CreateDeploymentCommand as CreateV2DeploymentCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
+  GetRoutesCommand,
+  UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { bootstrap as startAuth } from '@portico/auth';
 import { bootstrap as startConnections } from '@portico/connections';
@@ -25,6 +27,7 @@ import type { RunningService, ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
+import WebSocket from 'ws';
 
 const SECRET = Buffer.alloc(32, 9).toString('base64');
 
@@ -204,6 +207,7 @@ describe('AWS_IAM authorization', () => {
       new CreateRouteCommand({
         ApiId: socketsId,
         RouteKey: '$connect',
+        AuthorizationType: 'AWS_IAM',
         Target: `integrations/${integration.IntegrationId}`,
       }),
     );
@@ -578,6 +582,100 @@ describe('AWS_IAM authorization', () => {
       );
       // Past authorization: the connection service's answer for an id it does not know.
       await expect(post(manager)).rejects.toBeInstanceOf(GoneException);
+    });
+  });
+
+  describe('WebSocket $connect with AWS_IAM', () => {
+    /** Opens (and closes) a handshake, or says how the edge refused it. */
+    function handshake(headers: Record<string, string>, query = ''): Promise<number | 'open'> {
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${edge.port}/restapis/${socketsId}/prod/_user_request_/${query}`,
+        { headers },
+      );
+      return new Promise((resolve, reject) => {
+        ws.once('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.once('unexpected-response', (_req, res) => {
+          res.resume();
+          ws.terminate();
+          resolve(res.statusCode ?? 0);
+        });
+        ws.once('error', reject);
+      });
+    }
+
+    async function signedHandshake(
+      cred: Credential,
+      query: Record<string, string> = {},
+      unsigned: Record<string, string> = {},
+    ) {
+      const req = await signer(cred).sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: edge.port,
+        path: `/restapis/${socketsId}/prod/_user_request_/`,
+        query,
+        headers: { host: `127.0.0.1:${edge.port}` },
+      });
+      const text = Object.entries(query)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join('&');
+      return handshake(
+        { ...(req.headers as Record<string, string>), ...unsigned },
+        text ? `?${text}` : '',
+      );
+    }
+
+    it('admits a handshake signed by a credential allowed on …/$connect, with the signer in the event', async () => {
+      await eventually(async () => expect(await handshake({})).toBe(403));
+      const connector = await credential(
+        [allow(`arn:aws:execute-api:us-east-1:*:${socketsId}/prod/$connect`)],
+        'connector',
+      );
+      const before = seen.length;
+      expect(await signedHandshake(connector, { room: 'a b' })).toBe('open');
+      expect(seen.slice(before).map((s) => s.identity)).toContainEqual(
+        expect.objectContaining({
+          accessKey: connector.accessKeyId,
+          userArn: 'arn:aws:iam::123456789012:user/connector',
+        }),
+      );
+      const outsider = await credential(
+        [allow(`arn:aws:execute-api:us-east-1:*:${socketsId}/prod/POST/*`)],
+        'outsider',
+      );
+      expect(await signedHandshake(outsider)).toBe(403);
+    });
+
+    it('asks an API key of the handshake too when $connect requires one', async () => {
+      const v2 = new ApiGatewayV2Client({
+        endpoint: `http://127.0.0.1:${control.port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+      });
+      const routes = await v2.send(new GetRoutesCommand({ ApiId: socketsId }));
+      const connectRoute = routes.Items!.find((r) => r.RouteKey === '$connect')!;
+      await v2.send(
+        new UpdateRouteCommand({
+          ApiId: socketsId,
+          RouteId: connectRoute.RouteId!,
+          ApiKeyRequired: true,
+        }),
+      );
+      await v2.send(new CreateV2DeploymentCommand({ ApiId: socketsId, StageName: 'prod' }));
+      v2.destroy();
+      const key = await manage('POST', '/apikeys', JSON.stringify({ name: 'ws', enabled: true }));
+      const value = (key.json as { value: string }).value;
+      const connector = await credential(
+        [allow(`arn:aws:execute-api:us-east-1:*:${socketsId}/prod/$connect`)],
+        'keyed',
+      );
+      await eventually(async () => expect(await signedHandshake(connector)).toBe(403));
+      expect(await signedHandshake(connector, {}, { 'x-api-key': value })).toBe('open');
     });
   });
 });

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Method } from '@portico/definitions';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
+import type { WebSocketEventContext } from '../integrations/integration.types';
+import type { ServedRoute } from '../websocket/route-selection';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import type { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
@@ -48,7 +50,28 @@ export class AccessControl {
    */
   manageConnections(r: EdgeRequest, stage: CompiledStage): Promise<GatewayError | undefined> {
     if (this.config.CONNECTIONS_API_AUTH === 'none') return Promise.resolve(undefined);
-    return this.iam.authorize(r, stage, 'execute-api:ManageConnections');
+    return this.iam.authorize(r, stage, { action: 'execute-api:ManageConnections' });
+  }
+
+  /**
+   * A WebSocket handshake, for its `$connect` route: the Lambda REQUEST authorizer or AWS_IAM
+   * (on `…:{apiId}/{stage}/$connect`), then the API key, as API Gateway checks them.
+   */
+  async admitConnect(
+    r: EdgeRequest,
+    stage: CompiledStage,
+    route: ServedRoute,
+    connect: WebSocketEventContext,
+  ): Promise<GatewayError | undefined> {
+    const refused = route.authorizer
+      ? await this.authorizers.authorizeConnect(r, stage, route.authorizer, connect)
+      : route.iam
+        ? await this.iam.authorize(r, stage, {
+            arn: `arn:aws:execute-api:${this.config.PORTICO_REGION}:${r.accountId}:${stage.apiId}/${stage.stageName}/${connect.routeKey}`,
+          })
+        : undefined;
+    if (refused) return refused;
+    return route.apiKeyRequired ? this.apiKeys.check(r, stage) : undefined;
   }
 
   private async authorize(

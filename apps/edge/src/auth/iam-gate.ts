@@ -85,8 +85,13 @@ export class IamGate {
   async authorize(
     r: EdgeRequest,
     stage: CompiledStage,
-    action: 'execute-api:Invoke' | 'execute-api:ManageConnections' = 'execute-api:Invoke',
+    options: {
+      action?: 'execute-api:Invoke' | 'execute-api:ManageConnections';
+      /** The resource when it is not the request's method ARN (a WebSocket route's). */
+      arn?: string;
+    } = {},
   ): Promise<GatewayError | undefined> {
+    const action = options.action ?? 'execute-api:Invoke';
     let body: Buffer;
     try {
       body = await r.body.readAll();
@@ -139,7 +144,7 @@ export class IamGate {
       this.decisions.inc({ source, outcome: 'unauthenticated' });
       return signatureRefusal(result.ok ? undefined : result);
     }
-    const arn = requestArn(r, stage, this.config.PORTICO_REGION);
+    const arn = options.arn ?? requestArn(r, stage, this.config.PORTICO_REGION);
     const identity = evaluatePolicies(credential.policies, {
       action,
       resource: arn,

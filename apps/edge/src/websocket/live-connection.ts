@@ -48,8 +48,11 @@ export class LiveConnection {
     readonly protocol: string,
     readonly tags: string[],
     readonly principalId: string | undefined,
-    /** What the `$connect` authorizer said: every later event of the connection carries it. */
-    readonly authorizer: InvocationRequest['authorizer'],
+    /**
+     * Who `$connect` admitted — its authorizer's answer, the credential that signed it: every
+     * later event of the connection carries them.
+     */
+    readonly caller: Pick<InvocationRequest, 'authorizer' | 'iamPrincipal'>,
   ) {
     this.lastActiveAt = connectedAt;
   }
@@ -116,7 +119,7 @@ export class LiveConnection {
       binaryMediaTypes: stage.binaryMediaTypes as string[],
       signal: this.signal,
       webSocket: ws,
-      ...(this.authorizer ? { authorizer: this.authorizer } : {}),
+      ...this.caller,
     };
   }
 }

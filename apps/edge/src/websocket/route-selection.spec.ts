@@ -122,10 +122,24 @@ describe('routes that ask for authorization', () => {
     connect.authorizerId = 'a1';
     def.authorizers.a1 = { ...tokens, identitySource: ['method.request.header.X'] };
     expect(mark()).toMatch(/^authorizer tokens: identitySource/);
+    connect.authorizationType = 'JWT';
+    expect(mark()).toBe('authorizationType JWT');
+  });
+
+  it('ask AWS_IAM and API key checks of $connect when the route says so', () => {
+    const def = { ...api(['$connect', 'two']), authorizers: { a1: tokens } };
+    const connect = Object.values(def.routes).find((r) => r.routeKey === '$connect')!;
+    const checks = () => {
+      const route = compileWebSocket(def).routes.get('$connect');
+      return { iam: route?.iam, key: route?.apiKeyRequired, authorizer: route?.authorizer?.name };
+    };
+    expect(checks()).toEqual({ iam: undefined, key: undefined, authorizer: undefined });
     connect.authorizationType = 'AWS_IAM';
-    expect(mark()).toBe('authorizationType AWS_IAM');
-    connect.authorizationType = 'NONE';
+    expect(checks()).toEqual({ iam: true, key: undefined, authorizer: undefined });
     connect.apiKeyRequired = true;
-    expect(mark()).toBe('apiKeyRequired');
+    expect(checks()).toEqual({ iam: true, key: true, authorizer: undefined });
+    connect.authorizationType = 'CUSTOM';
+    connect.authorizerId = 'a1';
+    expect(checks()).toEqual({ iam: undefined, key: true, authorizer: 'tokens' });
   });
 });

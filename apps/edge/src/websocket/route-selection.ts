@@ -17,9 +17,13 @@ export interface ServedRoute {
   readonly twoWay: boolean;
   /** CUSTOM: the Lambda REQUEST authorizer that decides the handshake (`$connect` only). */
   readonly authorizer?: FunctionAuthorizer;
+  /** AWS_IAM: the handshake must be SigV4-signed and allowed on `…/{stage}/$connect`. */
+  readonly iam?: boolean;
+  /** The handshake must carry an enabled API key (`$connect` only). */
+  readonly apiKeyRequired?: boolean;
   /**
-   * What the route asks of the caller that this gateway cannot check on WebSocket APIs (AWS_IAM,
-   * an API key, an authorizer that cannot run): such a `$connect` is refused, never served open.
+   * What the route asks of the caller that this gateway cannot check (an authorizer that
+   * cannot run): such a `$connect` is refused, never served open.
    */
   readonly unsupportedAuth?: string;
 }
@@ -54,7 +58,7 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
       twoWay:
         route.routeResponseSelectionExpression !== undefined &&
         route.routeResponses.some((r) => r.routeResponseKey === DEFAULT_ROUTE),
-      ...(typeof auth === 'string' ? { unsupportedAuth: auth } : { authorizer: auth }),
+      ...(typeof auth === 'string' ? { unsupportedAuth: auth } : auth),
     });
   }
   return {
@@ -65,20 +69,23 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
   };
 }
 
-/** The authorizer a route runs, none, or what makes it impossible to serve checked. */
+/** The checks a route's handshake needs, or what makes it impossible to serve checked. */
 function routeAuthorization(
   def: WebSocketDefinition,
   route: WebSocketRoute,
-): FunctionAuthorizer | string | undefined {
-  if (route.apiKeyRequired) return 'apiKeyRequired';
-  if (route.authorizationType === 'NONE') return undefined;
+): Pick<ServedRoute, 'authorizer' | 'iam' | 'apiKeyRequired'> | string {
+  const key = route.apiKeyRequired ? { apiKeyRequired: true } : {};
+  if (route.authorizationType === 'NONE') return key;
+  if (route.authorizationType === 'AWS_IAM') return { ...key, iam: true };
   if (route.authorizationType !== 'CUSTOM') return `authorizationType ${route.authorizationType}`;
   const id = route.authorizerId ?? '';
   const stored =
     def.authorizers && Object.hasOwn(def.authorizers, id) ? def.authorizers[id] : undefined;
   if (!stored) return `authorizer ${id || '(none)'}, which does not exist`;
   const authorizer = webSocketFunctionAuthorizer(stored);
-  return typeof authorizer === 'string' ? `authorizer ${stored.name}: ${authorizer}` : authorizer;
+  return typeof authorizer === 'string'
+    ? `authorizer ${stored.name}: ${authorizer}`
+    : { ...key, authorizer };
 }
 
 /**

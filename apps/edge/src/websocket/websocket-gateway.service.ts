@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { CONNECT_ROUTE, DISCONNECT_ROUTE } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
-import { AuthorizerGate } from '../auth/authorizer-gate';
+import { AccessControl } from '../auth/access-control';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import {
@@ -77,7 +77,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     private readonly live: LiveConnections,
     private readonly router: MessageRouter,
     private readonly health: HealthService,
-    private readonly authorizers: AuthorizerGate,
+    private readonly access: AccessControl,
   ) {
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
     this.settings = requestSettings(config);
@@ -176,7 +176,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     const connectedAt = Date.now();
     const route = ws.routes.get(CONNECT_ROUTE);
     if (route?.unsupportedAuth) {
-      // AWS_IAM and API keys on $connect arrive later: never let such a route in unchecked.
+      // An authorizer that cannot run: never let such a route in unchecked.
       this.logger.error(
         { apiId: stage.apiId, requires: route.unsupportedAuth },
         '$connect requires authorization this gateway does not run on WebSocket APIs yet; refused',
@@ -189,9 +189,9 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
       connectionId,
       connectedAt,
     };
-    if (route?.authorizer) {
-      // Sets r.authorizer: $connect's integration and every later event of the connection see it.
-      const refused = await this.authorizers.authorizeConnect(r, stage, route.authorizer, connect);
+    if (route) {
+      // Sets r.authorizer / r.iamPrincipal: $connect and every later event of the connection see them.
+      const refused = await this.access.admitConnect(r, stage, route, connect);
       if (refused) {
         const fields = {
           apiId: stage.apiId,
@@ -200,8 +200,8 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
           status: refused.statusCode,
           reason: refused.message,
         };
-        if (refused.statusCode >= 500) this.logger.warn(fields, '$connect authorizer failed');
-        else this.logger.log(fields, '$connect refused by its authorizer');
+        if (refused.statusCode >= 500) this.logger.warn(fields, '$connect authorization failed');
+        else this.logger.log(fields, '$connect refused');
         return rejectUpgradeWith(socket, refused, r.requestId);
       }
     }
@@ -274,7 +274,10 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
         r.headers['x-forwarded-proto']?.[0] ?? 'http',
         tags,
         principalId,
-        r.authorizer,
+        {
+          ...(r.authorizer ? { authorizer: r.authorizer } : {}),
+          ...(r.iamPrincipal ? { iamPrincipal: r.iamPrincipal } : {}),
+        },
       );
       this.adopt(conn);
     });

@@ -1,3 +1,4 @@
+import { iamIdentity } from '../mapping/template-context';
 import type { InvocationRequest, WebSocketEventContext } from '../integration.types';
 import { formatRequestTime } from '../mapping/request-time';
 import { lastValues, spelledAsSent } from '../mapping/template-context';
@@ -21,7 +22,12 @@ export function buildWebSocketEvent(
     stage: req.stage,
     connectedAt: ws.connectedAt,
     requestTimeEpoch: req.requestTimeEpoch,
-    identity: { sourceIp: req.sourceIp, userAgent: req.userAgent ?? null },
+    identity: {
+      sourceIp: req.sourceIp,
+      userAgent: req.userAgent ?? null,
+      // The credential that signed an AWS_IAM $connect, on every event of the connection.
+      ...(req.iamPrincipal ? iamIdentity(req, req.accountId) : {}),
+    },
     requestId: req.requestId,
     domainName: req.domainName,
     connectionId: ws.connectionId,
