@@ -79,6 +79,14 @@ x-amazon-apigateway-policy:
       Action: execute-api:Invoke
       Resource: [execute-api:/*/GET/blocked, execute-api:/*/GET/signed-blocked]
     - Effect: Allow
+      Principal: '*'
+      Action: execute-api:Invoke
+      Resource: execute-api:/prod/GET/custom-allowed
+    - Effect: Deny
+      Principal: '*'
+      Action: execute-api:Invoke
+      Resource: execute-api:/prod/GET/custom-blocked
+    - Effect: Allow
       Principal: { AWS: arn:aws:iam::123456789012:user/carol }
       Action: execute-api:Invoke
       Resource: execute-api:/prod/GET/signed
@@ -94,8 +102,25 @@ paths:
   /blocked: { get: { x-amazon-apigateway-integration: *mock } }
   /signed:
     get: { x-amazon-apigateway-auth: { type: AWS_IAM }, x-amazon-apigateway-integration: *mock }
+  /custom-allowed:
+    get: { security: [{ silent: [] }], x-amazon-apigateway-integration: *mock }
+  /custom-neither:
+    get: { security: [{ silent: [] }], x-amazon-apigateway-integration: *mock }
+  /custom-blocked:
+    get: { security: [{ silent: [] }], x-amazon-apigateway-integration: *mock }
   /signed-blocked:
     get: { x-amazon-apigateway-auth: { type: AWS_IAM }, x-amazon-apigateway-integration: *mock }
+components:
+  securitySchemes:
+    silent:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:silent/invocations
+        authorizerResultTtlInSeconds: 0
 `;
 
 interface Credential {
@@ -123,6 +148,9 @@ describe('AWS_IAM authorization', () => {
   let socketsId: string;
   const auths: ServiceHandle[] = [];
   let runner: FunctionRunner;
+  /** A Lambda authorizer whose policy neither allows nor denies anything of these APIs. */
+  let silent: FunctionRunner;
+  let silentCalls = 0;
   let apiId: string;
   let guardedId: string;
   const seen: Seen[] = [];
@@ -147,6 +175,26 @@ describe('AWS_IAM authorization', () => {
         const e = event as { requestContext: { identity: Record<string, unknown> }; body: string };
         seen.push({ identity: e.requestContext.identity, body: e.body });
         return { statusCode: 200, body: 'pets' };
+      },
+    });
+    silent = await startFunctionRunner({
+      natsUrl: infra.natsUrl,
+      name: 'silent',
+      handler: async () => {
+        silentCalls += 1;
+        return {
+          principalId: 'quiet',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'execute-api:Invoke',
+                Resource: 'arn:aws:execute-api:*:*:someotherapi/*',
+              },
+            ],
+          },
+        };
       },
     });
     auths.push(await startAuth(env()));
@@ -220,6 +268,7 @@ describe('AWS_IAM authorization', () => {
     await Promise.allSettled([edge?.close(), control?.close(), connections?.close()]);
     await Promise.allSettled(auths.map((a) => a.close()));
     await runner?.close();
+    await silent?.close();
     await infra?.stop();
   });
 
@@ -520,6 +569,23 @@ describe('AWS_IAM authorization', () => {
       expect(await call('GET', `${base(guardedId)}/blocked`)).toEqual(
         refusal('anonymous', '/blocked', true),
       );
+    });
+
+    it("lets a Lambda authorizer's silent policy through where the resource policy allows, and not elsewhere", async () => {
+      const token = { authorization: 'any' };
+      expect(
+        (await call('GET', `${base(guardedId)}/custom-allowed`, { headers: token })).status,
+      ).toBe(200);
+      expect(await call('GET', `${base(guardedId)}/custom-neither`, { headers: token })).toEqual({
+        status: 403,
+        text: JSON.stringify({ Message: 'User is not authorized to access this resource' }),
+      });
+      // An explicit Deny refuses before the authorizer is asked.
+      const before = silentCalls;
+      expect(await call('GET', `${base(guardedId)}/custom-blocked`, { headers: token })).toEqual(
+        refusal('anonymous', '/custom-blocked', true),
+      );
+      expect(silentCalls).toBe(before);
     });
 
     it('admits a signer the policy names with no identity policy; an explicit Deny beats an identity Allow', async () => {
