@@ -355,7 +355,8 @@ describe('API keys', () => {
   describe('on the data plane', () => {
     it('answers 403 Forbidden without a key, with an unknown key and with a disabled one', async () => {
       const disabled = await create({ name: 'off' });
-      for (const key of [undefined, 'x'.repeat(40), disabled.value]) {
+      const wrongLengths = ['x'.repeat(29), 'x'.repeat(129)];
+      for (const key of [undefined, 'x'.repeat(40), disabled.value, ...wrongLengths]) {
         const res = await call(edges[0]!, '/pets', key);
         expect({ key, status: res.status, body: res.text }).toEqual({
           key,
@@ -462,6 +463,8 @@ describe('API keys', () => {
       const res = await call(edges[0]!, '/pets', fresh.value);
       expect(res.status).toBe(503);
       expect(JSON.parse(res.text)).toEqual({ message: 'Service Unavailable' });
+      // A value no key can have is refused at the edge, auth or no auth.
+      expect((await call(edges[0]!, '/pets', 'y'.repeat(29))).status).toBe(403);
       // A key this edge verified before the outage keeps its verdict until it expires.
       expect((await call(edges[0]!, '/pets', cached.value)).status).toBe(200);
       // Management answers the outage with AWS's 503, not a hang.

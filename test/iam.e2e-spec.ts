@@ -26,6 +26,8 @@ import { NodeSha256 } from '@portico/iam';
 import type { RunningService, ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
 
@@ -58,7 +60,7 @@ paths:
 `;
 
 /** A resource policy, in the `execute-api:/…` shorthand API Gateway accepts. */
-const GUARDED = `
+const guardedApi = (upstream: string) => `
 openapi: 3.0.1
 info: { title: Guarded, version: '1' }
 x-amazon-apigateway-policy:
@@ -81,7 +83,7 @@ x-amazon-apigateway-policy:
     - Effect: Allow
       Principal: '*'
       Action: execute-api:Invoke
-      Resource: execute-api:/prod/GET/custom-allowed
+      Resource: [execute-api:/prod/GET/custom-allowed, execute-api:/prod/GET/mapped]
     - Effect: Deny
       Principal: '*'
       Action: execute-api:Invoke
@@ -104,6 +106,17 @@ paths:
     get: { x-amazon-apigateway-auth: { type: AWS_IAM }, x-amazon-apigateway-integration: *mock }
   /custom-allowed:
     get: { security: [{ silent: [] }], x-amazon-apigateway-integration: *mock }
+  /mapped:
+    get:
+      security: [{ silent: [] }]
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: GET
+        uri: ${upstream}/seen
+        requestParameters:
+          integration.request.header.x-principal: context.authorizer.principalId
+          integration.request.header.x-tier: context.authorizer.tier
+        responses: { default: { statusCode: '200' } }
   /custom-neither:
     get: { security: [{ silent: [] }], x-amazon-apigateway-integration: *mock }
   /custom-blocked:
@@ -151,6 +164,9 @@ describe('AWS_IAM authorization', () => {
   /** A Lambda authorizer whose policy neither allows nor denies anything of these APIs. */
   let silent: FunctionRunner;
   let silentCalls = 0;
+  /** An HTTP backend that records the headers it was sent. */
+  let upstream: Server;
+  const upstreamHeaders: IncomingHttpHeaders[] = [];
   let apiId: string;
   let guardedId: string;
   const seen: Seen[] = [];
@@ -184,6 +200,7 @@ describe('AWS_IAM authorization', () => {
         silentCalls += 1;
         return {
           principalId: 'quiet',
+          context: { tier: 'gold' },
           policyDocument: {
             Version: '2012-10-17',
             Statement: [
@@ -197,6 +214,11 @@ describe('AWS_IAM authorization', () => {
         };
       },
     });
+    upstream = createServer((req, res) => {
+      upstreamHeaders.push(req.headers);
+      res.end('seen');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     auths.push(await startAuth(env()));
     control = await startControl({
       ...env(),
@@ -223,7 +245,12 @@ describe('AWS_IAM authorization', () => {
     apiId = api.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
     const guarded = await sdk.send(
-      new ImportRestApiCommand({ body: Buffer.from(GUARDED), failOnWarnings: true }),
+      new ImportRestApiCommand({
+        body: Buffer.from(
+          guardedApi(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`),
+        ),
+        failOnWarnings: true,
+      }),
     );
     guardedId = guarded.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: guardedId, stageName: 'prod' }));
@@ -269,6 +296,8 @@ describe('AWS_IAM authorization', () => {
     await Promise.allSettled(auths.map((a) => a.close()));
     await runner?.close();
     await silent?.close();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
     await infra?.stop();
   });
 
@@ -586,6 +615,14 @@ describe('AWS_IAM authorization', () => {
         refusal('anonymous', '/custom-blocked', true),
       );
       expect(silentCalls).toBe(before);
+    });
+
+    it("maps a Lambda authorizer's principal and context into an HTTP integration's headers", async () => {
+      const res = await call('GET', `${base(guardedId)}/mapped`, {
+        headers: { authorization: 'any' },
+      });
+      expect(res).toEqual({ status: 200, text: 'seen' });
+      expect(upstreamHeaders.at(-1)).toMatchObject({ 'x-principal': 'quiet', 'x-tier': 'gold' });
     });
 
     it('admits a signer the policy names with no identity policy; an explicit Deny beats an identity Allow', async () => {

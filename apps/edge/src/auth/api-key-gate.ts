@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  API_KEY_MAX_LENGTH,
+  API_KEY_MIN_LENGTH,
   AUTH_APIKEY_CHANGED,
   AUTH_APIKEY_VERIFY,
   type ApiKeyChangedEvent,
@@ -58,7 +60,7 @@ export class ApiKeyGate {
     });
     this.checks = new Counter({
       name: 'portico_edge_api_key_checks_total',
-      help: 'API key checks by where the verdict came from (cache, auth) and their outcome',
+      help: 'API key checks by where the verdict came from (cache, auth; edge for a value no key can have) and their outcome',
       labelNames: ['source', 'outcome'],
       registers: [registry],
     });
@@ -83,6 +85,11 @@ export class ApiKeyGate {
           ? 'No usageIdentifierKey from the authorizer'
           : 'No x-api-key header',
       );
+    }
+    // No key has a value of another length: refused without asking auth (or filling the cache).
+    if (value.length < API_KEY_MIN_LENGTH || value.length > API_KEY_MAX_LENGTH) {
+      this.checks.inc({ source: 'edge', outcome: 'denied' });
+      return GatewayError.of('INVALID_API_KEY', `An API key of ${value.length} characters`);
     }
     const { verdict, cached } = await this.cache.verdict(value, () =>
       this.verify(value, r.requestId),
