@@ -1,5 +1,6 @@
 import { type FunctionRunner, passportAuthorizer, startFunctionRunner } from '@portico/functions';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { lambdaUri, type RestApiStack, startRestApiStack } from './support/rest-api-stack';
 
@@ -13,6 +14,8 @@ paths:
     get: { security: [{ bearer: [] }], x-amazon-apigateway-integration: ${backend} }
   /owners:
     get: { security: [{ bearer: [] }], x-amazon-apigateway-integration: ${backend} }
+  /reports:
+    get: { security: [{ apiKey: [] }], x-amazon-apigateway-integration: ${backend} }
 components:
   securitySchemes:
     bearer:
@@ -24,6 +27,16 @@ components:
         type: token
         authorizerUri: ${lambdaUri('passport-bearer')}
         authorizerResultTtlInSeconds: 300
+    apiKey:
+      type: apiKey
+      name: unused
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: request
+        authorizerUri: ${lambdaUri('passport-api-key')}
+        identitySource: method.request.header.X-Client-Key
+        authorizerResultTtlInSeconds: 0
 `;
 
 interface User {
@@ -55,7 +68,24 @@ describe('passport strategies as authorizers', () => {
       const user = USERS[token];
       return user ? done(null, user) : done(null, false);
     });
+    const apiKey = new HeaderAPIKeyStrategy(
+      { header: 'X-Client-Key', prefix: '' },
+      true,
+      (key, done, req) => {
+        const { ip, method, path } = req as unknown as { ip: string; method: string; path: string };
+        return key === 'key-reports'
+          ? done(null, { sub: 'reporting', seenAs: `${method} ${path} from ${ip}` })
+          : done(null, false);
+      },
+    );
     runners.push(
+      await startFunctionRunner({
+        natsUrl: infra.natsUrl,
+        name: 'passport-api-key',
+        handler: passportAuthorizer<{ sub: string; seenAs: string }>(apiKey, {
+          context: (user) => ({ seenAs: user.seenAs }),
+        }),
+      }),
       await startFunctionRunner({
         natsUrl: infra.natsUrl,
         name: 'passport-bearer',
@@ -121,5 +151,19 @@ describe('passport strategies as authorizers', () => {
     expect(res).toMatchObject({ status: 500, errorType: 'AuthorizerConfigurationException' });
     expect(verified.at(-1)).toBe('tok-store-down');
     expect(seen.length).toBe(backendCalls);
+  });
+
+  it('runs a REQUEST authorizer strategy over the request: its headers, method, path and source IP', async () => {
+    expect(await call('/reports', { 'X-Client-Key': 'key-reports' })).toMatchObject({
+      status: 200,
+    });
+    expect(seen.at(-1)).toEqual({
+      principalId: 'reporting',
+      seenAs: 'GET /reports from 127.0.0.1',
+    });
+    expect(await call('/reports', { 'X-Client-Key': 'key-other' })).toMatchObject({
+      status: 401,
+      text: '{"message":"Unauthorized"}',
+    });
   });
 });
