@@ -7,6 +7,8 @@ import { renderMarkdown } from '../bench/lib/report-md.mjs';
 import { renderSvg } from '../bench/lib/report-svg.mjs';
 import { assembleResult, type StackTarget } from '../bench/lib/result.mjs';
 import {
+  DECISION_COST_GOAL,
+  decisionCosts,
   errorCounts,
   evaluateGoals,
   failuresOf,
@@ -152,6 +154,8 @@ describe('summarizeOpen and evaluateGoals', () => {
       ['ws-idle-connections', null],
       ['ws-rss-per-connection', null],
       ['ws-echo-p99', null],
+      ['apikey-decision-cost', null],
+      ['jwt-decision-cost', null],
     ]);
     expect(goals[0]?.measured).toBeCloseTo(0.95);
     expect(goals[2]?.measured).toBeCloseTo(0.842, 3);
@@ -159,7 +163,7 @@ describe('summarizeOpen and evaluateGoals', () => {
 
   it('says a goal was not measured when its targets did not run', () => {
     const goals = evaluateGoals(summarizeClosed(measured('direct'), runs), []);
-    expect(goals.map((g) => g.met)).toEqual([null, null, null, null, null, null]);
+    expect(goals.map((g) => g.met)).toEqual([null, null, null, null, null, null, null, null]);
   });
 
   it('judges the WebSocket goals on the idle scenario and the echo run at the goal rate', () => {
@@ -173,11 +177,75 @@ describe('summarizeOpen and evaluateGoals', () => {
         ],
       },
     });
-    expect(goals.slice(3).map((g) => [g.id, g.measured, g.met])).toEqual([
+    expect(goals.slice(3, 6).map((g) => [g.id, g.measured, g.met])).toEqual([
       ['ws-idle-connections', 18_000, false],
       ['ws-rss-per-connection', 6_000, true],
       ['ws-echo-p99', 2.5, true],
     ]);
+  });
+});
+
+describe('decisionCosts', () => {
+  const costs = (runs: Run[]) =>
+    decisionCosts(
+      summarizeClosed(measured('portico-passthrough', 'portico-apikey', 'portico-jwt'), runs),
+    );
+
+  it('is 1 − (target req/s ÷ passthrough req/s), on the medians of the same run', () => {
+    const rows = costs([
+      closed('portico-passthrough', 1, 9_000, 5),
+      closed('portico-passthrough', 2, 10_000, 5),
+      closed('portico-passthrough', 3, 11_000, 5),
+      closed('portico-apikey', 1, 9_600, 5),
+      closed('portico-apikey', 2, 9_500, 5),
+      closed('portico-apikey', 3, 1_000, 5),
+      closed('portico-jwt', 1, 8_000, 5),
+    ]);
+    expect(rows.map((r) => r.target)).toEqual(['portico-apikey', 'portico-jwt']);
+    expect(rows[0]).toMatchObject({ rps: 9_500, passthroughRps: 10_000, met: true });
+    expect(rows[0]?.toPassthrough).toBeCloseTo(0.95);
+    expect(rows[0]?.cost).toBeCloseTo(0.05);
+    expect(rows[1]).toMatchObject({ rps: 8_000, passthroughRps: 10_000, met: false });
+    expect(rows[1]?.cost).toBeCloseTo(0.2);
+  });
+
+  it('judges the goal strictly below 10%, and a faster target as a negative cost that meets it', () => {
+    expect(DECISION_COST_GOAL).toBe(0.1);
+    const rows = costs([
+      closed('portico-passthrough', 1, 10_000, 5),
+      closed('portico-apikey', 1, 9_000, 5),
+      closed('portico-jwt', 1, 10_200, 5),
+    ]);
+    expect(rows[0]?.cost).toBeCloseTo(0.1);
+    expect(rows[0]?.met).toBe(false);
+    expect(rows[1]?.cost).toBeCloseTo(-0.02);
+    expect(rows[1]?.met).toBe(true);
+  });
+
+  it('is not measured without the passthrough or the target', () => {
+    const withoutPassthrough = costs([closed('portico-apikey', 1, 9_000, 5)]);
+    expect(withoutPassthrough.map((r) => [r.cost, r.met])).toEqual([
+      [undefined, null],
+      [undefined, null],
+    ]);
+    const jwtOnly = costs([
+      closed('portico-passthrough', 1, 10_000, 5),
+      closed('portico-jwt', 1, 9_900, 5),
+    ]);
+    expect(jwtOnly.map((r) => r.met)).toEqual([null, true]);
+  });
+
+  it('becomes one goal per target, measured as the cost', () => {
+    const closedRows = summarizeClosed(measured('portico-passthrough', 'portico-apikey'), [
+      closed('portico-passthrough', 1, 10_000, 5),
+      closed('portico-apikey', 1, 9_700, 5),
+    ]);
+    const goals = evaluateGoals(closedRows, []).filter((g) => g.unit === '%');
+    expect(goals.map((g) => [g.id, g.met, g.threshold])).toEqual([
+      ['apikey-decision-cost', true, 0.1],
+      ['jwt-decision-cost', null, 0.1],
+    ]);
+    expect(goals[0]?.measured).toBeCloseTo(0.03);
   });
 });
 
@@ -274,11 +342,14 @@ describe('the reports', () => {
     { name: 'nginx', status: 'skipped', reason: 'not installed (sudo apt-get install -y nginx)' },
     { name: 'fast-gateway', status: 'ready' },
     { name: 'portico-passthrough', status: 'ready' },
+    { name: 'portico-apikey', status: 'ready' },
+    { name: 'portico-jwt', status: 'failed', reason: 'did not start: no API key' },
   ];
   const runs = [
     closed('direct', 1, 40_000, 2.5),
     closed('fast-gateway', 1, 10_000, 10),
     closed('portico-passthrough', 1, 9_500, 9),
+    closed('portico-apikey', 1, 8_740, 9.5),
     open('portico-passthrough', 'direct', 4_750, 1.2),
     open('portico-passthrough', 'target', 4_750, 2.7),
   ];
@@ -312,6 +383,8 @@ describe('the reports', () => {
       'skipped',
       'measured',
       'measured',
+      'measured',
+      'failed',
     ]);
   });
 
@@ -330,6 +403,24 @@ describe('the reports', () => {
       '**met** — portico-passthrough throughput ≥ 0.9× fast-gateway: measured 0.950×',
     );
     expect(md).toContain('**not measured** — portico-passthrough-10k throughput');
+  });
+
+  it('keeps the decision costs in the JSON and writes them against the passthrough in markdown', () => {
+    expect(result.authorization.map((r) => [r.target, r.met])).toEqual([
+      ['portico-apikey', true],
+      ['portico-jwt', null],
+    ]);
+    expect(result.authorization[0]?.cost).toBeCloseTo(0.08);
+    const md = renderMarkdown(result);
+    expect(md).toContain('## Authorization (warm decisions)');
+    expect(md).toContain('| portico-apikey | 8,740 | 9,500 | 0.920× | 8.0% | yes |');
+    expect(md).toContain(
+      '| portico-jwt | not measured (portico-jwt failed: did not start: no API key) |',
+    );
+    expect(md).toContain(
+      '**met** — portico-apikey: a warm decision costs < 10% of portico-passthrough throughput: measured 8.0%',
+    );
+    expect(md).toContain('**not measured** — portico-jwt: a warm decision costs < 10%');
   });
 
   it('writes the WebSocket scenarios: throughput, latency, deliveries and memory per connection', () => {
@@ -431,8 +522,8 @@ describe('the reports', () => {
     for (const name of ['direct', 'nginx', 'fast-gateway', 'portico-passthrough']) {
       expect(svg).toContain(`>${name}</text>`);
     }
-    // Two panels: throughput and p99, three bars each (nginx was skipped).
-    expect(svg.match(/<rect x="190"/g)).toHaveLength(6);
+    // Two panels: throughput and p99, four bars each (nginx was skipped, portico-jwt failed).
+    expect(svg.match(/<rect x="190"/g)).toHaveLength(8);
     expect(svg).toContain('>9,500</text>');
     expect(svg).toContain('>9.0 ms</text>');
     expect(svg).not.toMatch(/<CPU>/);

@@ -18,6 +18,8 @@ const TARGETS = [
   'nginx',
   'fast-gateway',
   'portico-passthrough',
+  'portico-apikey',
+  'portico-jwt',
   'portico-function',
   'portico-mock',
   'portico-passthrough-10k',
@@ -180,11 +182,39 @@ describe('pnpm bench --quick', () => {
       'ws-idle-connections',
       'ws-rss-per-connection',
       'ws-echo-p99',
+      'apikey-decision-cost',
+      'jwt-decision-cost',
     ]);
     for (const goal of result.goals) {
       expect(goal.measured).toEqual(expect.any(Number));
       expect(typeof goal.met).toBe('boolean');
     }
+  });
+
+  it('measured the API key and JWT targets warm against the passthrough of the same run', () => {
+    const passthrough = result.closed.find((r) => r.target === 'portico-passthrough');
+    expect(result.authorization.map((r) => r.target)).toEqual(['portico-apikey', 'portico-jwt']);
+    for (const row of result.authorization) {
+      const measuredRow = result.closed.find((r) => r.target === row.target);
+      expect({ [row.target]: row }).toEqual({
+        [row.target]: {
+          target: row.target,
+          rps: measuredRow?.rps,
+          passthroughRps: passthrough?.rps,
+          toPassthrough: expect.any(Number),
+          cost: expect.any(Number),
+          met: expect.any(Boolean),
+        },
+      });
+    }
+    // Every request carried its key or token: an answer other than 200 with the upstream's
+    // body would have been counted above and failed the run.
+    const statuses = result.runs
+      .filter((r) => r.target === 'portico-apikey' || r.target === 'portico-jwt')
+      .map((r) => Object.keys((r.statusCodes as Record<string, number> | undefined) ?? {}));
+    for (const codes of statuses.filter((c) => c.length > 0)) expect(codes).toEqual(['200']);
+    // The key and the token never reach the report.
+    expect(JSON.stringify(result)).not.toMatch(/x-api-key|Bearer /);
   });
 
   it('writes the markdown and the chart, timestamped and as latest-quick', () => {
@@ -201,6 +231,13 @@ describe('pnpm bench --quick', () => {
     const md = readFileSync(join(out, 'latest-quick.md'), 'utf8');
     expect(md).toContain('## Goals');
     expect(md).toContain('## WebSocket');
+    expect(md).toContain('## Authorization (warm decisions)');
+    expect(md).toMatch(
+      /^\| portico-apikey \| [\d,]+ \| [\d,]+ \| [\d.]+× \| -?[\d.]+% \| (yes|\*\*no\*\*) \|$/m,
+    );
+    expect(md).toMatch(
+      /^\| portico-jwt \| [\d,]+ \| [\d,]+ \| [\d.]+× \| -?[\d.]+% \| (yes|\*\*no\*\*) \|$/m,
+    );
     expect(md).toContain('**ws-idle**: 2,000 idle connections held by one edge');
     expect(md).toContain('| portico-passthrough-10k |');
     const svg = readFileSync(join(out, 'latest-quick.svg'), 'utf8');

@@ -1,5 +1,5 @@
 // The APIs the bench deploys into Portico through a config file (docs/config-file.md): `bench`,
-// ten routes with one per integration under test, and `bench10k`, ten thousand routes of the
+// twelve routes with one per integration and authorization under test, and `bench10k`, ten thousand routes of the
 // kinds real APIs have, to show what route count costs. Both are OpenAPI 3 documents written
 // the way API Gateway exports them, as JSON files next to the config file. Beside them the
 // WebSocket API `benchws`, declared in the config file itself (`webSocketApis`).
@@ -49,7 +49,41 @@ const fn = (name) => ({
   },
 });
 
-const document = (title, paths) => ({ openapi: '3.0.1', info: { title, version: '1.0' }, paths });
+const document = (title, paths, components) => ({
+  openapi: '3.0.1',
+  info: { title, version: '1.0' },
+  paths,
+  ...(components ? { components } : {}),
+});
+
+/** The security schemes of the methods that require an API key and a JWT. */
+export const API_KEY_SCHEME = 'api_key';
+export const JWT_SCHEME = 'bench_jwt';
+
+/**
+ * The two schemes as API Gateway exports them: the API key in `x-api-key`, and a JWT authorizer
+ * (`type: jwt`, as HTTP APIs declare it) on the Authorization header whose keys are inline in
+ * `x-portico-jwt`, so no key server is needed. Both keep their decisions at the edge for the
+ * default 300 s.
+ */
+function securitySchemes({ issuer, audience, jwks }) {
+  return {
+    [API_KEY_SCHEME]: { type: 'apiKey', name: 'x-api-key', in: 'header' },
+    [JWT_SCHEME]: {
+      type: 'oauth2',
+      flows: {},
+      'x-amazon-apigateway-authorizer': {
+        type: 'jwt',
+        identitySource: '$request.header.Authorization',
+        jwtConfiguration: { issuer, audience: [audience] },
+      },
+      'x-portico-jwt': { jwks, algorithms: ['RS256'] },
+    },
+  };
+}
+
+/** `operation` required to pass the security scheme `scheme` first. */
+const secured = (scheme, operation) => ({ security: [{ [scheme]: [] }], ...operation });
 
 /** The number of routes (path and method pairs, ANY counted once) a document declares. */
 export function routeCount(doc) {
@@ -62,17 +96,24 @@ export function routeCount(doc) {
   return count;
 }
 
-/** The `bench` API: the three routes under test and seven others, ten in all. */
-export function benchApi(upstream) {
-  return document('Portico bench', {
+/**
+ * The `bench` API: the five routes under test — the passthrough, the same passthrough behind an
+ * API key and behind the JWT authorizer, a function and a mock — and seven others, twelve in all.
+ * `jwt` is the authorizer's issuer, audience and key set (auth.mjs).
+ */
+export function benchApi(upstream, jwt) {
+  const paths = {
     '/passthrough': { get: passthrough(upstream) },
+    '/apikey': { get: secured(API_KEY_SCHEME, passthrough(upstream)) },
+    '/jwt': { get: secured(JWT_SCHEME, passthrough(upstream)) },
     '/function': { get: fn(FUNCTION_NAME) },
     '/mock': { get: mock(BODY) },
     '/items': { get: mock(), post: mock() },
     '/items/{id}': { get: mock(), put: mock(), delete: mock() },
     '/users/{userId}/orders': { get: mock() },
     '/files/{proxy+}': { 'x-amazon-apigateway-any-method': mock() },
-  });
+  };
+  return document('Portico bench', paths, { securitySchemes: securitySchemes(jwt) });
 }
 
 /**
@@ -125,11 +166,12 @@ export function webSocketApi() {
 }
 
 /**
- * Writes the config file and both definitions into `dir`; returns the config file's path and
+ * Writes the config file and both definitions into `dir` (`jwt`: the JWT authorizer's issuer,
+ * audience and key set); returns the config file's path and
  * the route count and size of each definition.
  */
-export function writeBenchConfig(dir, { upstream }) {
-  const apis = { bench: benchApi(upstream), bench10k: bench10kApi(upstream) };
+export function writeBenchConfig(dir, { upstream, jwt }) {
+  const apis = { bench: benchApi(upstream, jwt), bench10k: bench10kApi(upstream) };
   const written = {};
   for (const [id, doc] of Object.entries(apis)) {
     const text = JSON.stringify(doc);

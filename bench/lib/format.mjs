@@ -26,6 +26,11 @@ export function ratio(value, digits = 2) {
   return Number.isFinite(value) ? `${value.toFixed(digits)}×` : UNDEFINED;
 }
 
+/** A share as a signed percentage with one decimal: 0.0412 → "4.1%", -0.003 → "-0.3%". */
+export function percent(value) {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : UNDEFINED;
+}
+
 /** Text safe inside SVG/XML elements and attributes. */
 export function xml(text) {
   return String(text)

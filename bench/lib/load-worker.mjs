@@ -23,9 +23,20 @@ const TIMEOUT_S = 10;
  * its next request when the last answer arrives. autocannon's own histogram keeps whole
  * milliseconds, so latencies are recorded here from its per-response event in microseconds.
  * GETs of `url` by default; with `method`, `body` and `paths`, each request goes to the next of
- * `paths` in turn. `expectBody` (if given) is the body every answer must have.
+ * `paths` in turn. `expectBody` (if given) is the body every answer must have. `headers` (an
+ * API key, a token) go with every request.
  */
-function closedRun({ url, host, connections, durationS, method, body, paths, expectBody }) {
+function closedRun({
+  url,
+  host,
+  headers,
+  connections,
+  durationS,
+  method,
+  body,
+  paths,
+  expectBody,
+}) {
   return new Promise((resolve, reject) => {
     const latency = latencyHistogram();
     let next = 0;
@@ -35,7 +46,7 @@ function closedRun({ url, host, connections, durationS, method, body, paths, exp
       pipelining: 1,
       duration: durationS,
       timeout: TIMEOUT_S,
-      headers: { host },
+      headers: { ...headers, host },
     };
     // autocannon takes an option given as undefined for a value, so only set ones are passed.
     if (expectBody !== undefined) options.expectBody = expectBody;

@@ -14,10 +14,20 @@ import { latencyHistogram, percentilesMs, recordMs } from './histogram.mjs';
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
- * Runs one open-model measurement. `expected` is the body every answer must have. Resolves with
+ * Runs one open-model measurement. `expected` is the body every answer must have; `headers`
+ * (an API key, a token) go with every request. Resolves with
  * counts, percentiles in ms, the achieved rate and the generator's send lag.
  */
-export async function openRun({ url, host, connections, rate, durationS, expected, timeoutMs }) {
+export async function openRun({
+  url,
+  host,
+  headers: extra,
+  connections,
+  rate,
+  durationS,
+  expected,
+  timeoutMs,
+}) {
   const { origin, pathname } = new URL(url);
   const pool = new Pool(origin, {
     connections,
@@ -26,7 +36,7 @@ export async function openRun({ url, host, connections, rate, durationS, expecte
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 30_000,
   });
-  const headers = { host };
+  const headers = { ...extra, host };
   const latency = latencyHistogram();
   const lag = latencyHistogram();
   const counts = { sent: 0, completed: 0, errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 };

@@ -1,6 +1,6 @@
 // The command line of `pnpm bench`.
 import { parseArgs } from 'node:util';
-import { BASELINES, TARGETS, WS_SCENARIOS } from './targets.mjs';
+import { AUTH_BASELINE, AUTH_TARGETS, BASELINES, TARGETS, WS_SCENARIOS } from './targets.mjs';
 
 export const USAGE = `Usage: pnpm bench [options]   (or: node bench/cli.mjs [options])
 
@@ -12,7 +12,8 @@ Options:
   --out <dir>           where to write the results (default bench/results)
   --connections <n>     connections of the closed model and the open model's pool (default 32)
   --only <t,…>          run only these targets and WebSocket scenarios (direct and
-                        fast-gateway always run)
+                        fast-gateway always run; ${AUTH_TARGETS.join(' and ')} bring
+                        ${AUTH_BASELINE}, their cost is measured against it)
   --idle-connections <n>  WebSocket connections the ws-idle scenario holds on one edge
                         (default 50000, quick 2000; capped by the open-files limit)
   --log-level <level>   Portico's LOG_LEVEL (default info: as shipped, access log on)
@@ -91,7 +92,8 @@ export function parseOptions(argv) {
         `--only takes targets from: ${ALL.join(', ')} (not ${unknown.join(', ') || 'nothing'})`,
       );
     }
-    selected = new Set([...BASELINES, ...names]);
+    const auth = names.some((name) => AUTH_TARGETS.includes(name));
+    selected = new Set([...BASELINES, ...(auth ? [AUTH_BASELINE] : []), ...names]);
   }
   const mode = values.quick ? 'quick' : 'full';
   return {

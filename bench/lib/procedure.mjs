@@ -26,6 +26,7 @@ export async function runProcedure({ load, targets, plan, say, checkFatal }) {
     const result = await load.run(model, {
       url: target.url,
       host: target.host,
+      headers: target.headers,
       connections: plan.connections,
       ...options,
     });

@@ -1,6 +1,7 @@
-// The markdown report: what was run and where, both tables and the goals.
-import { count, kib, ms, ratio, signedMs } from './format.mjs';
-import { overPeak, webSocketErrors } from './summary.mjs';
+// The markdown report: what was run and where, both tables, what authorization costs and the goals.
+import { count, kib, ms, percent, ratio, signedMs } from './format.mjs';
+import { DECISION_COST_GOAL, overPeak, webSocketErrors } from './summary.mjs';
+import { AUTH_BASELINE } from './targets.mjs';
 
 const table = (header, rows) =>
   [
@@ -101,7 +102,51 @@ const GOAL_VALUES = {
   '×': (v) => ratio(v, 3),
   bytes: (v) => `${kib(v)} KB`,
   connections: (v) => count(v),
+  '%': (v) => percent(v),
 };
+
+/**
+ * The authorization targets beside the passthrough of the same run: the share of its throughput
+ * a warm decision costs, and whether that is under the goal.
+ */
+function authorizationSection({ authorization, targets }) {
+  const statusOf = (name) => targets.find((t) => t.name === name);
+  const rows = authorization.map((row) => {
+    if (row.met === null) {
+      const missing = [row.target, AUTH_BASELINE]
+        .map(statusOf)
+        .find((t) => t && t.status !== 'measured');
+      const why = missing
+        ? `${missing.name} ${missing.status}: ${missing.reason}`
+        : 'no throughput';
+      return [row.target, `not measured (${why})`, '', '', '', ''];
+    }
+    return [
+      row.target,
+      count(row.rps),
+      count(row.passthroughRps),
+      ratio(row.toPassthrough, 3),
+      percent(row.cost),
+      row.met ? 'yes' : '**no**',
+    ];
+  });
+  return [
+    `The passthrough behind a warm, cached decision (an API key, a JWT), against ${AUTH_BASELINE} ` +
+      `in the same run: cost = 1 − (req/s ÷ ${AUTH_BASELINE} req/s).`,
+    '',
+    table(
+      [
+        'target',
+        'req/s',
+        `${AUTH_BASELINE} req/s`,
+        `× ${AUTH_BASELINE}`,
+        'decision cost',
+        `under ${DECISION_COST_GOAL * 100}%`,
+      ],
+      rows,
+    ),
+  ];
+}
 
 /**
  * The WebSocket scenarios: one table of message and push throughput with latency, and the idle
@@ -211,6 +256,10 @@ export function renderMarkdown(result) {
     `## Added latency at ${result.plan.openLoad * 100}% of peak (open model)`,
     '',
     result.open.length ? openTable(result.open) : 'No open-model runs.',
+    '',
+    '## Authorization (warm decisions)',
+    '',
+    ...authorizationSection(result),
     '',
     '## WebSocket',
     '',

@@ -1,5 +1,13 @@
 // Types for the TypeScript specs that import result.mjs (the bench itself is plain ESM).
-import type { ClosedRow, Goal, LatencyMs, OpenRow, Run, TargetInfo } from './summary.mjs';
+import type {
+  ClosedRow,
+  DecisionCost,
+  Goal,
+  LatencyMs,
+  OpenRow,
+  Run,
+  TargetInfo,
+} from './summary.mjs';
 
 export interface Machine {
   cpu: string;
@@ -63,6 +71,8 @@ export interface BenchResult {
   startup: Record<string, unknown>;
   closed: ClosedRow[];
   open: OpenRow[];
+  /** portico-apikey and portico-jwt against portico-passthrough. */
+  authorization: DecisionCost[];
   webSocket: {
     plan: WsPlan;
     scenarios: TargetInfo[];

@@ -5,6 +5,7 @@ import { count, fileStamp, ms } from './format.mjs';
 import { renderMarkdown } from './report-md.mjs';
 import { renderSvg } from './report-svg.mjs';
 import {
+  decisionCosts,
   errorCounts,
   evaluateGoals,
   failuresOf,
@@ -93,6 +94,7 @@ export function assembleResult({
     startup,
     closed,
     open,
+    authorization: decisionCosts(closed),
     webSocket: { plan: wsPlan, scenarios: listedScenarios, results: webSocket },
     goals: evaluateGoals(closed, open, webSocket),
     failures: failuresOf(listed, runs, listedScenarios, webSocket),

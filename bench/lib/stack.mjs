@@ -1,7 +1,7 @@
 // Starts what the bench measures, each as a child process on a free loopback port with its
 // output in a log file: the upstream, fast-gateway, nginx (when installed) and Portico (the
-// function runners, control deploying the bench config file, one edge, and the connections
-// service when a WebSocket scenario is selected). Returns the targets with the URL and Host
+// function runners, control deploying the bench config file, one edge, the auth service when
+// portico-apikey is selected and the connections service when a WebSocket scenario is). Returns the targets with the URL and Host
 // header to call, and the WebSocket scenarios with the stage to connect to; one whose server
 // cannot start is marked failed with the reason, and the others still run.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { ENTRIES } from '../../scripts/lib/build.mjs';
 import { freePort } from '../../scripts/lib/infra.mjs';
 import { waitForHttp } from '../../scripts/lib/processes.mjs';
+import { authSecretKey, benchJwt, createApiKey } from './auth.mjs';
 import { BODY_BYTES } from './body.mjs';
 import {
   FUNCTION_NAME,
@@ -33,6 +34,8 @@ const SERVICES = {
   nginx: ['upstream', 'nginx'],
   'fast-gateway': ['upstream', 'fast-gateway'],
   'portico-passthrough': ['upstream', 'control', 'edge'],
+  'portico-apikey': ['upstream', 'auth', 'control', 'edge'],
+  'portico-jwt': ['upstream', 'control', 'edge'],
   'portico-function': ['fn-bench', 'control', 'edge'],
   'portico-mock': ['control', 'edge'],
   'portico-passthrough-10k': ['upstream', 'control', 'edge'],
@@ -45,6 +48,8 @@ const WS_FUNCTION_CONCURRENCY = 512;
 /** Where each Portico target is served: API and path, called host-style. */
 const PORTICO_ROUTES = {
   'portico-passthrough': ['bench', '/passthrough'],
+  'portico-apikey': ['bench', '/apikey'],
+  'portico-jwt': ['bench', '/jwt'],
   'portico-function': ['bench', '/function'],
   'portico-mock': ['bench', '/mock'],
   'portico-passthrough-10k': ['bench10k', '/passthrough'],
@@ -59,7 +64,7 @@ async function waitForRoute(target, { timeoutMs, entry }) {
       throw new Error(`${entry.name} exited before ${target.name} answered`);
     }
     try {
-      const res = await request(target.url, { headers: { host: target.host } });
+      const res = await request(target.url, { headers: { ...target.headers, host: target.host } });
       const body = Buffer.from(await res.body.arrayBuffer());
       if (res.statusCode === 200 && body.equals(BODY_BYTES)) return;
       last = `status ${res.statusCode}: ${body.toString('utf8', 0, 120)}`;
@@ -71,6 +76,20 @@ async function waitForRoute(target, { timeoutMs, entry }) {
   throw new Error(
     `${target.name} (${target.url}, Host ${target.host}) did not answer 200 with the bench body within ${timeoutMs} ms (last: ${last})`,
   );
+}
+
+/**
+ * Throws unless `target` refuses a request without its credentials (API Gateway's 403 for a
+ * missing API key, 401 for a missing token): otherwise it would measure an unprotected route.
+ */
+async function checkProtected(target) {
+  const res = await request(target.url, { headers: { host: target.host } });
+  const text = await res.body.text();
+  if (res.statusCode !== 401 && res.statusCode !== 403) {
+    throw new Error(
+      `${target.name} answered ${res.statusCode} without its credentials, not 401 or 403: ${text.slice(0, 120)}`,
+    );
+  }
 }
 
 /**
@@ -235,10 +254,22 @@ export async function startStack({
   await attempt('portico', [...TARGETS.filter(isPortico), ...WS_SCENARIOS], async () => {
     const configDir = join(workDir, 'config');
     mkdirSync(configDir, { recursive: true });
-    const config = writeBenchConfig(configDir, { upstream: upstreamOrigin });
+    // The JWT authorizer's key pair is this run's own; its public half goes into the API.
+    const jwt = await benchJwt();
+    const config = writeBenchConfig(configDir, { upstream: upstreamOrigin, jwt });
     startup.apis = config.apis;
-    const [control, controlOps, edge, edgeOps, fnOps, fnWsOps, connectionsOps, idle, idleOps] =
-      await Promise.all(Array.from({ length: 9 }, () => freePort()));
+    const [
+      control,
+      controlOps,
+      edge,
+      edgeOps,
+      fnOps,
+      fnWsOps,
+      connectionsOps,
+      idle,
+      idleOps,
+      authOps,
+    ] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
     // The variables scripts/start.mjs sets, plus a key prefix of this run's own and the domain
     // the Host headers below are built on (whatever PORTICO_DOMAIN the shell has).
     const common = {
@@ -290,6 +321,18 @@ export async function startStack({
         }),
       );
     }
+    const apiKeys = pending(['portico-apikey']).length > 0;
+    if (apiKeys) {
+      // API keys live in the auth service; a secret of this run's own, as production needs one.
+      const auth = node('auth', ENTRIES.auth, [], {
+        ...common,
+        AUTH_OPS_PORT: String(authOps),
+        AUTH_SECRET_KEY: authSecretKey(),
+      });
+      started.push(
+        waitForHttp(`http://${HOST}:${authOps}/readyz`, { timeoutMs: 30_000, entry: auth }),
+      );
+    }
     const controlStarted = Date.now();
     const controlEntry = node('control', ENTRIES.control, [], {
       ...common,
@@ -318,13 +361,36 @@ export async function startStack({
     });
     await waitForHttp(`http://${HOST}:${edgeOps}/readyz`, { timeoutMs: 60_000, entry: edgeEntry });
     startup.edgeReadyMs = Date.now() - edgeStarted;
+    // The credentials each request carries: one key, created as a user creates one, and one token.
+    const headers = { 'portico-jwt': { authorization: `Bearer ${jwt.token}` } };
+    if (apiKeys) {
+      try {
+        headers['portico-apikey'] = {
+          'x-api-key': await createApiKey(`http://${HOST}:${control}`),
+        };
+      } catch (err) {
+        say(`portico-apikey: failed to create its API key — ${err.message} (logs: ${logs})`);
+        Object.assign(byName('portico-apikey'), {
+          status: 'failed',
+          reason: `no API key: ${err.message}`,
+        });
+      }
+    }
     for (const t of pending(Object.keys(PORTICO_ROUTES))) {
       const [api, path] = PORTICO_ROUTES[t.name];
       Object.assign(t, {
         url: `http://${HOST}:${edge}/${STAGE}${path}`,
         host: `${api}.execute-api.${DOMAIN}`,
+        headers: headers[t.name],
       });
       await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
+      try {
+        if (t.headers) await checkProtected(t);
+      } catch (err) {
+        say(`${t.name}: failed — ${err.message}`);
+        Object.assign(t, { status: 'failed', reason: err.message });
+        continue;
+      }
       t.status = 'ready';
     }
     if (webSocket) {

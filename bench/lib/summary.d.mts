@@ -78,12 +78,25 @@ export interface Goal {
   id: string;
   text: string;
   measured?: number;
-  unit: 'ms' | '×' | 'bytes' | 'connections';
+  unit: 'ms' | '×' | 'bytes' | 'connections' | '%';
   threshold: number;
   met: boolean | null;
 }
 
+/** An authorization target against portico-passthrough in the same run. */
+export interface DecisionCost {
+  target: string;
+  rps?: number;
+  passthroughRps?: number;
+  toPassthrough?: number;
+  /** 1 − toPassthrough. */
+  cost?: number;
+  met: boolean | null;
+}
+
 export declare const OPEN_LOAD: number;
+export declare const DECISION_COST_GOAL: number;
+export declare function decisionCosts(closed: ClosedRow[]): DecisionCost[];
 export declare function median(values: Array<number | undefined>): number | undefined;
 export declare function errorCounts(runs: Run[]): ErrorCounts;
 export declare function summarizeClosed(targets: TargetInfo[], runs: Run[]): ClosedRow[];

@@ -1,6 +1,6 @@
 // What the raw runs add up to: medians over rounds, ratios, the open-model pairs, the goals and
 // the failures that decide the exit status. Pure functions of the recorded runs.
-import { isPortico } from './targets.mjs';
+import { AUTH_BASELINE, AUTH_TARGETS, isPortico } from './targets.mjs';
 
 /** The share of its peak throughput a target is offered in the open model. */
 export const OPEN_LOAD = 0.5;
@@ -79,6 +79,34 @@ export function summarizeOpen(runs) {
 }
 
 const difference = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a - b : undefined);
+
+/** The most a warm (cached) authorization decision may cost: this share of passthrough's throughput. */
+export const DECISION_COST_GOAL = 0.1;
+
+/**
+ * One row per authorization target (portico-apikey, portico-jwt): its throughput relative to
+ * portico-passthrough in the same run, and what the decision costs, 1 − that ratio (below zero
+ * when the target came out faster: noise). `met` says whether the cost is under
+ * DECISION_COST_GOAL, null when either was not measured.
+ */
+export function decisionCosts(closed) {
+  const rpsOf = (name) => closed.find((row) => row.target === name)?.rps;
+  const passthroughRps = rpsOf(AUTH_BASELINE);
+  return AUTH_TARGETS.map((target) => {
+    const rps = rpsOf(target);
+    const toPassthrough = divide(rps, passthroughRps);
+    // 1 − rps/passthrough, written as one division so that exactly 10% is not 9.999…%.
+    const cost = toPassthrough === undefined ? undefined : (passthroughRps - rps) / passthroughRps;
+    return {
+      target,
+      rps,
+      passthroughRps,
+      toPassthrough,
+      cost,
+      met: cost === undefined ? null : cost < DECISION_COST_GOAL,
+    };
+  });
+}
 
 /** The BRIEF's WebSocket numbers. */
 export const WS_GOALS = { idleConnections: 50_000, rssPerConnectionBytes: 8 * 1024, echoP99Ms: 3 };
@@ -174,6 +202,16 @@ export function evaluateGoals(closed, open, webSocket = {}) {
       WS_GOALS.echoP99Ms,
       false,
     ),
+    ...decisionCosts(closed).map((row) => ({
+      id: `${row.target.replace(/^portico-/, '')}-decision-cost`,
+      text:
+        `${row.target}: a warm decision costs < ${DECISION_COST_GOAL * 100}% of ` +
+        `${AUTH_BASELINE} throughput`,
+      measured: row.cost,
+      unit: '%',
+      threshold: DECISION_COST_GOAL,
+      met: row.met,
+    })),
   ];
 }
 
