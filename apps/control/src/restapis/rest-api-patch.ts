@@ -1,6 +1,11 @@
 import type { ApiDefinition, ApiKeySource, RestApi } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
-import { type PatchOperation, unescapePointer } from '../common/patch-operations';
+import {
+  checkedPatch,
+  type PatchOp,
+  type PatchOperation,
+  unescapePointer,
+} from '../common/patch-operations';
 import { withDefinition } from './rest-api.factory';
 import { POLICY_EXTENSION, policyFromPatchValue } from './resource-policy';
 
@@ -15,8 +20,6 @@ interface Draft {
   definition: ApiDefinition;
 }
 
-type Op = 'add' | 'remove' | 'replace';
-
 /**
  * Applies UpdateRestApi's patch operations in order. Everything but the name lives in the
  * API's definition, so — as on AWS — a change serves from the next CreateDeployment. An
@@ -29,25 +32,7 @@ export function applyRestApiPatch(api: RestApi, operations: PatchOperation[]): R
 }
 
 function applyOne(draft: Draft, patch: PatchOperation): void {
-  const { op, path = '' } = patch;
-  if (op !== 'add' && op !== 'remove' && op !== 'replace') {
-    throw new AwsBadRequestException(
-      "Invalid patch operation specified. Must be 'add'|'remove'|'replace'",
-    );
-  }
-  const only = (...ops: Op[]): void => {
-    if (!ops.includes(op)) {
-      throw new AwsBadRequestException(
-        `Invalid patch path '${path}' specified for op '${op}'. Must be one of: [${ops.join(', ')}]`,
-      );
-    }
-  };
-  const value = (): string => {
-    if (typeof patch.value !== 'string') {
-      throw new AwsBadRequestException(`Invalid patch value for op '${op}' on ${path}: required`);
-    }
-    return patch.value;
-  };
+  const { op, path, only, value, flag } = checkedPatch(patch);
   const def = draft.definition;
 
   if (path.startsWith(BINARY_MEDIA_TYPES) && path.length > BINARY_MEDIA_TYPES.length) {
@@ -91,16 +76,11 @@ function applyOne(draft: Draft, patch: PatchOperation): void {
     }
     case '/disableExecuteApiEndpoint': {
       only('replace');
-      const flag = value();
-      if (flag !== 'true' && flag !== 'false') {
-        throw new AwsBadRequestException(
-          `Invalid value for disableExecuteApiEndpoint: ${JSON.stringify(flag)} (expected true or false)`,
-        );
-      }
+      const disable = flag();
       const current = def.extensions[ENDPOINT_EXTENSION];
       def.extensions[ENDPOINT_EXTENSION] = {
         ...(typeof current === 'object' && current !== null ? current : {}),
-        disableExecuteApiEndpoint: flag === 'true',
+        disableExecuteApiEndpoint: disable,
       };
       return;
     }
@@ -131,7 +111,7 @@ function applyOne(draft: Draft, patch: PatchOperation): void {
  */
 function patchBinaryMediaType(
   def: ApiDefinition,
-  op: Op,
+  op: PatchOp,
   type: string,
   replacement: () => string,
 ): void {

@@ -1,4 +1,5 @@
 import type { Integration, Method, Resource, RestApi } from '@portico/definitions';
+import { methodAuthorizerId } from './method-patch';
 import { policyShape } from './resource-policy';
 
 /**
@@ -25,7 +26,11 @@ export function restApiShape(api: RestApi, warnings: string[] = []): Record<stri
 }
 
 /** Without `embed=methods` AWS lists each method as an empty object. */
-export function resourceShape(resource: Resource, embedMethods: boolean): Record<string, unknown> {
+export function resourceShape(
+  api: RestApi,
+  resource: Resource,
+  embedMethods: boolean,
+): Record<string, unknown> {
   const methods = Object.entries(resource.methods).filter(
     (entry): entry is [string, Method] => entry[1] !== undefined,
   );
@@ -37,14 +42,18 @@ export function resourceShape(resource: Resource, embedMethods: boolean): Record
     resourceMethods:
       methods.length === 0
         ? undefined
-        : Object.fromEntries(methods.map(([key, m]) => [key, embedMethods ? methodShape(m) : {}])),
+        : Object.fromEntries(
+            methods.map(([key, m]) => [key, embedMethods ? methodShape(api, m) : {}]),
+          ),
   };
 }
 
-export function methodShape(method: Method): Record<string, unknown> {
+/** `authorizerId` is the id of the authorizer the method names (its security scheme). */
+export function methodShape(api: RestApi, method: Method): Record<string, unknown> {
   return {
     httpMethod: method.httpMethod,
     authorizationType: method.authorizationType,
+    authorizerId: methodAuthorizerId(api.id, api.definition, method),
     authorizationScopes: method.authorizationScopes,
     apiKeyRequired: method.apiKeyRequired,
     requestValidatorId: method.requestValidator,

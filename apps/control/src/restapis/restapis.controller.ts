@@ -19,7 +19,10 @@ import { type ImportParams, RestApisService } from './restapis.service';
 const ENDPOINT_TYPES = ['EDGE', 'REGIONAL', 'PRIVATE'] as const;
 const BASEPATH_MODES = ['ignore', 'prepend', 'split'] as const;
 
-/** ImportRestApi, PutRestApi, UpdateRestApi, GetRestApis, GetRestApi, DeleteRestApi, GetResources. */
+/**
+ * ImportRestApi, PutRestApi, UpdateRestApi, GetRestApis, GetRestApi, DeleteRestApi,
+ * GetResources, GetResource, GetMethod, UpdateMethod.
+ */
 @Controller('restapis')
 export class RestApisController {
   constructor(private readonly restApis: RestApisService) {}
@@ -70,6 +73,34 @@ export class RestApisController {
       ...pageQuery(query),
       embedMethods: queryList(query, 'embed').includes('methods'),
     });
+  }
+
+  @Get(':restApiId/resources/:resourceId')
+  getResource(
+    @Param('restApiId') id: string,
+    @Param('resourceId') resourceId: string,
+    @Query() query: QueryParams,
+  ) {
+    return this.restApis.getResource(id, resourceId, queryList(query, 'embed').includes('methods'));
+  }
+
+  @Get(':restApiId/resources/:resourceId/methods/:httpMethod')
+  getMethod(
+    @Param('restApiId') id: string,
+    @Param('resourceId') resourceId: string,
+    @Param('httpMethod') httpMethod: string,
+  ) {
+    return this.restApis.getMethod(id, resourceId, httpMethod);
+  }
+
+  @Patch(':restApiId/resources/:resourceId/methods/:httpMethod')
+  updateMethod(
+    @Param('restApiId') id: string,
+    @Param('resourceId') resourceId: string,
+    @Param('httpMethod') httpMethod: string,
+    @Body() body: unknown,
+  ) {
+    return this.restApis.updateMethod(id, resourceId, httpMethod, patchOperationsOf(body));
   }
 }
 

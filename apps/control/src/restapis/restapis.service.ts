@@ -4,12 +4,21 @@ import {
   DefinitionStore,
   type EndpointType,
   generateId,
+  HTTP_METHODS,
   importOpenApi,
   type ImportOptions,
+  type Method,
+  type MethodKey,
   mergeDefinitions,
   type ProtocolType,
+  type Resource,
+  type RestApi,
 } from '@portico/definitions';
-import { AwsBadRequestException, AwsConflictException } from '../common/aws-errors';
+import {
+  AwsBadRequestException,
+  AwsConflictException,
+  AwsNotFoundException,
+} from '../common/aws-errors';
 import { apiScope, commitRemovingMappings } from '../common/locking';
 import { Clock } from '../common/clock';
 import { protocolOf, requireApi, requireRestApi } from '../common/lookups';
@@ -17,8 +26,9 @@ import { type Page, paginate } from '../common/pagination';
 import type { PatchOperation } from '../common/patch-operations';
 import { ControlEvents } from '../events/control-events.service';
 import { newRestApi, withDefinition } from './rest-api.factory';
+import { applyMethodPatch } from './method-patch';
 import { applyRestApiPatch } from './rest-api-patch';
-import { resourceShape, restApiShape } from './rest-api.shapes';
+import { methodShape, resourceShape, restApiShape } from './rest-api.shapes';
 
 export interface ImportParams extends ImportOptions {
   endpointTypes?: EndpointType[];
@@ -148,7 +158,57 @@ export class RestApisService {
   ): Promise<Page<Shape>> {
     const api = await requireRestApi(this.store, id);
     const page = paginate(api.definition.resources, query);
-    return { ...page, item: page.item.map((r) => resourceShape(r, query.embedMethods)) };
+    return { ...page, item: page.item.map((r) => resourceShape(api, r, query.embedMethods)) };
+  }
+
+  async getResource(id: string, resourceId: string, embedMethods: boolean): Promise<Shape> {
+    const api = await requireRestApi(this.store, id);
+    return resourceShape(api, requireResource(api, resourceId), embedMethods);
+  }
+
+  async getMethod(id: string, resourceId: string, httpMethod: string): Promise<Shape> {
+    const api = await requireRestApi(this.store, id);
+    return methodShape(api, requireMethod(requireResource(api, resourceId), httpMethod)[1]);
+  }
+
+  /**
+   * UpdateMethod: authorization (type, authorizer, scopes), API key requirement and operation
+   * name, all operations or none, under the API's lock. Stages serve the change from the next
+   * CreateDeployment, as on AWS.
+   */
+  async updateMethod(
+    id: string,
+    resourceId: string,
+    httpMethod: string,
+    operations: PatchOperation[],
+  ): Promise<Shape> {
+    const { api, method } = await this.store.withLock(apiScope(id), async () => {
+      const current = await requireRestApi(this.store, id);
+      const resource = requireResource(current, resourceId);
+      const [key, existing] = requireMethod(resource, httpMethod);
+      const updated = applyMethodPatch(id, current.definition, existing, operations);
+      const definition: ApiDefinition = {
+        ...current.definition,
+        resources: current.definition.resources.map((r) =>
+          r.id === resource.id ? { ...r, methods: { ...r.methods, [key]: updated } } : r,
+        ),
+      };
+      const next = withDefinition(current, definition);
+      await this.store.putRestApi(next);
+      return { api: next, method: updated };
+    });
+    this.logger.log(
+      {
+        restApiId: id,
+        resourceId,
+        httpMethod: method.httpMethod,
+        authorizationType: method.authorizationType,
+        authorizer: method.authorizerName,
+        paths: operations.map((o) => `${o.op} ${o.path}`),
+      },
+      'Method updated',
+    );
+    return methodShape(api, method);
   }
 
   private async importDefinition(
@@ -171,6 +231,23 @@ export class RestApisService {
       if (!(await this.store.getRestApi(id))) return id;
     }
   }
+}
+
+function requireResource(api: RestApi, resourceId: string): Resource {
+  const resource = api.definition.resources.find((r) => r.id === resourceId);
+  if (!resource) throw new AwsNotFoundException('Invalid Resource identifier specified');
+  return resource;
+}
+
+/** AWS's method keys are upper case (GET, ANY); a key the resource does not have is a 404. */
+function requireMethod(resource: Resource, httpMethod: string): [MethodKey, Method] {
+  const key = httpMethod.toUpperCase();
+  const method =
+    key === 'ANY' || (HTTP_METHODS as readonly string[]).includes(key)
+      ? resource.methods[key as MethodKey]
+      : undefined;
+  if (!method) throw new AwsNotFoundException('Invalid Method identifier specified');
+  return [key as MethodKey, method];
 }
 
 function titleOf(definition: ApiDefinition): string {
