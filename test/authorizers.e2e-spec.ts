@@ -7,9 +7,11 @@ import {
   DeleteAuthorizerCommand,
   GetAuthorizerCommand,
   GetAuthorizersCommand,
+  GetResourcesCommand,
   ImportRestApiCommand,
   NotFoundException,
   UpdateAuthorizerCommand,
+  UpdateMethodCommand,
 } from '@aws-sdk/client-api-gateway';
 import { bootstrap as startControl } from '@portico/control';
 import { bootstrap as startEdge } from '@portico/edge';
@@ -36,6 +38,8 @@ paths:
     get: { security: [{ absentAuth: [] }], x-amazon-apigateway-integration: ${backend} }
   /iam:
     get: { security: [{ sigv4: [] }], x-amazon-apigateway-integration: ${backend} }
+  /open:
+    get: { x-amazon-apigateway-integration: ${backend} }
 components:
   securitySchemes:
     tokenAuth:
@@ -465,6 +469,35 @@ describe('function authorizers', () => {
         // No caching any more: both requests asked the function.
         expect(tokenCalls.length).toBe(before + 2);
       });
+    });
+
+    it('attaches the TOKEN authorizer to an open method with UpdateMethod, served from the next deployment', async () => {
+      expect(await call('/open')).toEqual({ status: 200, text: 'ok' });
+      const resources = await sdk.send(new GetResourcesCommand({ restApiId: apiId }));
+      const open = resources.items!.find((r) => r.path === '/open')!;
+      const token = (await byName('tokenAuth'))!;
+      const method = await sdk.send(
+        new UpdateMethodCommand({
+          restApiId: apiId,
+          resourceId: open.id,
+          httpMethod: 'GET',
+          patchOperations: [
+            { op: 'replace', path: '/authorizationType', value: 'CUSTOM' },
+            { op: 'replace', path: '/authorizerId', value: token.id },
+          ],
+        }),
+      );
+      expect(method).toMatchObject({ authorizationType: 'CUSTOM', authorizerId: token.id });
+      // Not served before the deployment, as on AWS.
+      expect((await call('/open')).status).toBe(200);
+      await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+      await eventually(async () =>
+        expect(await call('/open')).toEqual({ status: 401, text: '{"message":"Unauthorized"}' }),
+      );
+      const before = tokenCalls.length;
+      expect(await call('/open', bearer('open-user'))).toEqual({ status: 200, text: 'ok' });
+      expect(tokenCalls.slice(before)).toEqual(['Bearer open-user']);
+      expect(seen.at(-1)).toMatchObject({ principalId: 'open-user' });
     });
   });
 });
