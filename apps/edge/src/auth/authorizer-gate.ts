@@ -47,12 +47,12 @@ type AuthorizerRefusal = { refused: true };
  * with `authorizationType: CUSTOM`: the identity sources must all be present (else 401 without
  * a call), a TOKEN must match the authorizer's `identityValidationExpression` (else 401), the
  * function (served by the function runner) returns a principal, an IAM policy and a context;
- * the policy is evaluated against the request's method ARN (explicit Deny or nothing allowing:
- * 403). A function that throws `Unauthorized` means 401; one that fails or returns something
- * malformed, 500. Results are cached by identity for the authorizer's TTL, and a cached policy
- * is evaluated again for every request. AWS_IAM and Cognito methods are refused (500) until
- * they are supported: never served unauthenticated. WebSocket APIs run the same authorizers on
- * `$connect` (authorizeConnect), with the route's ARN and AWS's WebSocket REQUEST event.
+ * the policy is evaluated against the request's method ARN (an explicit Deny, or nothing
+ * allowing where the resource policy does not either: 403). A function that throws
+ * `Unauthorized` means 401; one that fails or returns something malformed, 500. Results are
+ * cached by identity for the authorizer's TTL, and a cached policy is evaluated again for every
+ * request. WebSocket APIs run the same authorizers on `$connect` (authorizeConnect), with the
+ * route's ARN and AWS's WebSocket REQUEST event. AccessControl decides which gate a method needs.
  */
 @Injectable()
 export class AuthorizerGate {
