@@ -4,6 +4,7 @@ import {
   SECRET_ACCESS_KEY_MIN_LENGTH,
 } from '@portico/contracts';
 import { policyDocuments } from '../credentials/credential-policies';
+import { ENV_NAME_SCHEMA, resolveSecret, type SecretField } from './config-file.secrets';
 
 /** A `credentials:` entry as written. The secret is given inline or named by variable. */
 export interface ConfigFileCredential {
@@ -25,7 +26,7 @@ export const CREDENTIALS_SCHEMA = {
     properties: {
       accessKeyId: { type: 'string', pattern: ACCESS_KEY_ID_PATTERN.source },
       secretAccessKey: { type: 'string' },
-      secretAccessKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      secretAccessKeyEnv: ENV_NAME_SCHEMA,
       userName: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$' },
       description: { type: 'string', maxLength: 1000 },
       enabled: { type: 'boolean' },
@@ -33,6 +34,14 @@ export const CREDENTIALS_SCHEMA = {
     },
   },
 } as const;
+
+const SECRET: SecretField = {
+  inline: 'secretAccessKey',
+  fromEnv: 'secretAccessKeyEnv',
+  what: 'the secret access key',
+  min: SECRET_ACCESS_KEY_MIN_LENGTH,
+  max: SECRET_ACCESS_KEY_MAX_LENGTH,
+};
 
 /** A credential as the file wants it, its secret resolved. */
 export interface DesiredCredential {
@@ -62,27 +71,7 @@ export function resolveCredentials(
     if (clash) {
       throw fail(`${at}.accessKeyId "${entry.accessKeyId}" is also the id of ${clash.at}`);
     }
-    if ((entry.secretAccessKey === undefined) === (entry.secretAccessKeyEnv === undefined)) {
-      throw fail(`${at} needs one of secretAccessKey and secretAccessKeyEnv`);
-    }
-    let secret = entry.secretAccessKey;
-    if (entry.secretAccessKeyEnv !== undefined) {
-      secret = env[entry.secretAccessKeyEnv];
-      if (secret === undefined || secret === '') {
-        throw fail(`${at}.secretAccessKeyEnv names ${entry.secretAccessKeyEnv}, which is not set`);
-      }
-    }
-    if (
-      secret === undefined ||
-      secret.length < SECRET_ACCESS_KEY_MIN_LENGTH ||
-      secret.length > SECRET_ACCESS_KEY_MAX_LENGTH ||
-      !/^[\x21-\x7e]+$/.test(secret)
-    ) {
-      // Never the secret itself in the message: it ends up in logs.
-      throw fail(
-        `${at}: the secret access key must be ${SECRET_ACCESS_KEY_MIN_LENGTH} to ${SECRET_ACCESS_KEY_MAX_LENGTH} printable ASCII characters without spaces`,
-      );
-    }
+    const secret = resolveSecret({ ...entry }, SECRET, at, env, fail);
     desired.push({
       accessKeyId: entry.accessKeyId,
       secretAccessKey: secret,
