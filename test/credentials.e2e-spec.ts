@@ -13,6 +13,7 @@ import {
 } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
+import { controlHttp } from './support/control-http';
 
 const SECRET = Buffer.alloc(32, 9).toString('base64');
 const FILE_SECRET = 'FileSecretFromTheEnvironment0123456789ab';
@@ -73,19 +74,8 @@ describe('IAM-style credentials through control', () => {
     CONTROL_OPS_PORT: '0',
   });
 
-  const http = async (method: string, path: string, body?: unknown) => {
-    const res = await request(`http://127.0.0.1:${control.port}${path}`, {
-      method: method as 'GET',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
-    const text = await res.body.text();
-    return {
-      status: res.statusCode,
-      type: res.headers['x-amzn-errortype'],
-      body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
-    };
-  };
+  const http = (method: string, path: string, body?: unknown) =>
+    controlHttp(control.port, method, path, body);
   const patch = (id: string, ...patchOperations: object[]) =>
     http('PATCH', `/credentials/${id}`, { patchOperations });
   const signingKey = async (accessKeyId: string) => {

@@ -3,5 +3,9 @@ import { ApiKeysController } from './apikeys.controller';
 import { ApiKeysService } from './apikeys.service';
 import { AuthClient } from './auth-client';
 
-@Module({ controllers: [ApiKeysController], providers: [ApiKeysService, AuthClient] })
+@Module({
+  controllers: [ApiKeysController],
+  providers: [ApiKeysService, AuthClient],
+  exports: [ApiKeysService],
+})
 export class ApiKeysModule {}

@@ -9,12 +9,14 @@ import {
   type ApiKeyView,
   type ImportApiKeysRequest,
   type ListApiKeysRequest,
+  type NewApiKey,
   type UpdateApiKeyRequest,
 } from '@portico/contracts';
 import { DefinitionStore } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { requireStage } from '../common/lookups';
 import { pageLimit } from '../common/pagination';
+import { refuseReservedTags } from '../common/reserved-tags';
 import type { PatchOperation } from '../common/patch-operations';
 import { parseApiKeyCsv } from './apikey-csv';
 import type { CreateApiKeyBody } from './apikey.schemas';
@@ -28,6 +30,9 @@ export interface ListQuery {
   customerId?: string;
   includeValues?: boolean;
 }
+
+/** Page size when reading every key. */
+const ALL_PAGE = 500;
 
 /** The patch paths UpdateApiKey takes, as AWS names them. */
 const REPLACEABLE = ['/name', '/description', '/customerId', '/enabled'] as const;
@@ -44,19 +49,47 @@ export class ApiKeysService {
   ) {}
 
   async create(body: CreateApiKeyBody): Promise<ApiKeyShape> {
+    refuseReservedTags(body.tags);
     const stageKeys = await this.stageKeys(
       (body.stageKeys ?? []).map((k) => `${k.restApiId}/${k.stageName}`),
     );
-    const { apiKey } = await this.auth.call<{ apiKey: ApiKeyView }>(AUTH_APIKEY_CREATE, {
-      name: body.name,
-      description: body.description,
-      enabled: body.enabled,
-      value: body.value,
-      customerId: body.customerId,
-      stageKeys,
-      tags: body.tags,
-    });
-    return apiKeyShape(apiKey);
+    return apiKeyShape(
+      await this.createRaw({
+        name: body.name,
+        description: body.description,
+        enabled: body.enabled,
+        value: body.value,
+        customerId: body.customerId,
+        stageKeys,
+        tags: body.tags,
+      }),
+    );
+  }
+
+  /** A create as the config file makes it: any tags, stage keys it checked itself. */
+  async createRaw(request: NewApiKey): Promise<ApiKeyView> {
+    return (await this.auth.call<{ apiKey: ApiKeyView }>(AUTH_APIKEY_CREATE, request)).apiKey;
+  }
+
+  /** An update as the config file makes it. */
+  async updateRaw(request: UpdateApiKeyRequest): Promise<ApiKeyView> {
+    return (await this.auth.call<{ apiKey: ApiKeyView }>(AUTH_APIKEY_UPDATE, request)).apiKey;
+  }
+
+  /** Every key, oldest first, with or without its value. */
+  async all(includeValues: boolean): Promise<ApiKeyView[]> {
+    const all: ApiKeyView[] = [];
+    let position: string | undefined;
+    do {
+      const request: ListApiKeysRequest = { limit: ALL_PAGE, position, includeValues };
+      const page = await this.auth.call<{ items: ApiKeyView[]; position?: string }>(
+        AUTH_APIKEY_LIST,
+        request,
+      );
+      all.push(...page.items);
+      position = page.position;
+    } while (position);
+    return all;
   }
 
   async get(id: string, includeValue: boolean): Promise<ApiKeyShape> {
@@ -102,8 +135,7 @@ export class ApiKeysService {
     }
     update.addStageKeys = await this.stageKeys(added);
     update.removeStageKeys = removed;
-    const { apiKey } = await this.auth.call<{ apiKey: ApiKeyView }>(AUTH_APIKEY_UPDATE, update);
-    return apiKeyShape(apiKey);
+    return apiKeyShape(await this.updateRaw(update));
   }
 
   async delete(id: string): Promise<void> {

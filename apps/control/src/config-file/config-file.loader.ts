@@ -16,6 +16,7 @@ import {
   configFileSchema,
   type ConfigFileStage,
 } from './config-file.schema';
+import { type DesiredApiKey, resolveApiKeys } from './config-file.apikeys';
 import { type DesiredCredential, resolveCredentials } from './config-file.credentials';
 import { resolveWebSocketApi } from './config-file.websocket';
 
@@ -62,6 +63,8 @@ export interface DesiredState {
   domains: DesiredDomain[];
   /** Absent: the file declares none. */
   credentials?: DesiredCredential[];
+  /** Absent: the file declares none. */
+  apiKeys?: DesiredApiKey[];
   warnings: string[];
 }
 
@@ -79,7 +82,7 @@ const validate = ajv.compile<ConfigFileDocument>(configFileSchema);
 
 /**
  * Reads, validates and imports everything the config file names; writes nothing. `env` holds
- * the variables credentials name their secrets by.
+ * the variables credentials and API keys name their secrets by.
  */
 export async function loadConfigFile(
   path: string,
@@ -94,12 +97,15 @@ export async function loadConfigFile(
       if (isWithin(base, file)) files.push(file);
     }
     const state = await resolveDocument(doc, base);
-    const credentials = resolveCredentials(
-      doc.credentials,
+    const fail = (message: string) => new ConfigFileError(message);
+    const credentials = resolveCredentials(doc.credentials, env, fail);
+    const apiKeys = resolveApiKeys(
+      doc.apiKeys,
       env,
-      (message) => new ConfigFileError(message),
+      (ref, at) => findApi(state.apis, ref, at),
+      fail,
     );
-    return { files, result: { ok: true, state: { ...state, credentials } } };
+    return { files, result: { ok: true, state: { ...state, credentials, apiKeys } } };
   } catch (err) {
     if (err instanceof ConfigFileError) return { files, result: { ok: false, error: err } };
     throw err;

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../apikeys/apikeys.module';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { ConfigFileApiKeySync } from './config-file.apikey-sync';
 import { ConfigFileCredentialSync } from './config-file.credential-sync';
 import { ConfigFileService } from './config-file.service';
 import { ConfigFileWatcher } from './config-file.watcher';
 
 @Module({
-  imports: [CredentialsModule],
-  providers: [ConfigFileService, ConfigFileWatcher, ConfigFileCredentialSync],
+  imports: [CredentialsModule, ApiKeysModule],
+  providers: [ConfigFileService, ConfigFileWatcher, ConfigFileCredentialSync, ConfigFileApiKeySync],
 })
 export class ConfigFileModule {}

@@ -1,5 +1,6 @@
 import { BASE_PATH_PATTERN, DOMAIN_NAME_PATTERN } from '../domains/domain.rules';
 import { STAGE_NAME_PATTERN, VARIABLE_NAME_PATTERN } from '../stages/stage.factory';
+import { API_KEYS_SCHEMA, type ConfigFileApiKey } from './config-file.apikeys';
 import { type ConfigFileCredential, CREDENTIALS_SCHEMA } from './config-file.credentials';
 
 /** The declarative config file as written (docs/config-file.md describes it). */
@@ -27,6 +28,8 @@ export interface ConfigFileDocument {
   }[];
   /** Credentials for AWS_IAM methods (docs/iam-credentials.md). */
   credentials?: ConfigFileCredential[];
+  /** API keys for methods with apiKeyRequired (docs/api-keys.md). */
+  apiKeys?: ConfigFileApiKey[];
 }
 
 export interface ConfigFileStage {
@@ -161,6 +164,7 @@ export const configFileSchema = {
       },
     },
     credentials: CREDENTIALS_SCHEMA,
+    apiKeys: API_KEYS_SCHEMA,
     domainNames: {
       type: 'array',
       items: {

@@ -21,7 +21,9 @@ import { CONFIG_FILE_SCOPE, scopesOf } from '../common/locking';
 import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
 import { ControlEvents } from '../events/control-events.service';
-import { type CredentialOutcome, ConfigFileCredentialSync } from './config-file.credential-sync';
+import { ConfigFileApiKeySync } from './config-file.apikey-sync';
+import type { SyncOutcome } from './config-file.auth-sync';
+import { ConfigFileCredentialSync } from './config-file.credential-sync';
 import { ConfigFileError, type DesiredState, loadConfigFile } from './config-file.loader';
 import { type CurrentState, isFileManaged, type Plan, planDeploy } from './config-file.planner';
 import { ConfigFileWatcher } from './config-file.watcher';
@@ -30,8 +32,8 @@ import { ConfigFileWatcher } from './config-file.watcher';
 const CONFIG_FILE_LOCK_WAIT_MS = DEFAULT_LOCK_TTL_MS + 5_000;
 /** Re-plans when what the plan writes grew while its locks were being taken. */
 const MAX_PLAN_ATTEMPTS = 5;
-/** How soon credentials the auth service could not take are tried again. */
-const CREDENTIAL_RETRY_MS = 5_000;
+/** How soon credentials and API keys the auth service could not take are tried again. */
+const AUTH_RETRY_MS = 5_000;
 
 export type DeployOutcome =
   | { status: 'deployed' | 'unchanged'; files: string[] }
@@ -47,7 +49,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(ConfigFileService.name);
   private running?: Promise<void>;
   private again = false;
-  private credentialRetry?: NodeJS.Timeout;
+  private authRetry?: NodeJS.Timeout;
   private readonly deploys: Counter<'outcome'>;
 
   constructor(
@@ -56,6 +58,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     private readonly events: ControlEvents,
     private readonly watcher: ConfigFileWatcher,
     private readonly credentialSync: ConfigFileCredentialSync,
+    private readonly apiKeySync: ConfigFileApiKeySync,
     @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
@@ -83,7 +86,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.credentialRetry);
+    clearTimeout(this.authRetry);
     await this.watcher.stop();
     await this.running;
   }
@@ -133,18 +136,22 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     for (const warning of result.state.warnings)
       this.logger.warn({ path, warning }, 'config file definition warning');
     let plan;
-    let credentials: CredentialOutcome | undefined;
+    let credentials: SyncOutcome | undefined;
+    let apiKeys: SyncOutcome | undefined;
     try {
       // One reconcile at a time across replicas, so two never deploy the same change twice.
-      ({ plan, credentials } = await this.store.withLock(
+      ({ plan, credentials, apiKeys } = await this.store.withLock(
         CONFIG_FILE_SCOPE,
         async () => {
           // Planned first: a file claiming a credential the management API made writes nothing.
           const credentialPlan = await this.credentialSync.plan(result.state.credentials ?? []);
+          const apiKeyPlan = await this.apiKeySync.plan(result.state.apiKeys ?? []);
           const plan = await this.planAndCommit(result.state, path);
           return {
             plan,
             credentials: credentialPlan && (await this.credentialSync.apply(credentialPlan)),
+            // After the definitions: stage keys name stages the commit may have created.
+            apiKeys: apiKeyPlan && (await this.apiKeySync.apply(apiKeyPlan)),
           };
         },
         { waitMs: CONFIG_FILE_LOCK_WAIT_MS },
@@ -157,13 +164,11 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
       );
       return { status: 'invalid', files, reason: err.message };
     }
-    this.retryCredentialsIf(
-      credentials ? credentials.failed > 0 : (result.state.credentials ?? []).length > 0,
+    this.retryAuthIf(
+      retryNeeded(credentials, result.state.credentials) ||
+        retryNeeded(apiKeys, result.state.apiKeys),
     );
-    const credentialsChanged = credentials
-      ? credentials.created + credentials.updated + credentials.deleted
-      : 0;
-    if (plan.unchanged && credentialsChanged === 0) {
+    if (plan.unchanged && changed(credentials) + changed(apiKeys) === 0) {
       this.logger.log(
         { path, apis: result.state.apis.length },
         'config file unchanged against what is deployed',
@@ -183,6 +188,11 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
           credentialsUpdated: credentials.updated,
           credentialsDeleted: credentials.deleted,
         }),
+        ...(apiKeys && {
+          apiKeysCreated: apiKeys.created,
+          apiKeysUpdated: apiKeys.updated,
+          apiKeysDeleted: apiKeys.deleted,
+        }),
       },
       'config file deployed',
     );
@@ -191,17 +201,20 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Credentials live in the auth service, outside the definitions' transaction: when it could
-   * not be reached, or refused one, the file is reconciled again a little later.
+   * Credentials and API keys live in the auth service, outside the definitions' transaction:
+   * when it could not be reached, or refused one, the file is reconciled again a little later.
    */
-  private retryCredentialsIf(needed: boolean): void {
-    if (!needed || this.credentialRetry) return;
-    this.logger.warn({ inMs: CREDENTIAL_RETRY_MS }, 'config file credentials will be retried');
-    this.credentialRetry = setTimeout(() => {
-      this.credentialRetry = undefined;
+  private retryAuthIf(needed: boolean): void {
+    if (!needed || this.authRetry) return;
+    this.logger.warn(
+      { inMs: AUTH_RETRY_MS },
+      'config file credentials and API keys will be retried',
+    );
+    this.authRetry = setTimeout(() => {
+      this.authRetry = undefined;
       void this.reload();
-    }, CREDENTIAL_RETRY_MS);
-    this.credentialRetry.unref();
+    }, AUTH_RETRY_MS);
+    this.authRetry.unref();
   }
 
   /**
@@ -253,4 +266,13 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     }
     return { apis, stages, deployments, domains };
   }
+}
+
+/** A step failed, or the auth service was not reached while the file declares some. */
+function retryNeeded(outcome: SyncOutcome | undefined, declared: unknown[] | undefined): boolean {
+  return outcome ? outcome.failed > 0 : (declared ?? []).length > 0;
+}
+
+function changed(outcome: SyncOutcome | undefined): number {
+  return outcome ? outcome.created + outcome.updated + outcome.deleted : 0;
 }

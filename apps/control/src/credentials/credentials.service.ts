@@ -13,13 +13,12 @@ import {
 import { AuthClient } from '../apikeys/auth-client';
 import { AwsBadRequestException } from '../common/aws-errors';
 import { pageLimit } from '../common/pagination';
+import { refuseReservedTags } from '../common/reserved-tags';
 import type { PatchOperation } from '../common/patch-operations';
 import { policyDocuments } from './credential-policies';
 import type { CreateCredentialBody } from './credential.schemas';
 import { type CredentialShape, credentialShape } from './credential.shapes';
 
-/** Tag keys the gateway sets itself (the config file marks what it owns with one). */
-const RESERVED_TAG_PREFIX = 'portico:';
 /** The patch paths UpdateCredential takes. */
 const REPLACEABLE = ['/userName', '/description', '/enabled', '/policies'] as const;
 /** Page size when reading every credential. */
@@ -37,10 +36,7 @@ export class CredentialsService {
   constructor(private readonly auth: AuthClient) {}
 
   async create(body: CreateCredentialBody): Promise<CredentialShape> {
-    const reserved = Object.keys(body.tags ?? {}).find((k) => k.startsWith(RESERVED_TAG_PREFIX));
-    if (reserved !== undefined) {
-      throw badRequest(`Tag keys starting with ${RESERVED_TAG_PREFIX} are reserved: ${reserved}`);
-    }
+    refuseReservedTags(body.tags);
     return credentialShape(
       await this.createRaw({
         ...body,
