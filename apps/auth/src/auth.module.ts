@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule, REDIS_CLIENT, type ServiceRuntime } from '@portico/platform';
 import type Redis from 'ioredis';
-import { AUTH_CONFIG, type AuthConfig } from './config';
+import { AUTH_CONFIG, type AuthConfig, previousSecretKeys } from './config';
 import { CredentialStore } from './credentials/credential-store';
 import { CredentialsService } from './credentials/credentials.service';
 import { CREDENTIAL_STORE } from './credentials/tokens';
@@ -10,6 +10,7 @@ import { ApiKeyStore } from './keys/api-key-store';
 import { ApiKeysService } from './keys/api-keys.service';
 import { AuthTransport } from './keys/auth.transport';
 import { SecretBox } from './keys/secret-box';
+import { SecretRotation } from './keys/secret-rotation';
 import { API_KEY_STORE } from './keys/tokens';
 
 /** The auth service: API keys and IAM-style credentials; authorizers and policies next. */
@@ -28,7 +29,11 @@ export class AuthModule {
         },
         {
           provide: SecretBox,
-          useFactory: () => new SecretBox(Buffer.from(config.AUTH_SECRET_KEY, 'base64')),
+          useFactory: () =>
+            new SecretBox(
+              Buffer.from(config.AUTH_SECRET_KEY, 'base64'),
+              previousSecretKeys(config).map((key) => Buffer.from(key, 'base64')),
+            ),
         },
         {
           provide: CREDENTIAL_STORE,
@@ -36,6 +41,7 @@ export class AuthModule {
           useFactory: (redis: Redis) => new CredentialStore(redis, config.REDIS_KEY_PREFIX),
         },
         ApiKeyEvents,
+        SecretRotation,
         ApiKeysService,
         CredentialsService,
         AuthTransport,

@@ -38,6 +38,18 @@ redis.call('SET', KEYS[3], ARGV[3])
 return 1
 `;
 
+/**
+ * Replaces one credential's record with the same credential, its secret sealed again (a
+ * rotation), if it is still what the rotation read; the revision does not move (nothing edges
+ * cached changes). KEYS[1] the record; ARGV: JSON, the record as read. Returns 0 when the
+ * record changed or went meanwhile.
+ */
+const RESEAL = `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`;
+
 export type CredentialPutOutcome = 'written' | 'exists' | 'changed';
 
 /** Creation times are written with this many digits so the listing sorts them as numbers. */
@@ -93,6 +105,41 @@ export class CredentialStore {
       raw === null ? [] : [JSON.parse(raw) as StoredCredential],
     );
     return members.length > limit ? { items, next: shown[shown.length - 1] } : { items };
+  }
+
+  /**
+   * A batch of credentials from a full pass over the store (ZSCAN: a credential present for the
+   * whole pass is seen at least once); the pass is over when the returned cursor is '0'.
+   */
+  async scan(
+    cursor: string,
+    count: number,
+  ): Promise<{ cursor: string; credentials: StoredCredential[] }> {
+    const [next, flat] = await this.redis.zscan(`${this.k}crs`, cursor, 'COUNT', count);
+    const members = flat.filter((_, i) => i % 2 === 0);
+    if (members.length === 0) return { cursor: next, credentials: [] };
+    const raws = await this.redis.mget(
+      ...members.map((m) => `${this.k}cr:${m.slice(DATE_DIGITS + 1)}`),
+    );
+    const credentials = raws.flatMap((raw) =>
+      raw === null ? [] : [JSON.parse(raw) as StoredCredential],
+    );
+    return { cursor: next, credentials };
+  }
+
+  /**
+   * Writes `credential`, `previous` with its secret sealed again under the current secret key;
+   * false when the stored record is no longer `previous` (a concurrent write wins).
+   */
+  async reseal(credential: StoredCredential, previous: StoredCredential): Promise<boolean> {
+    const resealed = await this.redis.eval(
+      RESEAL,
+      1,
+      `${this.k}cr:${credential.accessKeyId}`,
+      JSON.stringify(credential),
+      JSON.stringify(previous),
+    );
+    return resealed === 1;
   }
 
   /** Writes a credential: new, or replacing `previous` (as it was read) if it is still that. */

@@ -71,7 +71,10 @@ export class CredentialsService {
         enabled: stored.enabled,
         userArn: `arn:aws:iam::${this.config.PORTICO_ACCOUNT_ID}:user/${stored.userName}`,
         policies: stored.policies,
-        signingKey: signingKey(this.box.open(stored.box), req).toString('base64'),
+        signingKey: signingKey(
+          this.box.openStored(stored.box, { accessKeyId: stored.accessKeyId }),
+          req,
+        ).toString('base64'),
       },
     };
   }
@@ -167,7 +170,9 @@ export class CredentialsService {
     req: UpdateCredentialRequest,
   ): StoredCredential | undefined {
     const rotate =
-      req.secretAccessKey !== undefined && req.secretAccessKey !== this.box.open(previous.box);
+      req.secretAccessKey !== undefined &&
+      req.secretAccessKey !==
+        this.box.openStored(previous.box, { accessKeyId: previous.accessKeyId });
     const { description, ...rest } = {
       ...previous,
       ...definedOf({

@@ -41,12 +41,16 @@ export class ApiKeysService {
     private readonly events: ApiKeyEvents,
   ) {}
 
-  /** The key a value belongs to (absent when none does), for an edge to admit a request. */
+  /**
+   * The key a value belongs to (absent when none does), for an edge to admit a request: found
+   * by the value's keyed hash under the current secret, or under a previous one while a
+   * rotation has not moved the key yet.
+   */
   async verify(value: unknown): Promise<{ key?: VerifiedApiKey }> {
     if (typeof value !== 'string' || !validLength(value)) return {};
-    const digest = this.box.digest(value);
-    const key = await this.store.byDigest(digest);
-    if (!key || !sameDigest(key.digest, digest)) return {};
+    const digests = this.box.digests(value);
+    const key = await this.store.byDigests(digests);
+    if (!key || !digests.some((digest) => sameDigest(key.digest, digest))) return {};
     return { key: { id: key.id, enabled: key.enabled } };
   }
 
@@ -55,7 +59,7 @@ export class ApiKeysService {
     const value = req.value ?? generate(ALPHANUMERIC, GENERATED_LENGTH);
     checkValue(value);
     const key = this.stored(value, req, { id: generate(ID_ALPHABET, ID_LENGTH), now });
-    if ((await this.store.put(key)) !== 'written') {
+    if ((await this.store.put(key, undefined, this.box.digests(value))) !== 'written') {
       throw new ServiceError('Conflict', 'API Key already exists');
     }
     this.events.changed(key.id, 'created');
@@ -125,15 +129,17 @@ export class ApiKeysService {
       byDigest.delete(digest);
       byDigest.set(digest, entry);
     }
-    const keys: Array<{ key: StoredApiKey; previous?: StoredApiKey }> = [];
-    for (const [digest, entry] of byDigest) {
-      const previous = await this.store.byDigest(digest);
+    const keys: Array<{ key: StoredApiKey; previous?: StoredApiKey; aliases: string[] }> = [];
+    for (const entry of byDigest.values()) {
+      // A key still under a previous secret is found, and moves to the current one.
+      const aliases = this.box.digests(entry.value);
+      const previous = await this.store.byDigests(aliases);
       const key = this.stored(entry.value, entry, {
         id: previous?.id ?? generate(ID_ALPHABET, ID_LENGTH),
         now,
         createdDate: previous?.createdDate,
       });
-      keys.push({ key, previous });
+      keys.push({ key, previous, aliases });
     }
     if (!(await this.store.putMany(keys))) throw concurrentChange();
     for (const { key, previous } of keys) {
@@ -169,7 +175,9 @@ export class ApiKeysService {
 
   private view(key: StoredApiKey, withValue: boolean): ApiKeyView {
     const { digest: _digest, box, ...record } = key;
-    return withValue ? { ...record, value: this.box.open(box) } : record;
+    return withValue
+      ? { ...record, value: this.box.openStored(box, { apiKeyId: key.id }) }
+      : record;
   }
 }
 

@@ -16,6 +16,11 @@ export interface AuthUnderTest {
   redis: Redis;
   /** What arrived on the subjects asked for, in order. */
   events: SeenEvent[];
+  /**
+   * Stops the service and starts it again on the same NATS and Redis with another secret and
+   * environment (as a rolling restart with a new configuration does); `service` is the new one.
+   */
+  restart(secret: string, env?: Record<string, string>): Promise<void>;
   /** A request-reply call as control or an edge makes it; a string body is sent as it is. */
   call(subject: string, body: unknown): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -39,20 +44,21 @@ export async function startAuthUnderTest(
       callback: (_err, msg) => events.push({ subject, data: JSON.parse(msg.string()) }),
     });
   }
-  const service = await bootstrap({
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-    AUTH_OPS_PORT: '0',
-    AUTH_SECRET_KEY: secret,
-    AUTH_REVISION_INTERVAL_MS: '100',
-    ...env,
-  });
-  return {
+  const start = (key: string, extra: Record<string, string>) =>
+    bootstrap({
+      NATS_URL: infra.natsUrl,
+      REDIS_URL: infra.redisUrl,
+      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
+      LOG_LEVEL: 'silent',
+      OPS_HOST: '127.0.0.1',
+      AUTH_OPS_PORT: '0',
+      AUTH_SECRET_KEY: key,
+      AUTH_REVISION_INTERVAL_MS: '100',
+      ...extra,
+    });
+  const auth: AuthUnderTest = {
     infra,
-    service,
+    service: await start(secret, env),
     nc,
     redis,
     events,
@@ -61,11 +67,16 @@ export async function startAuthUnderTest(
       const reply = await nc.request(subject, Buffer.from(payload), { timeout: 5_000 });
       return JSON.parse(reply.string()) as Record<string, unknown>;
     },
+    restart: async (key, extra = {}) => {
+      await auth.service.close();
+      auth.service = await start(key, extra);
+    },
     close: async () => {
-      await service.close();
+      await auth.service.close();
       await nc.close();
       redis.disconnect();
       await infra.stop();
     },
   };
+  return auth;
 }
