@@ -27,7 +27,9 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { NodeSha256 } from '@portico/iam';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import {
@@ -428,6 +430,35 @@ describe('docker-compose.yml, run as local processes', () => {
         expect.arrayContaining([expect.objectContaining({ id: 1 })]),
       );
     }
+  });
+
+  it("admits requests to the demo's AWS_IAM method signed with the config file's credential", async () => {
+    const [host = '', port = '80'] = edge.split(':');
+    const sign = (secretAccessKey: string) =>
+      new SignatureV4({
+        credentials: { accessKeyId: 'PKIADEMO000000000001', secretAccessKey },
+        region: 'us-east-1',
+        service: 'execute-api',
+        sha256: NodeSha256,
+      }).sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: host,
+        port: Number(port),
+        path: `${STAGE_PATH}/signed/pets`,
+        headers: { host: edge },
+      });
+    expect((await call(`${STAGE_PATH}/signed/pets`)).status).toBe(404);
+    const wrong = await call(`${STAGE_PATH}/signed/pets`, {
+      headers: (await sign('wrong-secret')).headers as Record<string, string>,
+    });
+    expect(wrong.status).toBe(403);
+    await eventually(async () => {
+      const res = await call(`${STAGE_PATH}/signed/pets`, {
+        headers: (await sign('demo-secret-not-for-production')).headers as Record<string, string>,
+      });
+      expect(res.status).toBe(200);
+    });
   });
 
   it('serves the management API on the published control port', async () => {
