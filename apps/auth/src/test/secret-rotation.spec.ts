@@ -287,10 +287,16 @@ describe('rotating AUTH_SECRET_KEY', () => {
   it('moves every record to B without announcing a change, and says when it is done', async () => {
     const revision = await auth.redis.get(`${prefix()}revision`);
     const seen = auth.events.length;
+    const logged = jest.spyOn(Logger.prototype, 'log');
     await auth.restart(B, { AUTH_PREVIOUS_SECRET_KEYS: A, AUTH_ROTATION_INTERVAL_MS: '200' });
     await eventually(async () => {
       expect(await metric('portico_auth_records_under_previous_key')).toBe(0);
     });
+    expect(logged).toHaveBeenCalledWith(
+      expect.objectContaining({ moved: 5 }),
+      'rotation complete: no record under a previous key',
+    );
+    logged.mockRestore();
     expect(await metric('portico_auth_records_unreadable')).toBe(0);
 
     const all = await snapshot();
@@ -325,11 +331,17 @@ describe('rotating AUTH_SECRET_KEY', () => {
     const total = values.size + signing.size;
     const before = await snapshot();
     for (const env of [{}, { AUTH_PREVIOUS_SECRET_KEYS: D }] as Array<Record<string, string>>) {
+      const logged = jest.spyOn(Logger.prototype, 'error');
       await auth.restart(C, { ...env, AUTH_ROTATION_INTERVAL_MS: '200' });
       await eventually(async () => {
         expect(await metric('portico_auth_records_under_previous_key')).toBe(total);
         expect(await metric('portico_auth_records_unreadable')).toBe(total);
       });
+      expect(logged).toHaveBeenCalledWith(
+        expect.objectContaining({ unreadable: total, ids: expect.arrayContaining(['legacy0001']) }),
+        expect.stringMatching(/not configured/),
+      );
+      logged.mockRestore();
       for (const [id, value] of values) {
         expect(await call(AUTH_APIKEY_VERIFY, { value })).toEqual({ ok: true });
         expect(await call(AUTH_APIKEY_GET, { id, includeValue: true })).toEqual({
