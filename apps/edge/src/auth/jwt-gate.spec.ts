@@ -30,11 +30,19 @@ class KeyServer {
   requests = 0;
   mode: 'serve' | 'hang' | 'stall-body' | 'error' | 'garbage' = 'serve';
   keys: JWK[] = [];
+  /** The OpenID configuration served at /.well-known/openid-configuration. */
+  discovery: Record<string, unknown> = {};
+  /** `http://127.0.0.1:{port}`: an issuer whose discovery document this server serves. */
+  origin = '';
   private readonly hung: ServerResponse[] = [];
 
   async start(): Promise<void> {
-    this.server = createServer((_req, res) => {
+    this.server = createServer((req, res) => {
       this.requests += 1;
+      if (req.url === '/.well-known/openid-configuration') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(this.discovery));
+      }
       if (this.mode === 'hang') return void this.hung.push(res);
       if (this.mode === 'stall-body') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -46,7 +54,8 @@ class KeyServer {
       res.end(this.mode === 'garbage' ? '{"keys":"none"}' : JSON.stringify({ keys: this.keys }));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks.json`;
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.origin}/jwks.json`;
   }
 
   async stop(): Promise<void> {
@@ -243,6 +252,35 @@ describe('JwtGate', () => {
     const before = jwks.requests;
     expectUnauthorized((await run(unknown)).refused);
     expect(jwks.requests).toBe(before + 1);
+  });
+
+  it("finds the key set by OpenID discovery when none is given, only from the issuer's own document", async () => {
+    const discovered = () => {
+      const read = readJwtAuthorizer('idp', {
+        type: 'oauth2',
+        'x-amazon-apigateway-authorizer': {
+          type: 'jwt',
+          identitySource: '$request.header.Authorization',
+          jwtConfiguration: { issuer: jwks.origin, audience: ['api'] },
+        },
+      });
+      if (typeof read === 'string') throw new Error(read);
+      return read;
+    };
+    jwks.discovery = { issuer: jwks.origin, jwks_uri: jwks.url };
+    const token = await sign({ iss: jwks.origin });
+    expect((await run(token, { authorizer: discovered() })).refused).toBeUndefined();
+    expect(jwks.requests).toBe(2);
+    // A document that names another issuer is not that issuer's: its keys are never used.
+    gate = new JwtGate(config, logger, new Registry());
+    jwks.discovery = { issuer: 'https://elsewhere.example', jwks_uri: jwks.url };
+    const { refused } = await run(token, { authorizer: discovered() });
+    expect(refused).toMatchObject({ responseType: 'AUTHORIZER_FAILURE', statusCode: 500 });
+    gate = new JwtGate(config, logger, new Registry());
+    jwks.discovery = { issuer: jwks.origin, jwks_uri: 'file:///etc/keys.json' };
+    expect((await run(token, { authorizer: discovered() })).refused).toMatchObject({
+      statusCode: 500,
+    });
   });
 
   it('picks up a rotated key on its first use', async () => {

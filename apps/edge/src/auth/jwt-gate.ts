@@ -181,10 +181,12 @@ export class JwtGate {
       if (!keys) this.local.set(issuer, (keys = inlineKeys(issuer.jwks as JSONWebKeySet)));
       return keys;
     }
-    const url = issuer.jwksUri!;
+    // Without a key set URL, the issuer's OpenID configuration names it.
+    const source = issuer.jwksUri ?? { discover: issuer.issuer };
+    const url = issuer.jwksUri ?? `discover:${issuer.issuer}`;
     let remote = this.remote.get(url);
     if (!remote) {
-      remote = new RemoteJwks(url, {
+      remote = new RemoteJwks(source, {
         timeoutMs: this.config.JWKS_FETCH_TIMEOUT_MS,
         cooldownMs: this.config.JWKS_COOLDOWN_MS,
         maxAgeMs: this.config.JWKS_MAX_AGE_MS,

@@ -27,11 +27,23 @@ export class RemoteJwks {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private loading?: Promise<void>;
 
+  /**
+   * `source`: the key set's URL, or `{ discover: issuer }` to find it as OpenID discovery does —
+   * `{issuer}/.well-known/openid-configuration`, whose `issuer` must be that issuer exactly and
+   * whose `jwks_uri` names the set (looked up again whenever the set is).
+   */
   constructor(
-    readonly url: string,
+    private readonly source: string | { discover: string },
     private readonly options: RemoteJwksOptions,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** What this set is fetched from, for messages. */
+  get url(): string {
+    return typeof this.source === 'string'
+      ? this.source
+      : `${this.source.discover.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  }
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     if (!this.keys || this.now() - this.fetchedAt >= this.options.maxAgeMs) await this.reload();
@@ -58,35 +70,72 @@ export class RemoteJwks {
   }
 
   private async fetch(): Promise<void> {
-    let text: string;
-    try {
-      text = await this.download();
-    } catch (err) {
-      if (err instanceof JwksUnavailable) throw err;
-      const reason =
-        err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : String(err);
-      throw new JwksUnavailable(`Key set ${this.url}: ${reason}`);
-    }
+    const setUrl = typeof this.source === 'string' ? this.source : await this.discover();
+    const text = await this.download(setUrl, 'Key set');
     let keys: JWTVerifyGetKey;
     try {
       keys = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
     } catch {
-      throw new JwksUnavailable(`Key set ${this.url} is not a JSON Web Key Set`);
+      throw new JwksUnavailable(`Key set ${setUrl} is not a JSON Web Key Set`);
     }
     this.keys = keys;
     this.fetchedAt = this.now();
   }
 
-  private async download(): Promise<string> {
+  /** The key set's URL from the issuer's OpenID configuration. */
+  private async discover(): Promise<string> {
+    const issuer = (this.source as { discover: string }).discover;
+    const text = await this.download(this.url, 'OpenID configuration');
+    let config: { issuer?: unknown; jwks_uri?: unknown };
+    try {
+      config = JSON.parse(text) as typeof config;
+    } catch {
+      throw new JwksUnavailable(`OpenID configuration ${this.url} is not JSON`);
+    }
+    // OpenID Connect Discovery: the document must name the issuer it was fetched for, so one
+    // issuer cannot hand out another's keys.
+    if (config.issuer !== issuer) {
+      throw new JwksUnavailable(
+        `OpenID configuration ${this.url} is for issuer ${JSON.stringify(config.issuer)}, not ${issuer}`,
+      );
+    }
+    const jwksUri = typeof config.jwks_uri === 'string' ? config.jwks_uri : '';
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(jwksUri);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== new URL(issuer).protocol)) {
+      throw new JwksUnavailable(
+        `OpenID configuration ${this.url} names no usable jwks_uri (${JSON.stringify(config.jwks_uri)})`,
+      );
+    }
+    return jwksUri;
+  }
+
+  /** The body of a 200 answer, bounded in time and size; anything else is JwksUnavailable. */
+  private async download(url: string, what: string): Promise<string> {
+    try {
+      return await this.read(url, what);
+    } catch (err) {
+      if (err instanceof JwksUnavailable) throw err;
+      const reason =
+        err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : String(err);
+      throw new JwksUnavailable(`${what} ${url}: ${reason}`);
+    }
+  }
+
+  private async read(url: string, what: string): Promise<string> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
-    const res = await request(this.url, {
+    const res = await request(url, {
       method: 'GET',
       headers: { accept: 'application/json' },
       signal,
     });
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new JwksUnavailable(`Key set ${this.url} answered ${res.statusCode}`);
+      throw new JwksUnavailable(`${what} ${url} answered ${res.statusCode}`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -94,9 +143,7 @@ export class RemoteJwks {
       size += (chunk as Buffer).length;
       if (size > this.options.maxBytes) {
         res.body.destroy();
-        throw new JwksUnavailable(
-          `Key set ${this.url} is larger than ${this.options.maxBytes} bytes`,
-        );
+        throw new JwksUnavailable(`${what} ${url} is larger than ${this.options.maxBytes} bytes`);
       }
       chunks.push(chunk as Buffer);
     }

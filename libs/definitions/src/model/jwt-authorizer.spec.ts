@@ -106,7 +106,6 @@ describe('readJwtAuthorizer', () => {
       jwt({ jwtConfiguration: { issuer: ISSUER } }, { jwksUri: 'https://k' }),
       /at least one audience/,
     ],
-    ['no key source for a non-Cognito issuer', jwt(), /jwksUri or x-portico-jwt.jwks is required/],
     [
       'both key sources',
       jwt({}, { jwksUri: 'https://k', jwks: { keys: [publicJwk] } }),

@@ -45,6 +45,7 @@ export interface JsonWebKeySet {
 /** One accepted issuer (`iss`) and where its signing keys come from: a URL or inline. */
 export interface JwtIssuer {
   issuer: string;
+  /** Absent with `jwks` absent too: found by OpenID discovery from the issuer, as AWS does. */
   jwksUri?: string;
   jwks?: JsonWebKeySet;
 }
@@ -248,11 +249,7 @@ function keySource(portico: Extension, issuer: string): Omit<JwtIssuer, 'issuer'
 
 function checkKeySource(issuer: JwtIssuer, algorithms: JwtAlgorithm[]): void {
   const hmac = algorithms.every(isHmac);
-  if (!issuer.jwks && !issuer.jwksUri) {
-    throw new Refusal(
-      `${JWT_EXTENSION}.jwksUri or ${JWT_EXTENSION}.jwks is required for issuer ${issuer.issuer} (OpenID discovery is not performed)`,
-    );
-  }
+  // Neither: the edge finds the keys by OpenID discovery ({issuer}/.well-known/openid-configuration).
   if (hmac && !issuer.jwks) {
     throw new Refusal(
       `HMAC algorithms need the shared secret inline (${JWT_EXTENSION}.jwks with kty "oct" keys), never from a URL`,
