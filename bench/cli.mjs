@@ -108,7 +108,9 @@ async function main() {
   });
 
   try {
-    infra = await provideInfra(env, say);
+    // A NATS of its own: another Portico on a shared one (`pnpm start`, a test suite) would answer
+    // the edge's API key checks from its own auth service, with its own keys.
+    infra = await provideInfra(env, say, undefined, { privateNats: true });
     say(
       `NATS ${infra.nats.url} (${infra.nats.source}); Redis ${infra.redis.url} (${infra.redis.source}), keys under ${redisKeyPrefix}`,
     );

@@ -128,9 +128,15 @@ const running = (child) => child.exitCode === null && child.signalCode === null;
 /**
  * Finds or starts NATS and Redis. Returns their URLs, where they came from, `stop()` (SIGTERM,
  * then the data directory goes) and `kill()` (SIGKILL at once, for a second Ctrl-C) for
- * whatever was started here.
+ * whatever was started here. `privateNats`: start a NATS of its own first, so that no other
+ * Portico on a shared NATS answers its services' subjects (the shared one if that cannot start).
  */
-export async function provideInfra(env, log, defaults = DEFAULT_URLS) {
+export async function provideInfra(
+  env,
+  log,
+  defaults = DEFAULT_URLS,
+  { privateNats = false } = {},
+) {
   const started = [];
   let dataDir;
   const removeDataDir = () => {
@@ -157,25 +163,41 @@ export async function provideInfra(env, log, defaults = DEFAULT_URLS) {
     );
     removeDataDir();
   };
-  const find = async (kind, envName, fallback, start) => {
-    const fromEnv = env[envName];
-    if (fromEnv) {
-      if (await answers(kind, fromEnv)) return { url: fromEnv, source: envName };
-      log(`${envName}=${fromEnv} does not answer; looking elsewhere`);
-    }
-    if (await answers(kind, fallback)) return { url: fallback, source: 'local default port' };
+  const startOwn = async (kind, start) => {
     dataDir ??= mkdtempSync(join(tmpdir(), 'portico-start-'));
     const port = await freePort();
     const url = start(port, dataDir);
     await startServer(kind, url.bin, url.args, url.url, started);
     return { url: url.url, source: `started ${url.bin} on port ${port}` };
   };
+  const find = async (kind, envName, fallback, start, own = false) => {
+    if (own) {
+      try {
+        return await startOwn(kind, start);
+      } catch (err) {
+        log(`could not start a ${kind} of its own (${err.message}); looking for a shared one`);
+      }
+    }
+    const fromEnv = env[envName];
+    if (fromEnv) {
+      if (await answers(kind, fromEnv)) return { url: fromEnv, source: envName };
+      log(`${envName}=${fromEnv} does not answer; looking elsewhere`);
+    }
+    if (await answers(kind, fallback)) return { url: fallback, source: 'local default port' };
+    return startOwn(kind, start);
+  };
   try {
-    const nats = await find('nats', 'NATS_URL', defaults.nats, (port, dir) => ({
-      bin: 'nats-server',
-      args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')],
-      url: `nats://127.0.0.1:${port}`,
-    }));
+    const nats = await find(
+      'nats',
+      'NATS_URL',
+      defaults.nats,
+      (port, dir) => ({
+        bin: 'nats-server',
+        args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')],
+        url: `nats://127.0.0.1:${port}`,
+      }),
+      privateNats,
+    );
     const redis = await find('redis', 'REDIS_URL', defaults.redis, (port, dir) => ({
       bin: 'redis-server',
       args: [
