@@ -101,6 +101,7 @@ paths:
         responses: { default: { statusCode: '200' } }
   /lan: { get: { x-amazon-apigateway-integration: *mock } }
   /other: { get: { x-amazon-apigateway-integration: *mock } }
+  /files/{proxy+}: { get: { x-amazon-apigateway-integration: *mock } }
   /blocked: { get: { x-amazon-apigateway-integration: *mock } }
   /signed:
     get: { x-amazon-apigateway-auth: { type: AWS_IAM }, x-amazon-apigateway-integration: *mock }
@@ -595,6 +596,11 @@ describe('AWS_IAM authorization', () => {
       // This caller is on 127.0.0.1, outside the 10.0.0.0/8 the statement names.
       expect(await call('GET', `${base(guardedId)}/lan`)).toEqual(refusal('anonymous', '/lan'));
       expect(await call('GET', `${base(guardedId)}/other`)).toEqual(refusal('anonymous', '/other'));
+      // A path that spells an allowed ARN inside itself does not match the allowed resource.
+      const crafted = `/files/x:${guardedId}/prod/GET/public`;
+      expect(await call('GET', `${base(guardedId)}${crafted}`)).toEqual(
+        refusal('anonymous', crafted),
+      );
       expect(await call('GET', `${base(guardedId)}/blocked`)).toEqual(
         refusal('anonymous', '/blocked', true),
       );

@@ -3,6 +3,7 @@ import {
   methodArn,
   parsePolicy,
   PolicyError,
+  RESOURCE_POLICY,
   type PolicyRequest,
 } from './policy';
 
@@ -331,5 +332,54 @@ describe('methodArn', () => {
       `${ARN}:a1b2c3/prod/GET/pets/1`,
     );
     expect(methodArn({ ...parts, method: 'POST', path: '/' })).toBe(`${ARN}:a1b2c3/prod/POST/`);
+  });
+
+  it('compares condition keys without regard to case, so a Deny written in lower case still denies', () => {
+    const policy = parsePolicy(
+      {
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: '*',
+            Resource: '*',
+            Condition: { IpAddress: { 'AWS:SOURCEIP': '6.6.6.0/24' } },
+          },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: '*',
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:principalarn': 'arn:aws:iam::123456789012:user/mallory' },
+            },
+          },
+        ],
+      },
+      RESOURCE_POLICY,
+    );
+    const ask = (ip: string, principal: string) =>
+      evaluatePolicies([policy], {
+        action: 'execute-api:Invoke',
+        resource: 'arn:aws:execute-api:us-east-1:123456789012:a/prod/GET/x',
+        principal,
+        context: { 'aws:SourceIp': ip, 'aws:PrincipalArn': principal },
+      });
+    expect(ask('6.6.6.6', 'arn:aws:iam::123456789012:user/alice')).toBe('Deny');
+    expect(ask('1.2.3.4', 'arn:aws:iam::123456789012:user/mallory')).toBe('Deny');
+    expect(ask('1.2.3.4', 'arn:aws:iam::123456789012:user/alice')).toBe('Allow');
+  });
+
+  it('takes {"AWS": "*"} for everyone, anonymous callers included, as IAM does', () => {
+    const policy = parsePolicy(
+      { Statement: [{ Effect: 'Deny', Principal: { AWS: '*' }, Action: '*', Resource: '*' }] },
+      RESOURCE_POLICY,
+    );
+    const request = { action: 'execute-api:Invoke', resource: 'arn:aws:execute-api:r:1:a/s/GET/x' };
+    expect(evaluatePolicies([policy], request)).toBe('Deny');
+    expect(evaluatePolicies([policy], { ...request, principal: 'arn:aws:iam::1:user/x' })).toBe(
+      'Deny',
+    );
   });
 });

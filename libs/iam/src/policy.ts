@@ -211,9 +211,13 @@ export function evaluatePolicies(
   request: PolicyRequest,
 ): PolicyDecision {
   let allowed = false;
+  // Condition keys compare without regard to case (`aws:sourceip` is `aws:SourceIp`), as IAM's do.
+  const context = new Map(
+    Object.entries(request.context ?? {}).map(([key, value]) => [key.toLowerCase(), value]),
+  );
   for (const policy of policies) {
     for (const statement of policy.Statement) {
-      if (!applies(statement, request)) continue;
+      if (!applies(statement, request, context)) continue;
       if (statement.Effect === 'Deny') return 'Deny';
       allowed = true;
     }
@@ -221,7 +225,11 @@ export function evaluatePolicies(
   return allowed ? 'Allow' : 'NotApplicable';
 }
 
-function applies(s: PolicyStatement, r: PolicyRequest): boolean {
+function applies(
+  s: PolicyStatement,
+  r: PolicyRequest,
+  context: ReadonlyMap<string, string | undefined>,
+): boolean {
   const action = (patterns: string[]) => patterns.some((p) => wildcard(p, r.action, true));
   const resource = (patterns: string[]) => patterns.some((p) => wildcard(p, r.resource, false));
   if (s.Action && !action(s.Action)) return false;
@@ -231,7 +239,7 @@ function applies(s: PolicyStatement, r: PolicyRequest): boolean {
   if (s.Principal !== undefined && !principalMatches(s.Principal, r.principal)) return false;
   for (const [op, keys] of Object.entries(s.Condition ?? {})) {
     for (const [key, values] of Object.entries(keys)) {
-      if (!condition(op as Operator, r.context?.[key] ?? r.context?.[key.toLowerCase()], values)) {
+      if (!condition(op as Operator, context.get(key.toLowerCase()), values)) {
         return false;
       }
     }
@@ -244,6 +252,8 @@ function principalMatches(
   caller: string | undefined,
 ): boolean {
   if (principal === '*') return true;
+  // IAM: `{"AWS": "*"}` is the same as `"*"` — everyone, anonymous callers included.
+  if (principal.AWS?.includes('*')) return true;
   if (caller === undefined) return false;
   return Object.values(principal).some((ids) =>
     ids.some((id) => id === '*' || id === caller || accountOf(caller) === accountRoot(id)),

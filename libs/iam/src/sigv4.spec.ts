@@ -296,6 +296,27 @@ describe('verifySigV4', () => {
     expect((await verify(await at(4))).ok).toBe(true);
   });
 
+  it('refuses what could slip past the canonical request: prototype names, a second signature', async () => {
+    const req = await signed({ method: 'GET', query: { a: '1' } });
+    req.headers.authorization = String(req.headers.authorization).replace(
+      'SignedHeaders=',
+      'SignedHeaders=constructor;',
+    );
+    expect(await verify(req)).toMatchObject({
+      ok: false,
+      message: "The signed header 'constructor' is missing.",
+    });
+    const plain = await signed({ method: 'GET', query: { a: '1' } });
+    expect(await verify({ ...plain, rawQuery: `${plain.rawQuery}&__proto__=evil` })).toMatchObject({
+      ok: false,
+      type: 'InvalidSignatureException',
+    });
+    expect(
+      await verify({ ...plain, rawQuery: `${plain.rawQuery}&X-Amz-Signature=evil` }),
+    ).toMatchObject({ ok: false, type: 'IncompleteSignatureException' });
+    expect((await verify(plain)).ok).toBe(true);
+  });
+
   describe('presigned query strings', () => {
     /** A URL as SignatureV4.presign makes it, and the request a client then sends with it. */
     async function presigned(

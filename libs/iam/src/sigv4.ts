@@ -129,10 +129,13 @@ export async function verifySigV4(
   const late = checkTime(signedAt, parsed.expiresSeconds, options);
   if (late) return late;
 
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) return invalid(`The signed header '${name}' is missing.`);
+    // Own properties only: `SignedHeaders=constructor` must not find Object.prototype's.
+    const value = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
+    if (typeof value !== 'string' && !Array.isArray(value)) {
+      return invalid(`The signed header '${name}' is missing.`);
+    }
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const body = req.body ?? new Uint8Array(0);
@@ -295,6 +298,13 @@ function readSignature(req: SignedRequest): ParsedSignature | SigV4Failure {
     if (!parsed.signedHeaders.includes('x-amz-date')) {
       return incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
     }
+    // The canonical query leaves X-Amz-Signature out: beside a header signature it would be an
+    // unsigned parameter that reaches the integration.
+    if (Object.keys(parseQuery(req.rawQuery)).some((k) => k.toLowerCase() === 'x-amz-signature')) {
+      return incomplete(
+        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.',
+      );
+    }
     return { ...parsed, amzDate };
   }
   const query = new URLSearchParams(req.rawQuery);
@@ -373,7 +383,8 @@ function parseFields(header: string): Omit<ParsedSignature, 'amzDate'> | SigV4Fa
 
 /** The query as the signer takes it: decoded names and values, `+` kept as itself. */
 function parseQuery(raw: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  // No prototype: `__proto__=x` is a parameter like any other, signed or refused.
+  const query = Object.create(null) as Record<string, string | string[]>;
   if (raw === '') return query;
   for (const pair of raw.split('&')) {
     if (pair === '') continue;

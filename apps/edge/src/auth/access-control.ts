@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Method } from '@portico/definitions';
+import { PINO_LOGGER, type PinoLogger } from '@portico/platform';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { WebSocketEventContext } from '../integrations/integration.types';
 import type { ServedRoute } from '../websocket/route-selection';
@@ -11,6 +12,8 @@ import { AuthorizerGate } from './authorizer-gate';
 import { IamGate } from './iam-gate';
 import { JwtGate } from './jwt-gate';
 import { notAuthorized, requestArn, resourcePolicyDecision } from './resource-policy';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /**
  * Everything that decides whether a routed REST request may reach its integration, in API
@@ -29,7 +32,15 @@ export class AccessControl {
     private readonly authorizers: AuthorizerGate,
     private readonly jwt: JwtGate,
     private readonly iam: IamGate,
-  ) {}
+    @Inject(PINO_LOGGER) logger: PinoLogger,
+  ) {
+    if (config.CONNECTIONS_API_AUTH === 'none' && !LOOPBACK.test(config.EDGE_HOST)) {
+      logger.warn(
+        { EDGE_HOST: config.EDGE_HOST },
+        '@connections and @channels take unsigned calls from anyone who reaches this edge: set CONNECTIONS_API_AUTH=iam unless only your backends can',
+      );
+    }
+  }
 
   /** Admits the request (setting what the checks learnt on it) or says why not; never throws. */
   async admit(

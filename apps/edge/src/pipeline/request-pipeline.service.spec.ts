@@ -38,6 +38,7 @@ import { RequestPipeline } from './request-pipeline.service';
 describe('RequestPipeline failure handling', () => {
   const stage = compileStage(
     activeStage({ apiId: 'api', stageName: 'prod', resources: [resource('/r', ['ANY'])] }),
+    { region: 'us-east-1', accountId: '123456789012' },
   );
   const directory = { loaded: true, known: true };
   const registry = {
@@ -88,6 +89,7 @@ describe('RequestPipeline failure handling', () => {
         new AuthorizerGate(null, config, logger, new Registry()),
         new JwtGate(config, logger, new Registry()),
         new IamGate(null, config, new Registry(), events),
+        logger,
       ),
     );
     server = createServer((req, res) => pipeline.handle(req, res));

@@ -54,8 +54,14 @@ export interface CompiledDomain extends DomainRef {
   readonly fingerprint: string;
 }
 
+/** Where this gateway is, for the ARNs a stage's policies name. */
+export interface GatewayScope {
+  region: string;
+  accountId: string;
+}
+
 /** Throws (RouteCompileError and friends) when the deployment cannot be served. */
-export function compileStage(active: ActiveStage): CompiledStage {
+export function compileStage(active: ActiveStage, scope: GatewayScope): CompiledStage {
   const { stage, deployment, api } = active;
   return {
     apiId: stage.restApiId,
@@ -68,7 +74,7 @@ export function compileStage(active: ActiveStage): CompiledStage {
     authorizers: functionAuthorizers(deployment.definition.securitySchemes),
     jwtAuthorizers: jwtAuthorizers(deployment.definition.securitySchemes),
     resourcePolicy: resourcePolicy(
-      stage.restApiId,
+      `arn:aws:execute-api:${scope.region}:${scope.accountId}:${stage.restApiId}/`,
       deployment.definition.extensions['x-amazon-apigateway-policy'],
     ),
     routes: RouteTable.compile(deployment.definition.resources),
@@ -136,15 +142,16 @@ function jwtAuthorizers(schemes: Record<string, unknown> | undefined): Map<strin
 /**
  * The resource policy, read as import read it (one that no longer reads throws: the stage is not
  * served rather than served without it). API Gateway lets resources say `execute-api:/stage/GET/x`
- * for this API's own ARNs; region and account are this gateway's, so the API id pins them.
+ * for this API's own ARNs and expands them with its region and account when it saves the policy;
+ * so does this, with this gateway's (a wildcard there would let `*` run across a crafted path).
  */
-function resourcePolicy(apiId: string, value: unknown): PolicyDocument | undefined {
+function resourcePolicy(apiArn: string, value: unknown): PolicyDocument | undefined {
   if (value === undefined || value === null) return undefined;
   const policy = parsePolicy(value, RESOURCE_POLICY);
   const expand = (resources: string[] | undefined) =>
     resources?.map((resource) =>
       resource.startsWith('execute-api:/')
-        ? `arn:aws:execute-api:*:*:${apiId}/${resource.slice('execute-api:/'.length)}`
+        ? `${apiArn}${resource.slice('execute-api:/'.length)}`
         : resource,
     );
   return {

@@ -259,7 +259,10 @@ export class StageRegistry
     const { restApiId, stageName } = active.stage;
     const key = failKey(restApiId, stageName);
     try {
-      const compiled = compileStage(active);
+      const compiled = compileStage(active, {
+        region: this.config.PORTICO_REGION,
+        accountId: this.config.PORTICO_ACCOUNT_ID,
+      });
       this.failed.delete(key);
       return compiled;
     } catch (err) {
