@@ -17,12 +17,13 @@ import {
   NATS_CONNECTION,
 } from '@portico/platform';
 import type { NatsConnection } from 'nats';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
 import { AuthEvents } from './auth-events';
+import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
 
 /** What the auth service said of a value: the key it belongs to, or null for none. */
@@ -44,7 +45,7 @@ const API_KEY_HEADER = 'x-api-key';
 export class ApiKeyGate {
   private readonly cache: DecisionCache<ApiKeyVerdict>;
   private readonly timeoutMs: number;
-  private readonly checks: Counter<'source' | 'outcome'>;
+  private readonly checks: DecisionCounter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
@@ -58,12 +59,11 @@ export class ApiKeyGate {
       idOf: (verdict) => verdict?.id,
       maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
     });
-    this.checks = new Counter({
-      name: 'portico_edge_api_key_checks_total',
-      help: 'API key checks by where the verdict came from (cache, auth; edge for a value no key can have) and their outcome',
-      labelNames: ['source', 'outcome'],
-      registers: [registry],
-    });
+    this.checks = new DecisionCounter(
+      registry,
+      'portico_edge_api_key_checks_total',
+      'API key checks by where the verdict came from (cache, auth; edge for a value no key can have) and their outcome',
+    );
     events.on<ApiKeyChangedEvent>(AUTH_APIKEY_CHANGED, (event) => this.onChanged(event));
     events.onReset(() => this.cache.clear());
   }
@@ -88,7 +88,7 @@ export class ApiKeyGate {
     }
     // No key has a value of another length: refused without asking auth (or filling the cache).
     if (value.length < API_KEY_MIN_LENGTH || value.length > API_KEY_MAX_LENGTH) {
-      this.checks.inc({ source: 'edge', outcome: 'denied' });
+      this.checks.inc('edge', 'denied');
       return GatewayError.of('INVALID_API_KEY', `An API key of ${value.length} characters`);
     }
     const { verdict, cached } = await this.cache.verdict(value, () =>
@@ -96,7 +96,7 @@ export class ApiKeyGate {
     );
     const source = cached ? 'cache' : 'auth';
     if (isFailure(verdict)) {
-      this.checks.inc({ source, outcome: 'unavailable' });
+      this.checks.inc(source, 'unavailable');
       return new GatewayError(
         'DEFAULT_5XX',
         503,
@@ -105,13 +105,13 @@ export class ApiKeyGate {
       );
     }
     if (!verdict?.enabled) {
-      this.checks.inc({ source, outcome: 'denied' });
+      this.checks.inc(source, 'denied');
       return GatewayError.of(
         'INVALID_API_KEY',
         verdict ? `API key ${verdict.id} is disabled` : 'Invalid API key',
       );
     }
-    this.checks.inc({ source, outcome: 'allowed' });
+    this.checks.inc(source, 'allowed');
     r.apiKey = { id: verdict.id, value };
     return undefined;
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   DEADLINE_HEADER,
@@ -17,7 +16,7 @@ import {
   type PinoLogger,
 } from '@portico/platform';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { buildProxyEvent } from '../integrations/function/proxy-event';
 import { buildWebSocketEvent } from '../integrations/function/websocket-event';
@@ -26,6 +25,7 @@ import { buildTemplateContext } from '../integrations/mapping/template-context';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { DEFAULT_GATEWAY_RESPONSES, GatewayError } from '../responses/gateway-error';
 import type { CompiledAuthorizer, CompiledStage } from '../stages/compiled-stage';
+import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
 import { requestArn } from './resource-policy';
 
@@ -58,7 +58,7 @@ type AuthorizerRefusal = { refused: true };
 export class AuthorizerGate {
   private readonly cache: DecisionCache<AuthorizerResult | AuthorizerRefusal>;
   private readonly timeoutMs: number;
-  private readonly decisions: Counter<'source' | 'outcome'>;
+  private readonly decisions: DecisionCounter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
@@ -71,12 +71,11 @@ export class AuthorizerGate {
       ttlMs: (result) => ('refused' in result ? 0 : result.ttlMs),
       maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
     });
-    this.decisions = new Counter({
-      name: 'portico_edge_authorizer_decisions_total',
-      help: 'Function authorizer decisions by where they came from (cache, function) and outcome',
-      labelNames: ['source', 'outcome'],
-      registers: [registry],
-    });
+    this.decisions = new DecisionCounter(
+      registry,
+      'portico_edge_authorizer_decisions_total',
+      'Function authorizer decisions by where they came from (cache, function) and outcome',
+    );
   }
 
   /**
@@ -163,22 +162,15 @@ export class AuthorizerGate {
       authorizer.resultTtlSeconds === 0
         ? { verdict: await call(), cached: false }
         : await this.cache.verdict(
-            createHash('sha256')
-              .update(
-                [
-                  stage.apiId,
-                  stage.stageName,
-                  stage.deploymentId,
-                  authorizer.name,
-                  ...identity,
-                ].join('\0'),
-              )
-              .digest('base64url'),
+            // The cache keeps the SHA-256 of this, never the identity itself.
+            [stage.apiId, stage.stageName, stage.deploymentId, authorizer.name, ...identity].join(
+              '\0',
+            ),
             call,
           );
     const source = cached ? 'cache' : 'function';
     if (isFailure(verdict)) {
-      this.decisions.inc({ source, outcome: 'failed' });
+      this.decisions.inc(source, 'failed');
       // As API Gateway: a function that cannot be reached is an authorizer failure, one that
       // throws or answers something unusable a configuration error (AuthorizerConfigurationException).
       return GatewayError.of(
@@ -189,7 +181,7 @@ export class AuthorizerGate {
       );
     }
     if ('refused' in verdict) {
-      this.decisions.inc({ source, outcome: 'unauthorized' });
+      this.decisions.inc(source, 'unauthorized');
       return GatewayError.of('UNAUTHORIZED', `${authorizer.name} said Unauthorized`);
     }
     const decision = evaluatePolicies([verdict.policy], {
@@ -198,7 +190,7 @@ export class AuthorizerGate {
       context: { 'aws:SourceIp': r.sourceIp },
     });
     if (decision === 'Deny' || (decision === 'NotApplicable' && !resourceAllows)) {
-      this.decisions.inc({ source, outcome: 'denied' });
+      this.decisions.inc(source, 'denied');
       const denied = new GatewayError(
         'ACCESS_DENIED',
         DEFAULT_GATEWAY_RESPONSES.ACCESS_DENIED.statusCode,
@@ -211,7 +203,7 @@ export class AuthorizerGate {
       denied.messageKey = 'Message';
       return denied;
     }
-    this.decisions.inc({ source, outcome: 'allowed' });
+    this.decisions.inc(source, 'allowed');
     r.authorizer = {
       principalId: verdict.principalId,
       context: verdict.context,

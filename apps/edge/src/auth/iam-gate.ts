@@ -23,13 +23,14 @@ import {
   NATS_CONNECTION,
 } from '@portico/platform';
 import type { NatsConnection } from 'nats';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { PayloadTooLargeError } from '../integrations';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
 import { AuthEvents } from './auth-events';
+import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
 import { notAuthorized, requestArn, resourcePolicyDecision } from './resource-policy';
 
@@ -54,7 +55,7 @@ interface CachedCredential extends Omit<SigningCredential, 'signingKey' | 'polic
 @Injectable()
 export class IamGate {
   private readonly cache: DecisionCache<CachedCredential | null>;
-  private readonly decisions: Counter<'source' | 'outcome'>;
+  private readonly decisions: DecisionCounter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection | null,
@@ -68,12 +69,11 @@ export class IamGate {
       idOf: (credential) => credential?.accessKeyId,
       maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
     });
-    this.decisions = new Counter({
-      name: 'portico_edge_iam_decisions_total',
-      help: 'AWS_IAM decisions by where the signing key came from (cache, auth) and outcome',
-      labelNames: ['source', 'outcome'],
-      registers: [registry],
-    });
+    this.decisions = new DecisionCounter(
+      registry,
+      'portico_edge_iam_decisions_total',
+      'AWS_IAM decisions by where the signing key came from (cache, auth) and outcome',
+    );
     events.on<CredentialChangedEvent>(AUTH_CREDENTIAL_CHANGED, (event) => {
       if (event.change === 'created') this.cache.dropWhere((credential) => credential === null);
       else if (typeof event.accessKeyId === 'string') this.cache.dropId(event.accessKeyId);
@@ -132,7 +132,7 @@ export class IamGate {
       },
     );
     if (unavailable) {
-      this.decisions.inc({ source, outcome: 'unavailable' });
+      this.decisions.inc(source, 'unavailable');
       return new GatewayError(
         'DEFAULT_5XX',
         503,
@@ -141,7 +141,7 @@ export class IamGate {
       );
     }
     if (!result.ok || !credential) {
-      this.decisions.inc({ source, outcome: 'unauthenticated' });
+      this.decisions.inc(source, 'unauthenticated');
       return signatureRefusal(result.ok ? undefined : result);
     }
     const arn = options.arn ?? requestArn(r, stage, this.config.PORTICO_REGION);
@@ -159,7 +159,7 @@ export class IamGate {
         : undefined;
     const explicitDeny = identity === 'Deny' || resource === 'Deny';
     if (explicitDeny || (identity !== 'Allow' && resource !== 'Allow')) {
-      this.decisions.inc({ source, outcome: 'denied' });
+      this.decisions.inc(source, 'denied');
       return notAuthorized(
         credential.userArn,
         action,
@@ -168,7 +168,7 @@ export class IamGate {
         `Neither ${credential.accessKeyId}'s policies nor the resource policy allow ${arn}`,
       );
     }
-    this.decisions.inc({ source, outcome: 'allowed' });
+    this.decisions.inc(source, 'allowed');
     r.iamPrincipal = { accessKeyId: credential.accessKeyId, userArn: credential.userArn };
     return undefined;
   }

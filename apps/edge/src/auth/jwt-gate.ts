@@ -17,11 +17,12 @@ import {
   jwtVerify,
   type JWTVerifyGetKey,
 } from 'jose';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
+import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
 import { JwksUnavailable, RemoteJwks } from './remote-jwks';
 
@@ -64,7 +65,7 @@ export class JwtGate {
   private readonly cache: DecisionCache<VerifiedToken | TokenRefusal>;
   private readonly remote = new Map<string, RemoteJwks>();
   private readonly local = new WeakMap<JwtIssuer, JWTVerifyGetKey>();
-  private readonly decisions: Counter<'source' | 'outcome'>;
+  private readonly decisions: DecisionCounter;
 
   constructor(
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
@@ -75,12 +76,11 @@ export class JwtGate {
       ttlMs: (verdict) => ('refused' in verdict ? 0 : verdict.ttlMs),
       maxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
     });
-    this.decisions = new Counter({
-      name: 'portico_edge_jwt_decisions_total',
-      help: 'JWT authorizer decisions by where they came from (cache, verified) and outcome',
-      labelNames: ['source', 'outcome'],
-      registers: [registry],
-    });
+    this.decisions = new DecisionCounter(
+      registry,
+      'portico_edge_jwt_decisions_total',
+      'JWT authorizer decisions by where they came from (cache, verified) and outcome',
+    );
   }
 
   /** Admits the request (setting `r.authorizer`) or says why not; never throws. */
@@ -109,7 +109,7 @@ export class JwtGate {
           );
     const source = cached ? 'cache' : 'verified';
     if (isFailure(verdict)) {
-      this.decisions.inc({ source, outcome: 'failed' });
+      this.decisions.inc(source, 'failed');
       this.logger.warn(
         { requestId: r.requestId, authorizer: authorizer.name, problem: verdict.error.message },
         'JWT authorizer failed',
@@ -117,17 +117,17 @@ export class JwtGate {
       return GatewayError.of('AUTHORIZER_FAILURE', verdict.error.message);
     }
     if ('refused' in verdict) {
-      this.decisions.inc({ source, outcome: 'unauthorized' });
+      this.decisions.inc(source, 'unauthorized');
       return GatewayError.of('UNAUTHORIZED', `${authorizer.name}: ${verdict.refused}`);
     }
     const lacking = scopeProblem(authorizer, verdict, method.authorizationScopes ?? []);
     if (lacking) {
-      this.decisions.inc({ source, outcome: 'forbidden' });
+      this.decisions.inc(source, 'forbidden');
       return authorizer.type === 'JWT'
         ? GatewayError.of('ACCESS_DENIED', `${authorizer.name}: ${lacking}`)
         : GatewayError.of('UNAUTHORIZED', `${authorizer.name}: ${lacking}`);
     }
-    this.decisions.inc({ source, outcome: 'allowed' });
+    this.decisions.inc(source, 'allowed');
     r.authorizer = { principalId: verdict.principalId, context: {}, claims: verdict.claims };
     return undefined;
   }
