@@ -235,6 +235,35 @@ describe('decisionCosts', () => {
     expect(jwtOnly.map((r) => r.met)).toEqual([null, true]);
   });
 
+  it("judges the edge's CPU per request when it was measured: 1 − passthrough µs ÷ target µs", () => {
+    const cpu = (edgeCpuUs: number) => ({ edgeCpuUs });
+    const rows = costs([
+      closed('portico-passthrough', 1, 10_000, 5, cpu(100)),
+      closed('portico-passthrough', 2, 6_000, 5, cpu(104)),
+      closed('portico-passthrough', 3, 9_000, 5, cpu(90)),
+      // Slower in throughput (another process took the CPU), cheap on the edge: met.
+      closed('portico-apikey', 1, 7_000, 5, cpu(104)),
+      closed('portico-apikey', 2, 7_000, 5, cpu(106)),
+      closed('portico-apikey', 3, 7_000, 5, cpu(300)),
+      // As fast in throughput, but 20% more edge CPU per request: not met.
+      closed('portico-jwt', 1, 10_000, 5, cpu(125)),
+    ]);
+    expect(rows[0]).toMatchObject({ edgeCpuUs: 106, passthroughCpuUs: 100, met: true });
+    expect(rows[0]?.cpuCost).toBeCloseTo(6 / 106);
+    expect(rows[0]?.cost).toBeCloseTo(0.222, 3);
+    expect(rows[1]).toMatchObject({ edgeCpuUs: 125, met: false });
+    expect(rows[1]?.cpuCost).toBeCloseTo(0.2);
+    const goals = evaluateGoals(
+      summarizeClosed(measured('portico-passthrough', 'portico-apikey', 'portico-jwt'), [
+        closed('portico-passthrough', 1, 10_000, 5, cpu(100)),
+        closed('portico-apikey', 1, 5_000, 5, cpu(105)),
+      ]),
+      [],
+    ).filter((g) => g.unit === '%');
+    expect(goals[0]?.measured).toBeCloseTo(5 / 105);
+    expect(goals[0]?.met).toBe(true);
+  });
+
   it('becomes one goal per target, measured as the cost', () => {
     const closedRows = summarizeClosed(measured('portico-passthrough', 'portico-apikey'), [
       closed('portico-passthrough', 1, 10_000, 5),
@@ -413,7 +442,8 @@ describe('the reports', () => {
     expect(result.authorization[0]?.cost).toBeCloseTo(0.08);
     const md = renderMarkdown(result);
     expect(md).toContain('## Authorization (warm decisions)');
-    expect(md).toContain('| portico-apikey | 8,740 | 9,500 | 0.920× | 8.0% | yes |');
+    // Without the edge's CPU figures, the throughput cost is what is judged.
+    expect(md).toContain('| portico-apikey | – | – | – | 8,740 | 9,500 | 8.0% | yes |');
     expect(md).toContain(
       '| portico-jwt | not measured (portico-jwt failed: did not start: no API key) |',
     );

@@ -194,6 +194,10 @@ describe('pnpm bench --quick', () => {
   it('measured the API key and JWT targets warm against the passthrough of the same run', () => {
     const passthrough = result.closed.find((r) => r.target === 'portico-passthrough');
     expect(result.authorization.map((r) => r.target)).toEqual(['portico-apikey', 'portico-jwt']);
+    for (const row of result.closed.filter((r) => r.target.startsWith('portico-'))) {
+      expect({ [row.target]: row.edgeCpuUs }).toEqual({ [row.target]: expect.any(Number) });
+      expect(row.edgeCpuUs).toBeGreaterThan(0);
+    }
     for (const row of result.authorization) {
       const measuredRow = result.closed.find((r) => r.target === row.target);
       expect({ [row.target]: row }).toEqual({
@@ -203,6 +207,10 @@ describe('pnpm bench --quick', () => {
           passthroughRps: passthrough?.rps,
           toPassthrough: expect.any(Number),
           cost: expect.any(Number),
+          // The edge's own CPU per request, read from its /metrics around every run.
+          edgeCpuUs: expect.any(Number),
+          passthroughCpuUs: expect.any(Number),
+          cpuCost: expect.any(Number),
           met: expect.any(Boolean),
         },
       });
@@ -232,12 +240,15 @@ describe('pnpm bench --quick', () => {
     expect(md).toContain('## Goals');
     expect(md).toContain('## WebSocket');
     expect(md).toContain('## Authorization (warm decisions)');
-    expect(md).toMatch(
-      /^\| portico-apikey \| [\d,]+ \| [\d,]+ \| [\d.]+× \| -?[\d.]+% \| (yes|\*\*no\*\*) \|$/m,
-    );
-    expect(md).toMatch(
-      /^\| portico-jwt \| [\d,]+ \| [\d,]+ \| [\d.]+× \| -?[\d.]+% \| (yes|\*\*no\*\*) \|$/m,
-    );
+    for (const target of ['portico-apikey', 'portico-jwt']) {
+      // Edge µs per request (target, passthrough), its cost; req/s (target, passthrough), its cost.
+      expect(md).toMatch(
+        new RegExp(
+          `^\\| ${target} \\| [\\d.]+ \\| [\\d.]+ \\| -?[\\d.]+% \\| [\\d,]+ \\| [\\d,]+ \\| -?[\\d.]+% \\| (yes|\\*\\*no\\*\\*) \\|$`,
+          'm',
+        ),
+      );
+    }
     expect(md).toContain('**ws-idle**: 2,000 idle connections held by one edge');
     expect(md).toContain('| portico-passthrough-10k |');
     const svg = readFileSync(join(out, 'latest-quick.svg'), 'utf8');

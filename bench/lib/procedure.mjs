@@ -2,6 +2,7 @@
 // once in order (A B C … A B C …, so drift over time hits every target alike), then the open
 // model, each target at half its median peak right after the upstream alone at that rate.
 import { count, ms, signedMs } from './format.mjs';
+import { cpuSecondsOf } from './stack.mjs';
 import { errorCounts, median, OPEN_LOAD } from './summary.mjs';
 
 /** Time for the previous run's connections to close before the next run starts. */
@@ -23,6 +24,7 @@ export async function runProcedure({ load, targets, plan, say, checkFatal }) {
     checkFatal();
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const startedAt = new Date().toISOString();
+    const cpuBefore = target.opsUrl ? await cpuSecondsOf(target.opsUrl) : undefined;
     const result = await load.run(model, {
       url: target.url,
       host: target.host,
@@ -30,7 +32,20 @@ export async function runProcedure({ load, targets, plan, say, checkFatal }) {
       connections: plan.connections,
       ...options,
     });
-    const run = { target: target.name, model, ...labels, startedAt, ...result };
+    const cpuAfter = target.opsUrl ? await cpuSecondsOf(target.opsUrl) : undefined;
+    // What one request cost the edge itself, whatever else was running on the machine.
+    const edgeCpuUs =
+      cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0
+        ? ((cpuAfter - cpuBefore) * 1e6) / result.requests
+        : undefined;
+    const run = {
+      target: target.name,
+      model,
+      ...labels,
+      startedAt,
+      ...result,
+      ...(Number.isFinite(edgeCpuUs) ? { edgeCpuUs } : {}),
+    };
     runs.push(run);
     return run;
   };

@@ -148,6 +148,12 @@ function deployedAt(logFile) {
   return undefined;
 }
 
+/** CPU seconds the process behind an ops endpoint has used (user + system), from its /metrics. */
+export async function cpuSecondsOf(opsUrl) {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]);
+}
+
 /** The edge's memory and WebSocket connections now, from its /metrics. */
 export async function memoryOf(opsUrl) {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
@@ -382,6 +388,8 @@ export async function startStack({
         url: `http://${HOST}:${edge}/${STAGE}${path}`,
         host: `${api}.execute-api.${DOMAIN}`,
         headers: headers[t.name],
+        // The edge's own CPU per request is read from here around every closed run.
+        opsUrl: `http://${HOST}:${edgeOps}`,
       });
       await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
       try {

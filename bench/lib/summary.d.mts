@@ -22,6 +22,8 @@ export interface Run {
   offeredRate?: number;
   achievedRate?: number;
   rps?: number;
+  /** The edge's CPU µs per request over the run (Portico targets, from its /metrics). */
+  edgeCpuUs?: number;
   latencyMs: LatencyMs;
   errors: number;
   timeouts: number;
@@ -56,6 +58,8 @@ export interface ClosedRow extends ErrorCounts {
   p90?: number;
   p99?: number;
   p999?: number;
+  /** Median over the rounds of the edge's CPU µs per request (Portico targets). */
+  edgeCpuUs?: number;
   toDirect?: number;
   toFastGateway?: number;
 }
@@ -91,6 +95,10 @@ export interface DecisionCost {
   toPassthrough?: number;
   /** 1 − toPassthrough. */
   cost?: number;
+  edgeCpuUs?: number;
+  passthroughCpuUs?: number;
+  /** 1 − passthroughCpuUs ÷ edgeCpuUs: what `met` judges when measured. */
+  cpuCost?: number;
   met: boolean | null;
 }
 

@@ -40,6 +40,7 @@ export function summarizeClosed(targets, runs) {
       p90: latency('p90'),
       p99: latency('p99'),
       p999: latency('p999'),
+      edgeCpuUs: median(rounds.map((r) => r.edgeCpuUs)),
       ...errorCounts(rounds),
     };
   });
@@ -84,26 +85,41 @@ const difference = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a - b :
 export const DECISION_COST_GOAL = 0.1;
 
 /**
- * One row per authorization target (portico-apikey, portico-jwt): its throughput relative to
- * portico-passthrough in the same run, and what the decision costs, 1 − that ratio (below zero
- * when the target came out faster: noise). `met` says whether the cost is under
- * DECISION_COST_GOAL, null when either was not measured.
+ * One row per authorization target (portico-apikey, portico-jwt) beside portico-passthrough in
+ * the same run, two ways:
+ * - throughput: the target's req/s over the passthrough's, and `cost` = 1 − that ratio (below
+ *   zero when the target came out faster: noise);
+ * - the edge's own CPU per request (median over the rounds), and `cpuCost` = 1 − passthrough
+ *   µs ÷ target µs: the throughput the decision costs an edge that is the bottleneck. On a
+ *   shared machine this one is the measurement — the load generator, the upstream and anything
+ *   else running take CPU from under the throughput figures — so `met` judges it when it was
+ *   measured, and the throughput cost otherwise. Null when neither was measured.
  */
 export function decisionCosts(closed) {
-  const rpsOf = (name) => closed.find((row) => row.target === name)?.rps;
-  const passthroughRps = rpsOf(AUTH_BASELINE);
+  const rowOf = (name) => closed.find((row) => row.target === name);
+  const passthrough = rowOf(AUTH_BASELINE);
+  const passthroughRps = passthrough?.rps;
+  const passthroughCpuUs = passthrough?.edgeCpuUs;
   return AUTH_TARGETS.map((target) => {
-    const rps = rpsOf(target);
+    const { rps, edgeCpuUs } = rowOf(target) ?? {};
     const toPassthrough = divide(rps, passthroughRps);
     // 1 − rps/passthrough, written as one division so that exactly 10% is not 9.999…%.
     const cost = toPassthrough === undefined ? undefined : (passthroughRps - rps) / passthroughRps;
+    const cpuCost =
+      Number.isFinite(edgeCpuUs) && Number.isFinite(passthroughCpuUs) && edgeCpuUs > 0
+        ? (edgeCpuUs - passthroughCpuUs) / edgeCpuUs
+        : undefined;
+    const judged = cpuCost ?? cost;
     return {
       target,
       rps,
       passthroughRps,
       toPassthrough,
       cost,
-      met: cost === undefined ? null : cost < DECISION_COST_GOAL,
+      edgeCpuUs,
+      passthroughCpuUs,
+      cpuCost,
+      met: judged === undefined ? null : judged < DECISION_COST_GOAL,
     };
   });
 }
@@ -206,8 +222,8 @@ export function evaluateGoals(closed, open, webSocket = {}) {
       id: `${row.target.replace(/^portico-/, '')}-decision-cost`,
       text:
         `${row.target}: a warm decision costs < ${DECISION_COST_GOAL * 100}% of ` +
-        `${AUTH_BASELINE} throughput`,
-      measured: row.cost,
+        `${AUTH_BASELINE} throughput${row.cpuCost === undefined ? '' : " (the edge's CPU per request)"}`,
+      measured: row.cpuCost ?? row.cost,
       unit: '%',
       threshold: DECISION_COST_GOAL,
       met: row.met,
