@@ -1,5 +1,5 @@
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   BadRequestException,
   ConflictException,
   CreateApiKeyCommand,
@@ -13,17 +13,17 @@ import {
   NotFoundException,
   UpdateApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
-import { bootstrap as startAuth } from '@portico/auth';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import type { RunningService, ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
 import { request } from 'undici';
-
-/** 32 bytes of zeros: a fixed secret, so a suite can restart auth and read its old keys. */
-const SECRET = Buffer.alloc(32, 7).toString('base64');
+import {
+  managementClient,
+  startTestAuth,
+  startTestControl,
+  startTestEdge,
+} from './support/services';
 
 const API = `
 openapi: 3.0.1
@@ -99,17 +99,6 @@ describe('API keys', () => {
   let apiId: string;
   const seen: SeenIdentity[] = [];
 
-  const env = () => ({
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-    AUTH_SECRET_KEY: SECRET,
-    AUTH_OPS_PORT: '0',
-    AUTH_REVISION_INTERVAL_MS: '200',
-  });
-
   beforeAll(async () => {
     infra = await startInfra();
     redis = new Redis(infra.redisUrl);
@@ -139,31 +128,15 @@ describe('API keys', () => {
         };
       },
     });
-    for (let i = 0; i < 2; i++) auths.push(await startAuth(env()));
-    control = await startControl({
-      ...env(),
-      CONTROL_PORT: '0',
-      CONTROL_OPS_PORT: '0',
-      PORTICO_CONFIG_WATCH: 'false',
-    });
+    for (let i = 0; i < 2; i++) auths.push(await startTestAuth(infra));
+    control = await startTestControl(infra);
     for (let i = 0; i < 2; i++) {
       edges.push(
-        await startEdge({
-          ...env(),
-          EDGE_HOST: '127.0.0.1',
-          EDGE_PORT: '0',
-          EDGE_OPS_PORT: '0',
-          // Long enough that only the created-key event can end a "no such key" in time.
-          API_KEY_NEGATIVE_TTL_MS: '600000',
-        }),
+        // Long enough that only the created-key event can end a "no such key" in time.
+        await startTestEdge(infra, { API_KEY_NEGATIVE_TTL_MS: '600000' }),
       );
     }
-    sdk = new APIGatewayClient({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+    sdk = managementClient(control);
     const api = await sdk.send(
       new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
     );
@@ -472,7 +445,7 @@ describe('API keys', () => {
         name: 'ServiceUnavailableException',
         $metadata: { httpStatusCode: 503 },
       });
-      auths.push(await startAuth(env()));
+      auths.push(await startTestAuth(infra));
       await eventually(async () =>
         expect((await call(edges[0]!, '/pets', fresh.value)).status).toBe(200),
       );

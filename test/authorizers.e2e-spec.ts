@@ -1,5 +1,5 @@
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   BadRequestException,
   ConflictException,
   CreateAuthorizerCommand,
@@ -13,15 +13,14 @@ import {
   UpdateAuthorizerCommand,
   UpdateMethodCommand,
 } from '@aws-sdk/client-api-gateway';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import type { RunningService } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
+import { lambdaUri } from './support/rest-api-stack';
+import { managementClient, startTestControl, startTestEdge } from './support/services';
 
-const fn = (name: string) =>
-  `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const fn = lambdaUri;
 const backend = `{ type: aws_proxy, httpMethod: POST, uri: '${fn('backend')}' }`;
 
 const API = `
@@ -110,13 +109,6 @@ describe('function authorizers', () => {
 
   beforeAll(async () => {
     infra = await startInfra();
-    const env = {
-      NATS_URL: infra.natsUrl,
-      REDIS_URL: infra.redisUrl,
-      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-      LOG_LEVEL: 'silent',
-      OPS_HOST: '127.0.0.1',
-    };
     runners.push(
       await startFunctionRunner({
         natsUrl: infra.natsUrl,
@@ -174,25 +166,9 @@ describe('function authorizers', () => {
         },
       }),
     );
-    control = await startControl({
-      ...env,
-      CONTROL_PORT: '0',
-      CONTROL_OPS_PORT: '0',
-      PORTICO_CONFIG_WATCH: 'false',
-    });
-    edge = await startEdge({
-      ...env,
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_OPS_PORT: '0',
-      AUTHORIZER_TIMEOUT_MS: '300',
-    });
-    const sdk = new APIGatewayClient({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    control = await startTestControl(infra);
+    edge = await startTestEdge(infra, { AUTHORIZER_TIMEOUT_MS: '300' });
+    const sdk = managementClient(control);
     try {
       const api = await sdk.send(
         new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
@@ -324,12 +300,7 @@ describe('function authorizers', () => {
   describe('management with the AWS SDK', () => {
     let sdk: APIGatewayClient;
     beforeAll(() => {
-      sdk = new APIGatewayClient({
-        endpoint: `http://127.0.0.1:${control.port}`,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        maxAttempts: 1,
-      });
+      sdk = managementClient(control);
     });
     afterAll(() => sdk?.destroy());
     const byName = async (name: string) =>

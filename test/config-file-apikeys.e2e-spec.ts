@@ -1,10 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrap as startAuth } from '@portico/auth';
 import { AUTH_APIKEY_VERIFY, type VerifiedApiKey } from '@portico/contracts';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
 import {
   connectNats,
   createPinoLogger,
@@ -14,6 +11,7 @@ import {
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
 import { controlHttp } from './support/control-http';
+import { startTestAuth, startTestControl, startTestEdge } from './support/services';
 
 const SECRET = Buffer.alloc(32, 5).toString('base64');
 const PARTNER_VALUE = 'PartnerKeyFromTheEnvironment0123456789';
@@ -72,15 +70,6 @@ describe('API keys in the config file', () => {
   let nc: Awaited<ReturnType<typeof connectNats>>;
   let dir: string;
 
-  const env = () => ({
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-    AUTH_SECRET_KEY: SECRET,
-    AUTH_OPS_PORT: '0',
-  });
   const write = (apiKeys: string) => writeFileSync(join(dir, 'portico.yaml'), configFile(apiKeys));
 
   const http = (method: string, path: string, body?: unknown) =>
@@ -116,20 +105,13 @@ describe('API keys in the config file', () => {
     dir = mkdtempSync(join(tmpdir(), 'portico-apikeys-'));
     writeFileSync(join(dir, 'api.yaml'), API);
     write(PARTNER + local('    enabled: false\n'));
-    auth = await startAuth(env());
-    control = await startControl({
-      ...env(),
-      CONTROL_PORT: '0',
-      CONTROL_OPS_PORT: '0',
+    auth = await startTestAuth(infra, { AUTH_SECRET_KEY: SECRET });
+    control = await startTestControl(infra, {
       PORTICO_CONFIG: join(dir, 'portico.yaml'),
+      PORTICO_CONFIG_WATCH: 'true',
       PARTNER_API_KEY: PARTNER_VALUE,
     });
-    edge = await startEdge({
-      ...env(),
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_OPS_PORT: '0',
-    });
+    edge = await startTestEdge(infra);
     await eventually(async () => expect(await call()).toBe(403));
   });
 
@@ -231,7 +213,7 @@ describe('API keys in the config file', () => {
     write(PARTNER + local('    enabled: true\n'));
     // The definitions did not change and the keys could not be reconciled: "unchanged".
     await eventually(async () => expect(await deploys('unchanged')).toBeGreaterThan(unchanged));
-    auth = await startAuth(env());
+    auth = await startTestAuth(infra, { AUTH_SECRET_KEY: SECRET });
     // No file change follows: only the retry can create the key.
     await eventually(
       async () => expect(await verify(LOCAL_VALUE)).toMatchObject({ enabled: true }),

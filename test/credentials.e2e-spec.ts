@@ -2,9 +2,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrap as startAuth } from '@portico/auth';
 import { AUTH_CREDENTIAL_SIGNING_KEY } from '@portico/contracts';
-import { bootstrap as startControl } from '@portico/control';
 import {
   connectNats,
   createPinoLogger,
@@ -14,6 +12,7 @@ import {
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
 import { controlHttp } from './support/control-http';
+import { startTestAuth, startTestControl } from './support/services';
 
 const SECRET = Buffer.alloc(32, 9).toString('base64');
 const FILE_SECRET = 'FileSecretFromTheEnvironment0123456789ab';
@@ -62,18 +61,6 @@ describe('IAM-style credentials through control', () => {
   let nc: Awaited<ReturnType<typeof connectNats>>;
   let dir: string;
 
-  const env = () => ({
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-    AUTH_SECRET_KEY: SECRET,
-    AUTH_OPS_PORT: '0',
-    CONTROL_PORT: '0',
-    CONTROL_OPS_PORT: '0',
-  });
-
   const http = (method: string, path: string, body?: unknown) =>
     controlHttp(control.port, method, path, body);
   const patch = (id: string, ...patchOperations: object[]) =>
@@ -103,10 +90,10 @@ describe('IAM-style credentials through control', () => {
       join(dir, 'portico.yaml'),
       configFile(['PKIAFILEOWNED0000001', 'PKIAFILEOWNED0000002']),
     );
-    auth = await startAuth(env());
-    control = await startControl({
-      ...env(),
+    auth = await startTestAuth(infra, { AUTH_SECRET_KEY: SECRET });
+    control = await startTestControl(infra, {
       PORTICO_CONFIG: join(dir, 'portico.yaml'),
+      PORTICO_CONFIG_WATCH: 'true',
       FILE_CREDENTIAL_SECRET: FILE_SECRET,
     });
   });

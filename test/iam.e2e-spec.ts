@@ -1,8 +1,4 @@
-import {
-  APIGatewayClient,
-  CreateDeploymentCommand,
-  ImportRestApiCommand,
-} from '@aws-sdk/client-api-gateway';
+import { CreateDeploymentCommand, ImportRestApiCommand } from '@aws-sdk/client-api-gateway';
 import {
   ApiGatewayManagementApiClient,
   GoneException,
@@ -17,10 +13,7 @@ import {
   GetRoutesCommand,
   UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { bootstrap as startAuth } from '@portico/auth';
 import { bootstrap as startConnections } from '@portico/connections';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import { NodeSha256 } from '@portico/iam';
 import type { RunningService, ServiceHandle } from '@portico/platform';
@@ -30,8 +23,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
-
-const SECRET = Buffer.alloc(32, 9).toString('base64');
+import {
+  managementClient,
+  serviceEnv,
+  startTestAuth,
+  startTestControl,
+  startTestEdge,
+} from './support/services';
 
 const API = `
 openapi: 3.0.1
@@ -172,17 +170,6 @@ describe('AWS_IAM authorization', () => {
   let guardedId: string;
   const seen: Seen[] = [];
 
-  const env = () => ({
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-    AUTH_SECRET_KEY: SECRET,
-    AUTH_OPS_PORT: '0',
-    AUTH_REVISION_INTERVAL_MS: '200',
-  });
-
   beforeAll(async () => {
     infra = await startInfra();
     runner = await startFunctionRunner({
@@ -220,26 +207,10 @@ describe('AWS_IAM authorization', () => {
       res.end('seen');
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    auths.push(await startAuth(env()));
-    control = await startControl({
-      ...env(),
-      CONTROL_PORT: '0',
-      CONTROL_OPS_PORT: '0',
-      PORTICO_CONFIG_WATCH: 'false',
-    });
-    edge = await startEdge({
-      ...env(),
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_OPS_PORT: '0',
-      CONNECTIONS_API_AUTH: 'iam',
-    });
-    const sdk = new APIGatewayClient({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+    auths.push(await startTestAuth(infra));
+    control = await startTestControl(infra);
+    edge = await startTestEdge(infra, { CONNECTIONS_API_AUTH: 'iam' });
+    const sdk = managementClient(control);
     const api = await sdk.send(
       new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
     );
@@ -256,7 +227,7 @@ describe('AWS_IAM authorization', () => {
     guardedId = guarded.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: guardedId, stageName: 'prod' }));
     sdk.destroy();
-    connections = await startConnections({ ...env(), CONNECTIONS_OPS_PORT: '0' });
+    connections = await startConnections({ ...serviceEnv(infra), CONNECTIONS_OPS_PORT: '0' });
     const v2 = new ApiGatewayV2Client({
       endpoint: `http://127.0.0.1:${control.port}`,
       region: 'us-east-1',
@@ -575,7 +546,7 @@ describe('AWS_IAM authorization', () => {
     await Promise.all(auths.splice(0).map((a) => a.close()));
     const res = await send(await signed(fresh, 'GET', '/pets'));
     expect(res).toEqual({ status: 503, text: JSON.stringify({ message: 'Service Unavailable' }) });
-    auths.push(await startAuth(env()));
+    auths.push(await startTestAuth(infra));
     await eventually(async () =>
       expect((await send(await signed(fresh, 'GET', '/pets'))).status).toBe(200),
     );

@@ -1,22 +1,21 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   BadRequestException,
   CreateAuthorizerCommand,
   CreateDeploymentCommand,
   ImportRestApiCommand,
 } from '@aws-sdk/client-api-gateway';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import type { RunningService } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import { request } from 'undici';
+import { lambdaUri } from './support/rest-api-stack';
+import { managementClient, startTestControl, startTestEdge } from './support/services';
 
-const fn = (name: string) =>
-  `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const fn = lambdaUri;
 const backend = `{ type: aws_proxy, httpMethod: POST, uri: '${fn('jwt-backend')}' }`;
 const echoEmail = `{ type: mock, requestTemplates: { application/json: '{"statusCode": 200}' }, responses: { default: { statusCode: '200', responseTemplates: { application/json: '{"email":"$context.authorizer.claims.email","sub":"$context.authorizer.principalId"}' } } } }`;
 
@@ -104,13 +103,6 @@ describe('JWT authorizers', () => {
     issuer = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}`;
 
     infra = await startInfra();
-    const env = {
-      NATS_URL: infra.natsUrl,
-      REDIS_URL: infra.redisUrl,
-      REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-      LOG_LEVEL: 'silent',
-      OPS_HOST: '127.0.0.1',
-    };
     runner = await startFunctionRunner({
       natsUrl: infra.natsUrl,
       name: 'jwt-backend',
@@ -119,25 +111,9 @@ describe('JWT authorizers', () => {
         return { statusCode: 200, body: 'ok' };
       },
     });
-    control = await startControl({
-      ...env,
-      CONTROL_PORT: '0',
-      CONTROL_OPS_PORT: '0',
-      PORTICO_CONFIG_WATCH: 'false',
-    });
-    edge = await startEdge({
-      ...env,
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_OPS_PORT: '0',
-      JWKS_FETCH_TIMEOUT_MS: '300',
-    });
-    sdk = new APIGatewayClient({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    control = await startTestControl(infra);
+    edge = await startTestEdge(infra, { JWKS_FETCH_TIMEOUT_MS: '300' });
+    sdk = managementClient(control);
     const imported = await sdk.send(
       new ImportRestApiCommand({
         body: Buffer.from(api(issuer, `${issuer}/jwks.json`, `${issuer}/hang`)),

@@ -1,13 +1,8 @@
-import {
-  APIGatewayClient,
-  CreateDeploymentCommand,
-  ImportRestApiCommand,
-} from '@aws-sdk/client-api-gateway';
-import { bootstrap as startControl } from '@portico/control';
-import { bootstrap as startEdge } from '@portico/edge';
+import { CreateDeploymentCommand, ImportRestApiCommand } from '@aws-sdk/client-api-gateway';
 import type { RunningService } from '@portico/platform';
 import type { TestInfra } from '@portico/testing';
 import { request } from 'undici';
+import { managementClient, startTestControl, startTestEdge } from './services';
 
 /** A Lambda invocation URI for the function-runner function `name`, as an integration or authorizer names it. */
 export const lambdaUri = (name: string): string =>
@@ -39,35 +34,12 @@ export async function startRestApiStack(
   options: { stage?: string; edgeEnv?: Record<string, string> } = {},
 ): Promise<RestApiStack> {
   const stage = options.stage ?? 'prod';
-  const env = {
-    NATS_URL: infra.natsUrl,
-    REDIS_URL: infra.redisUrl,
-    REDIS_KEY_PREFIX: infra.redisKeyPrefix,
-    LOG_LEVEL: 'silent',
-    OPS_HOST: '127.0.0.1',
-  };
-  const control = await startControl({
-    ...env,
-    CONTROL_PORT: '0',
-    CONTROL_OPS_PORT: '0',
-    PORTICO_CONFIG_WATCH: 'false',
-  });
-  const edge = await startEdge({
-    ...env,
-    EDGE_HOST: '127.0.0.1',
-    EDGE_PORT: '0',
-    EDGE_OPS_PORT: '0',
-    ...options.edgeEnv,
-  });
+  const control = await startTestControl(infra);
+  const edge = await startTestEdge(infra, options.edgeEnv);
   const close = async () => {
     await Promise.allSettled([edge.close(), control.close()]);
   };
-  const sdk = new APIGatewayClient({
-    endpoint: `http://127.0.0.1:${control.port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const sdk = managementClient(control);
   let apiId: string;
   try {
     const api = await sdk.send(
