@@ -8,3 +8,4 @@ export * from './connections/channel';
 export * from './connections/edge';
 export * from './auth/api-key';
 export * from './auth/credential';
+export * from './ratelimit/consume';
