@@ -1,0 +1,2 @@
+export { bootstrap } from './bootstrap';
+export { loadRateLimitConfig, type RateLimitConfig } from './config';

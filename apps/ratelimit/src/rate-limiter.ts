@@ -1,0 +1,147 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { ConsumeReply } from '@portico/contracts';
+import {
+  METRICS_REGISTRY,
+  PINO_LOGGER,
+  type PinoLogger,
+  REDIS_CLIENT,
+  ServiceError,
+} from '@portico/platform';
+import type Redis from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { RATELIMIT_CONFIG, type RateLimitConfig } from './config';
+import type { Decision } from './consume.rules';
+import { CONSUME_LUA } from './consume.lua';
+
+/** The script's reply: see CONSUME_LUA. */
+type ScriptReply = number[];
+
+interface ScriptedRedis extends Redis {
+  porticoRateLimitConsume(numKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
+}
+
+type Outcome = 'allowed' | 'throttled' | 'quota_exceeded' | 'unavailable' | 'invalid';
+
+/**
+ * Decides a ConsumeRequest in one Lua script call (EVALSHA; ioredis loads the script again
+ * after a Redis restart). Every key shares the hash tag `{ratelimit}`, so Redis Cluster keeps
+ * them in one slot and the script may touch any of them atomically.
+ *
+ * Redis failing, timing out (RATELIMIT_REDIS_TIMEOUT_MS, through the client's command timeout)
+ * or away is answered Unavailable at once — the edge applies its fail-open or fail-closed mode —
+ * and counted in `portico_ratelimit_redis_failures_total`; `portico_ratelimit_redis_available`
+ * is 0 from the first failure until a decision succeeds again (or the client reconnects), and
+ * each change is logged once.
+ */
+@Injectable()
+export class RateLimiter implements OnModuleDestroy {
+  private readonly redis: ScriptedRedis;
+  private readonly bucketPrefix: string;
+  private readonly quotaPrefix: string;
+  private readonly decisions: Counter<'outcome'>;
+  private readonly failures: Counter;
+  private readonly available: Gauge;
+  private up = true;
+  private readonly onReady = (): void => this.markUp();
+
+  constructor(
+    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(RATELIMIT_CONFIG) config: RateLimitConfig,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+  ) {
+    redis.defineCommand('porticoRateLimitConsume', { lua: CONSUME_LUA });
+    this.redis = redis as ScriptedRedis;
+    this.bucketPrefix = `${config.REDIS_KEY_PREFIX}{ratelimit}:bucket:`;
+    this.quotaPrefix = `${config.REDIS_KEY_PREFIX}{ratelimit}:quota:`;
+    this.decisions = new Counter({
+      name: 'portico_ratelimit_decisions_total',
+      help: 'Rate limit decisions by outcome: allowed, throttled, quota_exceeded, unavailable (Redis failed), invalid (a bad request)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.failures = new Counter({
+      name: 'portico_ratelimit_redis_failures_total',
+      help: 'Decisions Redis did not answer: an error, a timeout past RATELIMIT_REDIS_TIMEOUT_MS, or no connection',
+      registers: [registry],
+    });
+    this.available = new Gauge({
+      name: 'portico_ratelimit_redis_available',
+      help: '1 while Redis answers decisions, 0 from a failure until one succeeds again',
+      registers: [registry],
+    });
+    this.available.set(1);
+    redis.on('ready', this.onReady);
+  }
+
+  onModuleDestroy(): void {
+    this.redis.off('ready', this.onReady);
+  }
+
+  /** A request refused before it reached Redis. */
+  countInvalid(): void {
+    this.count('invalid');
+  }
+
+  async consume({ buckets, quotas, cost }: Decision): Promise<ConsumeReply> {
+    const keys = [
+      ...buckets.map((b) => this.bucketPrefix + b.key),
+      ...quotas.map((q) => this.quotaPrefix + q.key),
+    ];
+    const args: (string | number)[] = [buckets.length, cost];
+    for (const b of buckets) args.push(b.ratePerSecond, b.burst);
+    for (const q of quotas) args.push(q.limit, q.periodEndsAt);
+    let reply: ScriptReply;
+    try {
+      reply = await this.redis.porticoRateLimitConsume(keys.length, ...keys, ...args);
+    } catch (err) {
+      this.markDown(err as Error);
+      throw new ServiceError(
+        'Unavailable',
+        `Rate limit state unavailable: ${(err as Error).message}`,
+      );
+    }
+    this.markUp();
+    const [admitted, second = 0, index = 0, retryAfterMs = 0] = reply;
+    if (admitted === 1) {
+      this.count('allowed');
+      if (quotas.length === 0) return { ok: true, allowed: true, remaining: second };
+      const quotaRemaining: Record<string, number> = {};
+      quotas.forEach((q, j) => (quotaRemaining[q.key] = reply[2 + j] ?? 0));
+      return { ok: true, allowed: true, remaining: second, quotaRemaining };
+    }
+    const throttled = second === 1;
+    this.count(throttled ? 'throttled' : 'quota_exceeded');
+    const ref = throttled ? buckets[index - 1] : quotas[index - 1];
+    return {
+      ok: true,
+      allowed: false,
+      refusedBy: throttled ? 'throttle' : 'quota',
+      key: ref?.key ?? '',
+      retryAfterMs,
+    };
+  }
+
+  private count(outcome: Outcome): void {
+    this.decisions.inc({ outcome });
+  }
+
+  private markDown(err: Error): void {
+    this.failures.inc();
+    this.count('unavailable');
+    if (!this.up) return;
+    this.up = false;
+    this.available.set(0);
+    this.logger.warn(
+      { err: err.message },
+      'Redis unavailable: rate limit decisions answered Unavailable',
+    );
+  }
+
+  private markUp(): void {
+    if (this.up) return;
+    this.up = true;
+    this.available.set(1);
+    this.logger.info('Redis available again: rate limit decisions resume');
+  }
+}
