@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole gateway on this machine, without Docker. Builds when the build is
 // missing or older than the sources, finds or starts NATS and Redis, starts the demo upstream,
-// the demo functions (hello, chat), the connections and auth services, control (deploying
+// the demo functions (hello, chat), the connections, auth and ratelimit services, control (deploying
 // demo/portico.yaml) and edge, waits until they are ready and prints requests to try. Ctrl-C
 // stops everything it started; services drain first.
 //
@@ -9,7 +9,7 @@
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
 // CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), CONNECTIONS_OPS_PORT (9083), AUTH_OPS_PORT
-// (9084), AUTH_SECRET_KEY (a fixed development value), UPSTREAM_PORT
+// (9084), AUTH_SECRET_KEY (a fixed development value), RATELIMIT_OPS_PORT (9085), UPSTREAM_PORT
 // (3000), FN_OPS_PORT (9090), FN_CHAT_OPS_PORT (9091), PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
 // in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { existsSync } from 'node:fs';
@@ -30,6 +30,7 @@ const ports = {
   controlOps: Number(env.CONTROL_OPS_PORT ?? 9081),
   connectionsOps: Number(env.CONNECTIONS_OPS_PORT ?? 9083),
   authOps: Number(env.AUTH_OPS_PORT ?? 9084),
+  ratelimitOps: Number(env.RATELIMIT_OPS_PORT ?? 9085),
   upstream: Number(env.UPSTREAM_PORT ?? 3000),
   fnOps: Number(env.FN_OPS_PORT ?? 9090),
   fnChatOps: Number(env.FN_CHAT_OPS_PORT ?? 9091),
@@ -65,6 +66,7 @@ async function checkPorts() {
     [ports.controlOps, "control's ops port: set CONTROL_OPS_PORT"],
     [ports.connectionsOps, "the connections service's ops port: set CONNECTIONS_OPS_PORT"],
     [ports.authOps, "the auth service's ops port: set AUTH_OPS_PORT"],
+    [ports.ratelimitOps, "the ratelimit service's ops port: set RATELIMIT_OPS_PORT"],
   ];
   if (demoConfig) {
     checks.push([
@@ -192,6 +194,10 @@ async function main() {
       AUTH_OPS_PORT: String(ports.authOps),
       AUTH_SECRET_KEY: env.AUTH_SECRET_KEY ?? DEV_AUTH_SECRET_KEY,
     });
+    // Throttling and quotas: token buckets and counters in Redis, decided over NATS.
+    const ratelimit = run('ratelimit', ENTRIES.ratelimit, [], {
+      RATELIMIT_OPS_PORT: String(ports.ratelimitOps),
+    });
     if (demoConfig) {
       const upstream = run('upstream', 'demo/upstream/server.mjs', [], {
         UPSTREAM_HOST: host,
@@ -236,6 +242,10 @@ async function main() {
       entry: connections,
     });
     await waitForHttp(`http://${host}:${ports.authOps}/readyz`, { timeoutMs: 60_000, entry: auth });
+    await waitForHttp(`http://${host}:${ports.ratelimitOps}/readyz`, {
+      timeoutMs: 60_000,
+      entry: ratelimit,
+    });
     const edge = run('edge', ENTRIES.edge, [], {
       EDGE_HOST: env.EDGE_HOST ?? host,
       EDGE_PORT: String(ports.edge),

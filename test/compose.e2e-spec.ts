@@ -153,6 +153,7 @@ describe('docker-compose.yml, run as local processes', () => {
       'edge-2',
       'fn-chat',
       'fn-hello',
+      'ratelimit',
       'upstream',
     ]);
     expect(compose.services.connections?.build).toEqual(
@@ -488,6 +489,7 @@ describe('docker-compose.yml, run as local processes', () => {
       control: { code: 0, signal: null },
       'fn-hello': { code: 0, signal: null },
       'fn-chat': { code: 0, signal: null },
+      ratelimit: { code: 0, signal: null },
       upstream: { code: 0, signal: null },
     });
   });

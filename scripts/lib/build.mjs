@@ -10,6 +10,7 @@ export const ENTRIES = {
   control: 'apps/control/dist/main.js',
   connections: 'apps/connections/dist/main.js',
   auth: 'apps/auth/dist/main.js',
+  ratelimit: 'apps/ratelimit/dist/main.js',
   functions: 'libs/functions/dist/cli.js',
 };
 
