@@ -14,6 +14,7 @@ import { DomainsModule } from './domains/domains.module';
 import { ExportModule } from './export/export.module';
 import { RestApisModule } from './restapis/restapis.module';
 import { StagesModule } from './stages/stages.module';
+import { UsagePlansModule } from './usageplans/usageplans.module';
 import { V2Module } from './v2/v2.module';
 
 @Module({})
@@ -30,6 +31,7 @@ export class ControlModule {
         CredentialsModule,
         DeploymentsModule,
         StagesModule,
+        UsagePlansModule,
         ExportModule,
         DomainsModule,
         ConfigFileModule,

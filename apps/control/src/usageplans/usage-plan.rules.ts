@@ -1,0 +1,75 @@
+import type {
+  QuotaSettings,
+  ThrottleSettings,
+  UsagePlan,
+  UsagePlanApiStage,
+} from '@portico/definitions';
+import { apiStageKey } from '@portico/definitions';
+import { AwsBadRequestException } from '../common/aws-errors';
+
+export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY', '*'];
+
+/**
+ * The checks AWS makes on a plan, whether it comes from CreateUsagePlan or is the result of
+ * UpdateUsagePlan's operations: limits not negative, a quota with a period and a limit its
+ * offset does not exceed, each API stage once, method throttles keyed `{resourcePath}/{httpMethod}`.
+ */
+export function checkUsagePlan(plan: UsagePlan): void {
+  if (plan.throttle) checkThrottle(plan.throttle, 'throttle');
+  if (plan.quota) checkQuota(plan.quota);
+  const seen = new Set<string>();
+  for (const stage of plan.apiStages) {
+    const key = apiStageKey(stage);
+    if (seen.has(key)) throw new AwsBadRequestException(`Duplicate API stage: ${key}`);
+    seen.add(key);
+    checkMethodThrottles(stage);
+  }
+}
+
+function checkThrottle(t: ThrottleSettings, where: string): void {
+  for (const [name, value] of Object.entries(t) as [string, number | undefined][]) {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+      throw new AwsBadRequestException(
+        `Invalid ${where}.${name}: ${value} (must be a non-negative number)`,
+      );
+    }
+  }
+  if (t.burstLimit !== undefined && !Number.isInteger(t.burstLimit)) {
+    throw new AwsBadRequestException(`Invalid ${where}.burstLimit: must be an integer`);
+  }
+}
+
+function checkQuota(q: QuotaSettings): void {
+  if (q.period === undefined || !(QUOTA_PERIODS as readonly string[]).includes(q.period)) {
+    throw new AwsBadRequestException(
+      `Invalid quota period: ${String(q.period)} (expected one of ${QUOTA_PERIODS.join(', ')})`,
+    );
+  }
+  if (q.limit === undefined || !Number.isInteger(q.limit) || q.limit < 0) {
+    throw new AwsBadRequestException(
+      `Invalid quota limit: ${String(q.limit)} (must be a non-negative integer)`,
+    );
+  }
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > q.limit) {
+    throw new AwsBadRequestException(
+      `Invalid quota offset: ${offset} (must be an integer from 0 to the limit, ${q.limit})`,
+    );
+  }
+}
+
+function checkMethodThrottles(stage: UsagePlanApiStage): void {
+  for (const [key, t] of Object.entries(stage.throttle ?? {})) {
+    const slash = key.lastIndexOf('/');
+    const path = key.slice(0, slash);
+    const method = key.slice(slash + 1);
+    if (slash < 0 || !path.startsWith('/') || !METHODS.includes(method)) {
+      throw new AwsBadRequestException(
+        `Invalid method throttle key '${key}' for ${apiStageKey(stage)}: ` +
+          'expected {resourcePath}/{httpMethod}',
+      );
+    }
+    checkThrottle(t, `apiStages[${apiStageKey(stage)}].throttle[${key}]`);
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { UsagePlanStore } from '@portico/definitions';
+import { REDIS_CLIENT } from '@portico/platform';
+import type Redis from 'ioredis';
+import { AuthClient } from '../apikeys/auth-client';
+import { CONTROL_CONFIG } from '../common/tokens';
+import type { ControlConfig } from '../config';
+import { UsagePlansController } from './usageplans.controller';
+import { UsagePlansService } from './usageplans.service';
+
+@Module({
+  controllers: [UsagePlansController],
+  providers: [
+    UsagePlansService,
+    AuthClient,
+    {
+      provide: UsagePlanStore,
+      useFactory: (redis: Redis, config: ControlConfig) =>
+        new UsagePlanStore(redis, config.common.REDIS_KEY_PREFIX),
+      inject: [REDIS_CLIENT, CONTROL_CONFIG],
+    },
+  ],
+})
+export class UsagePlansModule {}

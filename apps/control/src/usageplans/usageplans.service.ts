@@ -1,0 +1,214 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AUTH_APIKEY_GET, type ApiKeyView } from '@portico/contracts';
+import {
+  apiStageKey,
+  DefinitionStore,
+  generateId,
+  type UsagePlan,
+  type UsagePlanApiStage,
+  UsagePlanStore,
+} from '@portico/definitions';
+import { AuthClient } from '../apikeys/auth-client';
+import {
+  AwsBadRequestException,
+  AwsConflictException,
+  AwsException,
+  AwsNotFoundException,
+} from '../common/aws-errors';
+import { requireRestApi, requireStage } from '../common/lookups';
+import { type Page, paginate } from '../common/pagination';
+import type { PatchOperation } from '../common/patch-operations';
+import { refuseReservedTags } from '../common/reserved-tags';
+import { applyUsagePlanPatch } from './usage-plan-patch';
+import { checkUsagePlan } from './usage-plan.rules';
+import type { CreateUsagePlanKeyBody } from './usage-plan.schemas';
+
+/** An API key as a member of a plan, as AWS returns it. */
+export interface UsagePlanKeyShape {
+  id: string;
+  type: 'API_KEY';
+  value?: string;
+  name?: string;
+}
+
+/** Lock scopes: a plan (its record and key set), and an API key's memberships of plans. */
+const planScope = (id: string) => `usageplan:${id}`;
+const keyScope = (keyId: string) => `apikey-plans:${keyId}`;
+
+/**
+ * AWS's usage plan operations. Plans live in Redis beside the definitions (UsagePlanStore), the
+ * keys themselves in the auth service. The edges' enforcement of plans comes with their next
+ * slice; each write changes the definitions' revision, which edges already watch.
+ */
+@Injectable()
+export class UsagePlansService {
+  private readonly logger = new Logger(UsagePlansService.name);
+
+  constructor(
+    private readonly definitions: DefinitionStore,
+    private readonly plans: UsagePlanStore,
+    private readonly auth: AuthClient,
+  ) {}
+
+  async create(body: Omit<UsagePlan, 'id' | 'apiStages' | 'tags'> & Partial<UsagePlan>) {
+    refuseReservedTags(body.tags);
+    const plan: UsagePlan = {
+      id: generateId(),
+      name: body.name,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      apiStages: body.apiStages ?? [],
+      ...(body.throttle === undefined ? {} : { throttle: body.throttle }),
+      ...(body.quota === undefined ? {} : { quota: body.quota }),
+      ...(body.productCode === undefined ? {} : { productCode: body.productCode }),
+      tags: body.tags ?? {},
+    };
+    checkUsagePlan(plan);
+    await this.requireStages(plan.apiStages);
+    await this.plans.put(plan);
+    this.logger.log(
+      { usagePlanId: plan.id, apiStages: plan.apiStages.length },
+      'usage plan created',
+    );
+    return plan;
+  }
+
+  async get(id: string): Promise<UsagePlan> {
+    const plan = await this.plans.get(id);
+    if (!plan) throw new AwsNotFoundException(`Invalid Usage Plan ID specified: ${id}`);
+    return plan;
+  }
+
+  async list(query: {
+    keyId?: string;
+    limit?: string;
+    position?: string;
+  }): Promise<Page<UsagePlan>> {
+    const plans =
+      query.keyId === undefined || query.keyId === ''
+        ? await this.plans.list()
+        : await this.plans.plansOfKey(query.keyId);
+    return paginate(plans, query);
+  }
+
+  async update(id: string, ops: PatchOperation[]): Promise<UsagePlan> {
+    const plan = await this.definitions.withLock(planScope(id), async () => {
+      const { plan: next, addedStages } = applyUsagePlanPatch(await this.get(id), ops);
+      checkUsagePlan(next);
+      await this.requireStages(addedStages);
+      await this.plans.put(next);
+      return next;
+    });
+    this.logger.log({ usagePlanId: id, operations: ops.length }, 'usage plan updated');
+    return plan;
+  }
+
+  /** DeleteUsagePlan: the plan goes with its keys' memberships (the keys themselves stay). */
+  async delete(id: string): Promise<void> {
+    await this.definitions.withLock(planScope(id), async () => {
+      await this.get(id);
+      await this.plans.delete(id);
+    });
+    this.logger.log({ usagePlanId: id }, 'usage plan deleted');
+  }
+
+  /**
+   * CreateUsagePlanKey: the key must exist in the auth service, not be in the plan yet, and not
+   * be in another plan that covers one of this plan's API stages (AWS's ConflictException).
+   */
+  async createKey(usagePlanId: string, body: CreateUsagePlanKeyBody): Promise<UsagePlanKeyShape> {
+    if (body.keyType !== 'API_KEY') {
+      throw new AwsBadRequestException(`Invalid key type: ${body.keyType} (expected API_KEY)`);
+    }
+    const { keyId } = body;
+    const key = await this.apiKey(keyId);
+    await this.definitions.withLock([planScope(usagePlanId), keyScope(keyId)], async () => {
+      const plan = await this.get(usagePlanId);
+      if (await this.plans.hasKey(usagePlanId, keyId)) {
+        throw new AwsConflictException(
+          `Usage Plan ${usagePlanId} cannot be added because API Key ${keyId} already exists in it`,
+        );
+      }
+      const stages = new Set(plan.apiStages.map(apiStageKey));
+      for (const other of await this.plans.plansOfKey(keyId)) {
+        const shared = other.apiStages.map(apiStageKey).find((s) => stages.has(s));
+        if (shared !== undefined) {
+          throw new AwsConflictException(
+            `API Key ${keyId} is already in usage plan ${other.id}, which also covers API stage ${shared}`,
+          );
+        }
+      }
+      await this.plans.addKey({ usagePlanId, keyId, type: 'API_KEY' });
+    });
+    this.logger.log({ usagePlanId, keyId }, 'usage plan key created');
+    return keyShape(key);
+  }
+
+  async getKey(usagePlanId: string, keyId: string): Promise<UsagePlanKeyShape> {
+    await this.requireKeyInPlan(usagePlanId, keyId);
+    return keyShape(await this.apiKey(keyId));
+  }
+
+  /** GetUsagePlanKeys: by key id, filtered by name prefix (`name`), a page at a time. */
+  async listKeys(
+    usagePlanId: string,
+    query: { nameQuery?: string; limit?: string; position?: string },
+  ): Promise<Page<UsagePlanKeyShape>> {
+    await this.get(usagePlanId);
+    const keys = await Promise.all(
+      (await this.plans.keyIds(usagePlanId)).map((id) => this.apiKey(id).catch(missingAsUndefined)),
+    );
+    const prefix = query.nameQuery ?? '';
+    return paginate(
+      keys
+        .filter((k): k is ApiKeyView => k !== undefined && k.name.startsWith(prefix))
+        .map(keyShape),
+      query,
+    );
+  }
+
+  async deleteKey(usagePlanId: string, keyId: string): Promise<void> {
+    await this.definitions.withLock([planScope(usagePlanId), keyScope(keyId)], async () => {
+      await this.requireKeyInPlan(usagePlanId, keyId);
+      await this.plans.removeKey(usagePlanId, keyId);
+    });
+    this.logger.log({ usagePlanId, keyId }, 'usage plan key deleted');
+  }
+
+  private async requireKeyInPlan(usagePlanId: string, keyId: string): Promise<void> {
+    await this.get(usagePlanId);
+    if (!(await this.plans.hasKey(usagePlanId, keyId))) {
+      throw new AwsNotFoundException(`Invalid Usage Plan Key ID specified: ${keyId}`);
+    }
+  }
+
+  private async apiKey(id: string): Promise<ApiKeyView> {
+    const reply = await this.auth.call<{ apiKey: ApiKeyView }>(AUTH_APIKEY_GET, {
+      id,
+      includeValue: true,
+    });
+    return reply.apiKey;
+  }
+
+  /** Every API stage names a REST API and a stage of it that exist (NotFoundException). */
+  private async requireStages(stages: UsagePlanApiStage[]): Promise<void> {
+    for (const { apiId, stage } of stages) {
+      await requireRestApi(this.definitions, apiId);
+      await requireStage(this.definitions, apiId, stage);
+    }
+  }
+}
+
+function keyShape(key: ApiKeyView): UsagePlanKeyShape {
+  return {
+    id: key.id,
+    type: 'API_KEY',
+    ...(key.value === undefined ? {} : { value: key.value }),
+    name: key.name,
+  };
+}
+
+/** A key deleted from the auth service is left out of its plans' listings. */
+function missingAsUndefined(err: unknown): undefined {
+  if (err instanceof AwsException && err.type === 'NotFoundException') return undefined;
+  throw err;
+}

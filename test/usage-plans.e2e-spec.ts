@@ -1,0 +1,276 @@
+import {
+  type APIGatewayClient,
+  BadRequestException,
+  ConflictException,
+  CreateApiKeyCommand,
+  CreateDeploymentCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteUsagePlanCommand,
+  DeleteUsagePlanKeyCommand,
+  GetUsagePlanCommand,
+  GetUsagePlanKeyCommand,
+  GetUsagePlanKeysCommand,
+  GetUsagePlansCommand,
+  ImportRestApiCommand,
+  NotFoundException,
+  UpdateUsagePlanCommand,
+} from '@aws-sdk/client-api-gateway';
+import type { RunningService, ServiceHandle } from '@portico/platform';
+import { startInfra, type TestInfra } from '@portico/testing';
+import { managementClient, startTestAuth, startTestControl } from './support/services';
+
+const API = `
+openapi: 3.0.1
+info: { title: Planned, version: '1' }
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: { application/json: '{"statusCode": 200}' }
+        responses: { default: { statusCode: '200' } }
+`;
+
+/** Usage plans and plan keys through the AWS SDK, against control with the auth service. */
+describe('usage plans (management)', () => {
+  let infra: TestInfra;
+  let control: RunningService;
+  let auth: ServiceHandle | undefined;
+  let sdk: APIGatewayClient;
+  let apiId: string;
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    auth = await startTestAuth(infra);
+    control = await startTestControl(infra);
+    sdk = managementClient(control);
+    apiId = (await sdk.send(new ImportRestApiCommand({ body: Buffer.from(API) }))).id!;
+    await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+    await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'beta' }));
+  });
+
+  afterAll(async () => {
+    sdk?.destroy();
+    await control?.close();
+    await auth?.close();
+    await infra?.stop();
+  });
+
+  const newKey = async (name: string) =>
+    (await sdk.send(new CreateApiKeyCommand({ name, enabled: true }))).id!;
+
+  it('creates a plan and reads it back in AWS shape', async () => {
+    const input = {
+      name: 'gold',
+      description: 'the best',
+      apiStages: [
+        { apiId, stage: 'prod', throttle: { '/pets/GET': { rateLimit: 5, burstLimit: 10 } } },
+      ],
+      throttle: { rateLimit: 100.5, burstLimit: 200 },
+      quota: { limit: 1000, offset: 10, period: 'MONTH' as const },
+      tags: { team: 'a' },
+    };
+    const created = await sdk.send(new CreateUsagePlanCommand(input));
+    expect(created).toMatchObject(input);
+    expect(created.id).toMatch(/^[a-z0-9]{10}$/);
+    const read = await sdk.send(new GetUsagePlanCommand({ usagePlanId: created.id }));
+    expect(read).toMatchObject({ ...input, id: created.id });
+  });
+
+  it('refuses bad plans: negative limits, bad quota, unknown APIs and stages, duplicates', async () => {
+    const bad = [
+      { name: 'n', throttle: { rateLimit: -1 } },
+      { name: 'n', throttle: { burstLimit: -5 } },
+      { name: 'n', quota: { limit: -1, period: 'DAY' as const } },
+      { name: 'n', quota: { limit: 10, offset: 11, period: 'DAY' as const } },
+      { name: 'n', quota: { limit: 10 } },
+      {
+        name: 'n',
+        apiStages: [
+          { apiId, stage: 'prod' },
+          { apiId, stage: 'prod' },
+        ],
+      },
+      { name: 'n', apiStages: [{ apiId, stage: 'prod', throttle: { pets: { rateLimit: 1 } } }] },
+    ];
+    for (const input of bad) {
+      await expect(sdk.send(new CreateUsagePlanCommand(input))).rejects.toBeInstanceOf(
+        BadRequestException,
+      );
+    }
+    for (const apiStages of [[{ apiId: 'nope', stage: 'prod' }], [{ apiId, stage: 'nope' }]]) {
+      await expect(
+        sdk.send(new CreateUsagePlanCommand({ name: 'n', apiStages })),
+      ).rejects.toBeInstanceOf(NotFoundException);
+    }
+    await expect(
+      sdk.send(new GetUsagePlanCommand({ usagePlanId: 'missing' })),
+    ).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('updates a plan with AWS patch paths and refuses others', async () => {
+    const { id } = await sdk.send(new CreateUsagePlanCommand({ name: 'silver' }));
+    const updated = await sdk.send(
+      new UpdateUsagePlanCommand({
+        usagePlanId: id,
+        patchOperations: [
+          { op: 'replace', path: '/name', value: 'silver-2' },
+          { op: 'replace', path: '/description', value: 'd' },
+          { op: 'replace', path: '/throttle/rateLimit', value: '7' },
+          { op: 'replace', path: '/throttle/burstLimit', value: '9' },
+          { op: 'replace', path: '/quota/limit', value: '50' },
+          { op: 'replace', path: '/quota/period', value: 'WEEK' },
+          { op: 'replace', path: '/quota/offset', value: '3' },
+          { op: 'add', path: '/apiStages', value: `${apiId}:prod` },
+          { op: 'add', path: '/apiStages', value: `${apiId}:beta` },
+          {
+            op: 'replace',
+            path: `/apiStages/${apiId}:prod/throttle/~1pets/GET/rateLimit`,
+            value: '2',
+          },
+          { op: 'remove', path: '/apiStages', value: `${apiId}:beta` },
+        ],
+      }),
+    );
+    expect(updated).toMatchObject({
+      name: 'silver-2',
+      description: 'd',
+      throttle: { rateLimit: 7, burstLimit: 9 },
+      quota: { limit: 50, offset: 3, period: 'WEEK' },
+      apiStages: [{ apiId, stage: 'prod', throttle: { '/pets/GET': { rateLimit: 2 } } }],
+    });
+    const update = (op: 'add' | 'remove' | 'replace', path: string, value?: string) =>
+      sdk.send(
+        new UpdateUsagePlanCommand({ usagePlanId: id, patchOperations: [{ op, path, value }] }),
+      );
+    await expect(update('replace', '/id', 'x')).rejects.toThrow(/Invalid patch path/);
+    await expect(update('replace', '/quota/period', 'YEAR')).rejects.toBeInstanceOf(
+      BadRequestException,
+    );
+    await expect(update('replace', '/throttle/rateLimit', '-3')).rejects.toBeInstanceOf(
+      BadRequestException,
+    );
+    await expect(update('add', '/apiStages', `${apiId}:nope`)).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+    // A refused update changes nothing.
+    expect(await sdk.send(new GetUsagePlanCommand({ usagePlanId: id }))).toMatchObject({
+      name: 'silver-2',
+      throttle: { rateLimit: 7 },
+    });
+    await expect(
+      sdk.send(new UpdateUsagePlanCommand({ usagePlanId: 'missing', patchOperations: [] })),
+    ).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('lists plans a page at a time and by key', async () => {
+    const all = await sdk.send(new GetUsagePlansCommand({ limit: 500 }));
+    const first = await sdk.send(new GetUsagePlansCommand({ limit: 1 }));
+    expect(first.items).toHaveLength(1);
+    expect(first.position).toBeDefined();
+    const second = await sdk.send(new GetUsagePlansCommand({ limit: 1, position: first.position }));
+    expect(second.items?.[0]?.id).not.toBe(first.items?.[0]?.id);
+    expect(all.items!.length).toBeGreaterThanOrEqual(2);
+
+    const { id } = await sdk.send(new CreateUsagePlanCommand({ name: 'by-key' }));
+    const keyId = await newKey('listed');
+    await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId, keyType: 'API_KEY' }));
+    const ofKey = await sdk.send(new GetUsagePlansCommand({ keyId }));
+    expect(ofKey.items?.map((p) => p.id)).toEqual([id]);
+  });
+
+  it('adds, reads, lists and removes plan keys', async () => {
+    const { id } = await sdk.send(
+      new CreateUsagePlanCommand({ name: 'keys', apiStages: [{ apiId, stage: 'prod' }] }),
+    );
+    const keyIds = [await newKey('k-alpha'), await newKey('k-beta'), await newKey('other')];
+    for (const keyId of keyIds) {
+      const added = await sdk.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId, keyType: 'API_KEY' }),
+      );
+      expect(added).toMatchObject({ id: keyId, type: 'API_KEY' });
+      expect(added.value).toMatch(/^[A-Za-z0-9]{40}$/);
+    }
+    await expect(
+      sdk.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId: keyIds[0], keyType: 'API_KEY' }),
+      ),
+    ).rejects.toBeInstanceOf(ConflictException);
+    const one = await sdk.send(new GetUsagePlanKeyCommand({ usagePlanId: id, keyId: keyIds[1] }));
+    expect(one).toMatchObject({ id: keyIds[1], name: 'k-beta', type: 'API_KEY' });
+
+    const page = await sdk.send(new GetUsagePlanKeysCommand({ usagePlanId: id, limit: 2 }));
+    expect(page.items).toHaveLength(2);
+    const rest = await sdk.send(
+      new GetUsagePlanKeysCommand({ usagePlanId: id, limit: 2, position: page.position }),
+    );
+    expect(rest.items).toHaveLength(1);
+    expect(rest.position).toBeUndefined();
+    const named = await sdk.send(new GetUsagePlanKeysCommand({ usagePlanId: id, nameQuery: 'k-' }));
+    expect(named.items?.map((k) => k.name).sort()).toEqual(['k-alpha', 'k-beta']);
+
+    await sdk.send(new DeleteUsagePlanKeyCommand({ usagePlanId: id, keyId: keyIds[2] }));
+    await expect(
+      sdk.send(new GetUsagePlanKeyCommand({ usagePlanId: id, keyId: keyIds[2] })),
+    ).rejects.toBeInstanceOf(NotFoundException);
+    await expect(
+      sdk.send(new DeleteUsagePlanKeyCommand({ usagePlanId: id, keyId: keyIds[2] })),
+    ).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('refuses unknown keys, other key types, and a key in two plans sharing an API stage', async () => {
+    const a = await sdk.send(
+      new CreateUsagePlanCommand({ name: 'a', apiStages: [{ apiId, stage: 'beta' }] }),
+    );
+    const b = await sdk.send(
+      new CreateUsagePlanCommand({ name: 'b', apiStages: [{ apiId, stage: 'beta' }] }),
+    );
+    const c = await sdk.send(new CreateUsagePlanCommand({ name: 'c' }));
+    const keyId = await newKey('shared');
+    await expect(
+      sdk.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: a.id, keyId: 'nokey', keyType: 'API_KEY' }),
+      ),
+    ).rejects.toBeInstanceOf(NotFoundException);
+    await expect(
+      sdk.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: 'missing', keyId, keyType: 'API_KEY' }),
+      ),
+    ).rejects.toBeInstanceOf(NotFoundException);
+    await expect(
+      sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: a.id, keyId, keyType: 'OTHER' })),
+    ).rejects.toBeInstanceOf(BadRequestException);
+    await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: a.id, keyId, keyType: 'API_KEY' }));
+    await expect(
+      sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: b.id, keyId, keyType: 'API_KEY' })),
+    ).rejects.toBeInstanceOf(ConflictException);
+    // A plan that shares no stage takes the key.
+    await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: c.id, keyId, keyType: 'API_KEY' }));
+  });
+
+  it('deletes a plan with its keys, leaving the keys themselves', async () => {
+    const { id } = await sdk.send(new CreateUsagePlanCommand({ name: 'doomed' }));
+    const keyId = await newKey('survivor');
+    await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId, keyType: 'API_KEY' }));
+    await sdk.send(new DeleteUsagePlanCommand({ usagePlanId: id }));
+    await expect(sdk.send(new GetUsagePlanCommand({ usagePlanId: id }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+    expect((await sdk.send(new GetUsagePlansCommand({ keyId }))).items).toEqual([]);
+    await expect(sdk.send(new DeleteUsagePlanCommand({ usagePlanId: id }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+  });
+
+  it('answers 503 when the auth service is down', async () => {
+    const { id } = await sdk.send(new CreateUsagePlanCommand({ name: 'outage' }));
+    await auth?.close();
+    auth = undefined;
+    await expect(
+      sdk.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId: 'any', keyType: 'API_KEY' }),
+      ),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+  });
+});
