@@ -2,6 +2,7 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { bootstrap as startAuth } from '@portico/auth';
 import { bootstrap as startControl } from '@portico/control';
 import { bootstrap as startEdge } from '@portico/edge';
+import { bootstrap as startRatelimit } from '@portico/ratelimit';
 import type { RunningService, ServiceHandle } from '@portico/platform';
 import type { TestInfra } from '@portico/testing';
 
@@ -45,6 +46,14 @@ export function startTestControl(
     PORTICO_CONFIG_WATCH: 'false',
     ...extra,
   });
+}
+
+/** A ratelimit service on the suite's infra, its ops port free. */
+export function startTestRatelimit(
+  infra: TestInfra,
+  extra: Record<string, string> = {},
+): Promise<ServiceHandle> {
+  return startRatelimit({ ...serviceEnv(infra), RATELIMIT_OPS_PORT: '0', ...extra });
 }
 
 /** An edge on loopback and free ports. */

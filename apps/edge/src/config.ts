@@ -77,6 +77,17 @@ const edgeEnvSchema: EnvSchema = {
     JWKS_COOLDOWN_MS: { type: 'integer', minimum: 0, maximum: 3600000, default: 30000 },
     /** A fetched key set is used this long before it is fetched again. */
     JWKS_MAX_AGE_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
+    /** The account's token bucket, every request of this gateway (AWS: 10,000 rps, burst 5,000). */
+    THROTTLE_ACCOUNT_RATE: { type: 'number', exclusiveMinimum: 0, maximum: 1e9, default: 10000 },
+    THROTTLE_ACCOUNT_BURST: { type: 'integer', minimum: 1, maximum: 1e9, default: 5000 },
+    /** A lease is this fraction of the tightest bucket's min(rate, burst), at least 1 token. */
+    THROTTLE_LEASE_FRACTION: { type: 'number', minimum: 0, maximum: 1, default: 0.01 },
+    /** Leased tokens not spent within this are dropped. */
+    THROTTLE_LEASE_TTL_MS: { type: 'integer', minimum: 1, maximum: 60000, default: 250 },
+    /** Bound on a call to the ratelimit service. */
+    THROTTLE_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 60000, default: 50 },
+    /** The ratelimit service undecided: admit (open) or answer 503 (closed). */
+    THROTTLE_FAILURE_MODE: { type: 'string', enum: ['open', 'closed'], default: 'open' },
   },
 };
 
@@ -115,6 +126,12 @@ export interface EdgeConfig extends CommonEnv {
   JWKS_FETCH_TIMEOUT_MS: number;
   JWKS_COOLDOWN_MS: number;
   JWKS_MAX_AGE_MS: number;
+  THROTTLE_ACCOUNT_RATE: number;
+  THROTTLE_ACCOUNT_BURST: number;
+  THROTTLE_LEASE_FRACTION: number;
+  THROTTLE_LEASE_TTL_MS: number;
+  THROTTLE_TIMEOUT_MS: number;
+  THROTTLE_FAILURE_MODE: 'open' | 'closed';
 }
 
 /** Validates the edge's environment; a bad value throws a ConfigError naming the variable. */

@@ -7,6 +7,7 @@ import type { ServedRoute } from '../websocket/route-selection';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import type { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
+import { ThrottleGate } from '../throttling/throttle-gate';
 import { ApiKeyGate } from './api-key-gate';
 import { AuthorizerGate } from './authorizer-gate';
 import { IamGate } from './iam-gate';
@@ -18,7 +19,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /**
  * Everything that decides whether a routed REST request may reach its integration, in API
  * Gateway's order: the resource policy and the method's authorization (AWS_IAM, a JWT or
- * Cognito authorizer, a Lambda authorizer), then the API key. The resource policy combines as
+ * Cognito authorizer, a Lambda authorizer), then the API key, then throttling. The resource policy combines as
  * API Gateway's evaluation tables say: an explicit Deny always refuses (before a Lambda
  * authorizer is called); an AWS_IAM caller is admitted when its identity policy or the resource
  * policy allows; a Lambda authorizer's policy and the resource policy likewise; every other
@@ -32,6 +33,7 @@ export class AccessControl {
     private readonly authorizers: AuthorizerGate,
     private readonly jwt: JwtGate,
     private readonly iam: IamGate,
+    private readonly throttle: ThrottleGate,
     @Inject(PINO_LOGGER) logger: PinoLogger,
   ) {
     if (config.CONNECTIONS_API_AUTH === 'none' && !LOOPBACK.test(config.EDGE_HOST)) {
@@ -48,9 +50,12 @@ export class AccessControl {
     stage: CompiledStage,
     method: Method,
   ): Promise<GatewayError | undefined> {
-    const refused = await this.authorize(r, stage, method);
+    const refused =
+      (await this.authorize(r, stage, method)) ??
+      (method.apiKeyRequired ? await this.apiKeys.check(r, stage) : undefined);
     if (refused) return refused;
-    return method.apiKeyRequired ? this.apiKeys.check(r, stage) : undefined;
+    // Throttled last, as API Gateway orders it: a refused request takes no token.
+    return r.route ? this.throttle.check(r, stage, r.route) : undefined;
   }
 
   /**

@@ -16,6 +16,7 @@ import { EdgeHeartbeat } from '../websocket/edge-heartbeat.service';
 import { LiveConnections } from '../websocket/live-connections';
 import { MessageRouter } from '../websocket/message-router';
 import { WebSocketGateway } from '../websocket/websocket-gateway.service';
+import { ThrottleGate } from '../throttling/throttle-gate';
 import { RequestPipeline } from './request-pipeline.service';
 
 @Module({})
@@ -42,6 +43,7 @@ export class PipelineModule {
         AuthEvents,
         AccessControl,
         ApiKeyGate,
+        ThrottleGate,
         AuthorizerGate,
         JwtGate,
         IamGate,

@@ -26,6 +26,7 @@ import { ConnectionsEndpoint } from '../websocket/connections-endpoint';
 import { AccessControl } from '../auth/access-control';
 import { ApiKeyGate } from '../auth/api-key-gate';
 import { AuthEvents } from '../auth/auth-events';
+import { ThrottleGate } from '../throttling/throttle-gate';
 import { IamGate } from '../auth/iam-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
 import { JwtGate } from '../auth/jwt-gate';
@@ -70,6 +71,13 @@ describe('RequestPipeline failure handling', () => {
       PORTICO_DOMAIN: 'localhost',
       PORTICO_ACCOUNT_ID: '123456789012',
       TRUSTED_PROXIES: [],
+      // No ratelimit service here: throttling fails open.
+      THROTTLE_FAILURE_MODE: 'open',
+      THROTTLE_ACCOUNT_RATE: 10000,
+      THROTTLE_ACCOUNT_BURST: 5000,
+      THROTTLE_LEASE_FRACTION: 0.01,
+      THROTTLE_LEASE_TTL_MS: 250,
+      THROTTLE_TIMEOUT_MS: 50,
     } as unknown as EdgeConfig;
     // No method here has authorization: the gates are never asked.
     const events = new AuthEvents(null, logger);
@@ -89,6 +97,7 @@ describe('RequestPipeline failure handling', () => {
         new AuthorizerGate(null, config, logger, new Registry()),
         new JwtGate(config, logger, new Registry()),
         new IamGate(null, config, new Registry(), events),
+        new ThrottleGate(null, config, new Registry(), logger),
         logger,
       ),
     );

@@ -66,6 +66,8 @@ export class GatewayError {
    * answers `{"Message": …}`.
    */
   messageKey: 'message' | 'Message' = 'message';
+  /** Headers to send besides the rendered ones, as name, value pairs (e.g. Retry-After). */
+  headers?: string[];
 
   constructor(
     readonly responseType: GatewayResponseType,

@@ -66,6 +66,7 @@ export class GatewayResponses {
     let context: Record<string, unknown> | undefined;
     const getContext = (): Record<string, unknown> => (context ??= buildContext(error, req));
     const headers: string[] = errorTypeHeader(error);
+    if (error.headers) headers.push(...error.headers);
     for (const h of override.headers) {
       const value = h.value(req, getContext);
       if (value !== undefined && HEADER_VALUE.test(value)) headers.push(h.name, value);
@@ -82,7 +83,7 @@ export class GatewayResponses {
 function defaultResponse(error: GatewayError): RenderedGatewayResponse {
   return {
     statusCode: error.statusCode,
-    headers: [...errorTypeHeader(error), 'content-type', JSON_TYPE],
+    headers: [...errorTypeHeader(error), ...(error.headers ?? []), 'content-type', JSON_TYPE],
     body: defaultBody(error),
   };
 }

@@ -17,6 +17,7 @@ import {
   type TargetStage,
 } from '../routing/invocation-target';
 import { RouteTable } from '../routing/route-table';
+import { compileStageThrottling, type StageThrottling } from '../throttling/throttle-plan';
 import { type CompiledWebSocket, compileWebSocket } from '../websocket/route-selection';
 
 /** A stage ready to serve: everything a request needs, immutable once built. */
@@ -37,6 +38,8 @@ export interface CompiledStage extends TargetStage {
   readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
   readonly routes: RouteTable;
   readonly responses: GatewayResponses;
+  /** The stage default and per-method throttling of its `methodSettings`. */
+  readonly throttling: StageThrottling;
   /** Set for WebSocket APIs (then `routes` is empty: their HTTP paths are @connections only). */
   readonly webSocket?: CompiledWebSocket;
   /** Changes whenever anything served changes, so a resync skips stages that did not. */
@@ -79,6 +82,7 @@ export function compileStage(active: ActiveStage, scope: GatewayScope): Compiled
     ),
     routes: RouteTable.compile(deployment.definition.resources),
     responses: new GatewayResponses(deployment.definition.gatewayResponses),
+    throttling: compileStageThrottling(stage.methodSettings),
     webSocket:
       api.protocolType === 'WEBSOCKET' && deployment.definition.webSocket
         ? compileWebSocket(deployment.definition.webSocket)

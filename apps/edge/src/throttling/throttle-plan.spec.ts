@@ -1,0 +1,174 @@
+import type { BucketRef, ConsumeReply } from '@portico/contracts';
+import { LeaseStore } from './lease-store';
+import {
+  bucketsFor,
+  compileStageThrottling,
+  leaseSize,
+  retryAfterSeconds,
+  throttleLimitOf,
+} from './throttle-plan';
+
+const ACCOUNT = { ratePerSecond: 10000, burst: 5000 };
+const scope = { apiId: 'a1', stageName: 'prod', resourcePath: '/pets', methodKey: 'GET' };
+
+describe('throttling limits', () => {
+  it('reads a limit only when rate and burst are both set (-1 or absent is not set)', () => {
+    expect(throttleLimitOf({ throttlingRateLimit: 5, throttlingBurstLimit: 10 })).toEqual({
+      ratePerSecond: 5,
+      burst: 10,
+    });
+    expect(throttleLimitOf({ throttlingRateLimit: -1, throttlingBurstLimit: 10 })).toBeUndefined();
+    expect(throttleLimitOf({ throttlingBurstLimit: 10 })).toBeUndefined();
+    expect(throttleLimitOf(undefined)).toBeUndefined();
+  });
+
+  it('puts the account alone under a stage without throttling', () => {
+    const set = bucketsFor(ACCOUNT, compileStageThrottling({}), scope);
+    expect(set.buckets).toEqual([{ key: 'account', ...ACCOUNT }]);
+  });
+
+  it('adds the stage default, or the method override instead of it', () => {
+    const throttling = compileStageThrottling({
+      '*/*': { throttlingRateLimit: 100, throttlingBurstLimit: 50 },
+      '~1pets/GET': { throttlingRateLimit: 2, throttlingBurstLimit: 3 },
+      'toys/*': { throttlingRateLimit: 4, throttlingBurstLimit: 5 },
+    });
+    expect(bucketsFor(ACCOUNT, throttling, scope).buckets.map((b) => b.key)).toEqual([
+      'account',
+      'method:a1/prod/pets/GET',
+    ]);
+    expect(
+      bucketsFor(ACCOUNT, throttling, { ...scope, methodKey: 'POST' }).buckets.map((b) => b.key),
+    ).toEqual(['account', 'stage:a1/prod']);
+    expect(
+      bucketsFor(ACCOUNT, throttling, { ...scope, resourcePath: '/toys', methodKey: 'PUT' })
+        .buckets[1],
+    ).toEqual({ key: 'method:a1/prod/toys/PUT', ratePerSecond: 4, burst: 5 });
+  });
+
+  it('names a set by its buckets and limits, so a changed limit is a new lease', () => {
+    const a = bucketsFor(
+      ACCOUNT,
+      compileStageThrottling({ '*/*': { throttlingRateLimit: 1, throttlingBurstLimit: 2 } }),
+      scope,
+    );
+    const b = bucketsFor(
+      ACCOUNT,
+      compileStageThrottling({ '*/*': { throttlingRateLimit: 1, throttlingBurstLimit: 3 } }),
+      scope,
+    );
+    expect(a.id).not.toBe(b.id);
+    expect(a.closed).toBe(false);
+  });
+
+  it('closes a set with a zero limit', () => {
+    const zero = compileStageThrottling({
+      '*/*': { throttlingRateLimit: 0, throttlingBurstLimit: 0 },
+    });
+    expect(bucketsFor(ACCOUNT, zero, scope).closed).toBe(true);
+  });
+});
+
+describe('lease size', () => {
+  const b = (ratePerSecond: number, burst: number): BucketRef => ({
+    key: 'k',
+    ratePerSecond,
+    burst,
+  });
+
+  it('is the fraction of the tightest min(rate, burst), at least 1', () => {
+    expect(leaseSize([b(10000, 5000)], 0.01)).toBe(50);
+    expect(leaseSize([b(10000, 5000), b(1000, 2000)], 0.01)).toBe(10);
+    expect(leaseSize([b(10000, 5000), b(50, 10)], 0.01)).toBe(1);
+    expect(leaseSize([b(10000, 5000)], 0)).toBe(1);
+  });
+
+  it('never exceeds a burst', () => {
+    expect(leaseSize([b(1000, 3)], 1)).toBe(3);
+  });
+
+  it('turns retryAfterMs into whole seconds, at least 1', () => {
+    expect(retryAfterSeconds(0)).toBe(1);
+    expect(retryAfterSeconds(1000)).toBe(1);
+    expect(retryAfterSeconds(1001)).toBe(2);
+    expect(retryAfterSeconds(Number.NaN)).toBe(1);
+  });
+});
+
+describe('LeaseStore', () => {
+  const buckets: BucketRef[] = [{ key: 'account', ratePerSecond: 1000, burst: 1000 }];
+  let now = 0;
+  let calls: number[];
+  let available: number;
+
+  /** A bucket that does not refill: admits `cost` while it has it. */
+  const consume = (_b: readonly BucketRef[], cost: number): Promise<ConsumeReply> => {
+    calls.push(cost);
+    if (available >= cost) {
+      available -= cost;
+      return Promise.resolve({ ok: true, allowed: true, remaining: available });
+    }
+    // As the service answers: the time until the bucket holds `cost`, at 1 token a millisecond.
+    return Promise.resolve({
+      ok: true,
+      allowed: false,
+      refusedBy: 'throttle',
+      key: 'account',
+      retryAfterMs: cost - available,
+    });
+  };
+
+  beforeEach(() => {
+    now = 0;
+    calls = [];
+    available = 25;
+  });
+
+  it('spends one lease locally, then asks again', async () => {
+    const store = new LeaseStore(consume, { fraction: 0.01, ttlMs: 250, now: () => now });
+    for (let i = 0; i < 10; i++) expect((await store.take('s', buckets)).kind).toBe('admitted');
+    expect(calls).toEqual([10]);
+    await store.take('s', buckets);
+    expect(calls).toEqual([10, 10]);
+  });
+
+  it('shares one pending request among concurrent takes', async () => {
+    const store = new LeaseStore(consume, { fraction: 0.01, ttlMs: 250, now: () => now });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.take('s', buckets)));
+    expect(outcomes.every((o) => o.kind === 'admitted')).toBe(true);
+    expect(calls).toEqual([10]);
+  });
+
+  it('admits exactly what the bucket holds, asking for single tokens at the end', async () => {
+    const store = new LeaseStore(consume, { fraction: 0.01, ttlMs: 250, now: () => now });
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => store.take('s', buckets)));
+    expect(outcomes.filter((o) => o.kind === 'admitted')).toHaveLength(25);
+    expect(outcomes.find((o) => o.kind === 'refused')).toEqual({
+      kind: 'refused',
+      retryAfterMs: 1,
+    });
+    // A lease; then one token for each waiting take; refused, what is left; then one more.
+    expect(calls).toEqual([10, 30, 15, 15, 1]);
+    // Refused: the set is refused locally until the service's retry time.
+    const before = calls.length;
+    expect((await store.take('s', buckets)).kind).toBe('refused');
+    expect(calls).toHaveLength(before);
+  });
+
+  it('drops a lease not spent in time', async () => {
+    const store = new LeaseStore(consume, { fraction: 0.01, ttlMs: 250, now: () => now });
+    await store.take('s', buckets);
+    now = 250;
+    await store.take('s', buckets);
+    expect(calls).toEqual([10, 10]);
+    expect(available).toBe(5);
+  });
+
+  it('says unavailable when the service does not decide', async () => {
+    const store = new LeaseStore(
+      () => Promise.resolve({ ok: false, error: { code: 'Unavailable', message: 'down' } }),
+      { fraction: 0.01, ttlMs: 250, now: () => now },
+    );
+    expect(await store.take('s', buckets)).toEqual({ kind: 'unavailable', message: 'down' });
+  });
+});
