@@ -126,7 +126,7 @@ export class ThrottleGate {
     this.lastUnavailableLog = now;
     this.logger.warn(
       { requestId: r.requestId, mode: this.config.THROTTLE_FAILURE_MODE, err: message },
-      'Throttling undecided: the ratelimit service did not answer',
+      'Throttling undecided: the ratelimit service did not decide',
     );
   }
 }

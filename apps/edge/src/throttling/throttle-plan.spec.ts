@@ -61,6 +61,18 @@ describe('throttling limits', () => {
     expect(a.closed).toBe(false);
   });
 
+  it('names a method with a long resource path by its hash, within the service key limit', () => {
+    const resourcePath = `/${'segment/'.repeat(40)}end`;
+    const throttling = compileStageThrottling({
+      [`${resourcePath}/GET`]: { throttlingRateLimit: 1, throttlingBurstLimit: 1 },
+    });
+    const keys = ['GET', 'POST'].map(
+      (methodKey) => bucketsFor(ACCOUNT, throttling, { ...scope, resourcePath, methodKey }).buckets,
+    );
+    expect(keys[0]?.[1]?.key).toMatch(/^method:a1\/prod#[0-9a-f]{64}$/);
+    expect(keys[1]).toHaveLength(1);
+  });
+
   it('closes a set with a zero limit', () => {
     const zero = compileStageThrottling({
       '*/*': { throttlingRateLimit: 0, throttlingBurstLimit: 0 },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BucketRef } from '@portico/contracts';
 import {
   ALL_METHODS_SETTING_KEY,
@@ -89,7 +90,7 @@ export function bucketsFor(
     throttling.methods.get(`${scope.resourcePath} ${scope.methodKey}`) ??
     throttling.methods.get(`${scope.resourcePath} *`);
   if (own) {
-    buckets.push({ key: `method:${stage}${scope.resourcePath}/${scope.methodKey}`, ...own });
+    buckets.push({ key: methodKey(stage, scope), ...own });
   } else if (throttling.stageDefault) {
     buckets.push({ key: `stage:${stage}`, ...throttling.stageDefault });
   }
@@ -98,6 +99,19 @@ export function bucketsFor(
     buckets,
     closed: buckets.some((b) => b.ratePerSecond <= 0 || b.burst < 1),
   };
+}
+
+/** The service takes keys of at most this many characters. */
+const MAX_KEY_LENGTH = 256;
+
+/** `method:{apiId}/{stage}{resourcePath}/{METHOD}`; a long resource path is named by its hash. */
+function methodKey(stage: string, scope: BucketScope): string {
+  const key = `method:${stage}${scope.resourcePath}/${scope.methodKey}`;
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  const digest = createHash('sha256')
+    .update(`${scope.resourcePath}/${scope.methodKey}`)
+    .digest('hex');
+  return `method:${stage}#${digest}`;
 }
 
 /**
