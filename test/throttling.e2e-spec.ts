@@ -183,12 +183,32 @@ describe('throttling', () => {
     expect(count(answers, 429)).toBe(20);
   });
 
+  it('applies an UpdateStage to the edges as they reload the stage', async () => {
+    await sdk.send(
+      new UpdateStageCommand({
+        restApiId: apiId,
+        stageName: 'free',
+        patchOperations: [
+          { op: 'replace', path: '/*/*/throttling/rateLimit', value: '0' },
+          { op: 'replace', path: '/*/*/throttling/burstLimit', value: '0' },
+        ],
+      }),
+    );
+    // A limit of 0 refuses with Retry-After 1; the exhausted account bucket would say ~1000 s.
+    for (const edge of edges) {
+      await eventually(async () => {
+        const answer = await call(edge, 'GET', 'free', '/pets');
+        expect([answer.status, answer.retryAfter]).toEqual([429, '1']);
+      });
+    }
+  });
+
   it('with the ratelimit service stopped, admits in open mode and answers 503 in closed mode', async () => {
     await ratelimit?.close();
     ratelimit = undefined;
-    const open = await call(openEdge, 'GET', 'free', '/pets');
+    const open = await call(openEdge, 'GET', 'prod', '/pets');
     expect(open.status).toBe(200);
-    const closed = await call(closedEdge, 'GET', 'free', '/pets');
+    const closed = await call(closedEdge, 'GET', 'prod', '/pets');
     expect(closed.status).toBe(503);
     expect(closed.retryAfter).toBe('1');
     expect(JSON.parse(closed.body)).toEqual({ message: 'Service Unavailable' });
@@ -206,10 +226,10 @@ describe('throttling', () => {
     nc.subscribe(RATELIMIT_CONSUME, { queue: RATELIMIT_QUEUE_GROUP });
     await nc.flush();
     try {
-      const closed = await call(closedEdge, 'GET', 'free', '/toys');
+      const closed = await call(closedEdge, 'GET', 'prod', '/toys');
       expect(closed.status).toBe(503);
       expect(closed.retryAfter).toBe('1');
-      expect((await call(openEdge, 'GET', 'free', '/toys')).status).toBe(200);
+      expect((await call(openEdge, 'GET', 'prod', '/toys')).status).toBe(200);
     } finally {
       await nc.close();
     }
