@@ -96,7 +96,14 @@ export function compileStage(active: ActiveStage, scope: GatewayScope): Compiled
  * fingerprint is known before its deployment is read.
  */
 export function stageFingerprint({ stage, api }: StageHead): string {
-  return JSON.stringify([stage.deploymentId, stage.lastUpdatedDate, stage.variables, api]);
+  // Method settings too: two updates within one second share a lastUpdatedDate (epoch seconds).
+  return JSON.stringify([
+    stage.deploymentId,
+    stage.lastUpdatedDate,
+    stage.variables,
+    stage.methodSettings,
+    api,
+  ]);
 }
 
 export function compileDomain(domain: DomainName): CompiledDomain {

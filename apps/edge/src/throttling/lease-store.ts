@@ -30,6 +30,11 @@ interface Lease {
 export interface LeaseOptions {
   fraction: number;
   ttlMs: number;
+  /**
+   * After the service could not decide, every set answers "unavailable" at once for this long
+   * without asking again: an outage costs one NATS request per interval, not one per request.
+   */
+  retryUnavailableMs?: number;
   /** Leases kept at most; beyond it the oldest set's lease is dropped (it under-admits only). */
   maxSets?: number;
   now?: () => number;
@@ -47,6 +52,9 @@ export class LeaseStore {
   private readonly leases = new Map<string, Lease>();
   private readonly now: () => number;
   private readonly maxSets: number;
+  /** Until then the service is taken to be unavailable, for `unavailable`'s reason. */
+  private unavailableUntil = 0;
+  private unavailable: ThrottleOutcome = { kind: 'unavailable', message: '' };
 
   constructor(
     private readonly consume: ConsumeFn,
@@ -74,6 +82,10 @@ export class LeaseStore {
   private async takeFrom(lease: Lease, buckets: readonly BucketRef[]): Promise<ThrottleOutcome> {
     for (;;) {
       const now = this.now();
+      if (this.unavailableUntil > now && !(lease.tokens > 0 && now < lease.expiresAt)) {
+        lease.demand--;
+        return this.unavailable;
+      }
       if (lease.refusedUntil > now) {
         lease.demand--;
         return { kind: 'refused', retryAfterMs: lease.refusedUntil - now };
@@ -143,7 +155,11 @@ export class LeaseStore {
         reply = await this.consume(buckets, got);
       }
     }
-    if (!reply.ok) return { kind: 'unavailable', message: reply.error.message };
+    if (!reply.ok) {
+      this.unavailable = { kind: 'unavailable', message: reply.error.message };
+      this.unavailableUntil = this.now() + (this.options.retryUnavailableMs ?? 0);
+      return this.unavailable;
+    }
     const now = this.now();
     if (!reply.allowed) {
       const retryAfterMs = Math.max(0, reply.retryAfterMs);

@@ -24,6 +24,9 @@ import type { CompiledStage } from '../stages/compiled-stage';
 import { LeaseStore } from './lease-store';
 import { bucketsFor, retryAfterSeconds, type ThrottleLimit } from './throttle-plan';
 
+/** After the ratelimit service could not decide, how long before it is asked again. */
+const UNAVAILABLE_RETRY_MS = 1000;
+
 /** Logged at most this often while the ratelimit service cannot decide. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 
@@ -55,6 +58,7 @@ export class ThrottleGate {
     this.leases = new LeaseStore((buckets, cost) => this.consume(buckets, cost), {
       fraction: config.THROTTLE_LEASE_FRACTION,
       ttlMs: config.THROTTLE_LEASE_TTL_MS,
+      retryUnavailableMs: UNAVAILABLE_RETRY_MS,
     });
     this.unavailable = new Counter({
       name: 'portico_edge_throttle_unavailable_total',

@@ -183,4 +183,30 @@ describe('LeaseStore', () => {
     );
     expect(await store.take('s', buckets)).toEqual({ kind: 'unavailable', message: 'down' });
   });
+
+  it('asks an unavailable service again only after retryUnavailableMs, for every set', async () => {
+    let asked = 0;
+    let up = false;
+    const store = new LeaseStore(
+      (_b, cost) => {
+        asked += 1;
+        return Promise.resolve(
+          up
+            ? { ok: true, allowed: true, remaining: 100 - cost }
+            : { ok: false, error: { code: 'Unavailable', message: 'down' } },
+        );
+      },
+      { fraction: 0.01, ttlMs: 250, retryUnavailableMs: 1000, now: () => now },
+    );
+    for (const set of ['a', 'b', 'a', 'c']) {
+      expect((await store.take(set, buckets)).kind).toBe('unavailable');
+    }
+    expect(asked).toBe(1);
+    up = true;
+    now = 999;
+    expect((await store.take('a', buckets)).kind).toBe('unavailable');
+    now = 1000;
+    expect((await store.take('a', buckets)).kind).toBe('admitted');
+    expect(asked).toBe(2);
+  });
 });
