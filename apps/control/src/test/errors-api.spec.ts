@@ -76,11 +76,11 @@ describe('bad input answered with AWS errors', () => {
     expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(await res.json()).toEqual({ message: 'Invalid API identifier specified: nope' });
 
-    const unknown = await fetch(t.url('/usageplans'));
+    const unknown = await fetch(t.url('/vpclinks'));
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     expect((await unknown.json()) as unknown).toEqual({
-      message: expect.stringContaining('GET /usageplans'),
+      message: expect.stringContaining('GET /vpclinks'),
     });
   });
 
