@@ -1,7 +1,8 @@
 // Starts what the bench measures, each as a child process on a free loopback port with its
 // output in a log file: the upstream, fast-gateway, nginx (when installed) and Portico (the
-// function runners, control deploying the bench config file, one edge, the auth service when
-// portico-apikey is selected and the connections service when a WebSocket scenario is). Returns the targets with the URL and Host
+// function runners, control deploying the bench config file, one edge, the ratelimit service
+// (throttling is on as shipped), the auth service when portico-apikey is selected and the
+// connections service when a WebSocket scenario is). Returns the targets with the URL and Host
 // header to call, and the WebSocket scenarios with the stage to connect to; one whose server
 // cannot start is marked failed with the reason, and the others still run.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -33,12 +34,12 @@ const SERVICES = {
   direct: ['upstream'],
   nginx: ['upstream', 'nginx'],
   'fast-gateway': ['upstream', 'fast-gateway'],
-  'portico-passthrough': ['upstream', 'control', 'edge'],
-  'portico-apikey': ['upstream', 'auth', 'control', 'edge'],
-  'portico-jwt': ['upstream', 'control', 'edge'],
-  'portico-function': ['fn-bench', 'control', 'edge'],
-  'portico-mock': ['control', 'edge'],
-  'portico-passthrough-10k': ['upstream', 'control', 'edge'],
+  'portico-passthrough': ['upstream', 'control', 'edge', 'ratelimit'],
+  'portico-apikey': ['upstream', 'auth', 'control', 'edge', 'ratelimit'],
+  'portico-jwt': ['upstream', 'control', 'edge', 'ratelimit'],
+  'portico-function': ['fn-bench', 'control', 'edge', 'ratelimit'],
+  'portico-mock': ['control', 'edge', 'ratelimit'],
+  'portico-passthrough-10k': ['upstream', 'control', 'edge', 'ratelimit'],
 };
 /** Every WebSocket scenario needs the same processes (ws-idle its own edge, too). */
 const WS_SERVICES = ['fn-ws', 'connections', 'control', 'edge'];
@@ -275,7 +276,8 @@ export async function startStack({
       idle,
       idleOps,
       authOps,
-    ] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+      ratelimitOps,
+    ] = await Promise.all(Array.from({ length: 11 }, () => freePort()));
     // The variables scripts/start.mjs sets, plus a key prefix of this run's own and the domain
     // the Host headers below are built on (whatever PORTICO_DOMAIN the shell has).
     const common = {
@@ -339,6 +341,20 @@ export async function startStack({
         waitForHttp(`http://${HOST}:${authOps}/readyz`, { timeoutMs: 30_000, entry: auth }),
       );
     }
+    if (pending(Object.keys(PORTICO_ROUTES)).length > 0) {
+      // Throttling is on as shipped (the account bucket at least): the edge leases its tokens
+      // from the ratelimit service, as in production.
+      const ratelimit = node('ratelimit', ENTRIES.ratelimit, [], {
+        ...common,
+        RATELIMIT_OPS_PORT: String(ratelimitOps),
+      });
+      started.push(
+        waitForHttp(`http://${HOST}:${ratelimitOps}/readyz`, {
+          timeoutMs: 30_000,
+          entry: ratelimit,
+        }),
+      );
+    }
     const controlStarted = Date.now();
     const controlEntry = node('control', ENTRIES.control, [], {
       ...common,
@@ -364,6 +380,11 @@ export async function startStack({
       EDGE_HOST: HOST,
       EDGE_PORT: String(edge),
       EDGE_OPS_PORT: String(edgeOps),
+      // Throttled but never refused: the account bucket well above what one machine can send
+      // (the shipped 10,000 req/s would answer 429 on a fast one), so the bench measures what
+      // throttling costs — leases of 1,000 tokens from the ratelimit service — not its refusals.
+      THROTTLE_ACCOUNT_RATE: '1000000',
+      THROTTLE_ACCOUNT_BURST: '100000',
     });
     await waitForHttp(`http://${HOST}:${edgeOps}/readyz`, { timeoutMs: 60_000, entry: edgeEntry });
     startup.edgeReadyMs = Date.now() - edgeStarted;
