@@ -12,7 +12,7 @@ import { ApiKeyGate } from './api-key-gate';
 import { AuthorizerGate } from './authorizer-gate';
 import { IamGate } from './iam-gate';
 import { JwtGate } from './jwt-gate';
-import { notAuthorized, requestArn, resourcePolicyDecision } from './resource-policy';
+import { notAuthorized, requestArn, resourcePolicyDecision, routeArn } from './resource-policy';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -83,7 +83,7 @@ export class AccessControl {
       ? await this.authorizers.authorizeConnect(r, stage, route.authorizer, connect)
       : route.iam
         ? await this.iam.authorize(r, stage, {
-            arn: `arn:aws:execute-api:${this.config.PORTICO_REGION}:${r.accountId}:${stage.apiId}/${stage.stageName}/${connect.routeKey}`,
+            arn: routeArn(r, stage, this.config.PORTICO_REGION, connect.routeKey),
           })
         : undefined;
     if (refused) return refused;

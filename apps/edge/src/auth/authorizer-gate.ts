@@ -27,7 +27,7 @@ import { DEFAULT_GATEWAY_RESPONSES, GatewayError } from '../responses/gateway-er
 import type { CompiledAuthorizer, CompiledStage } from '../stages/compiled-stage';
 import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
-import { requestArn } from './resource-policy';
+import { requestArn, routeArn } from './resource-policy';
 
 /** What a function authorizer decided for one identity, kept for its TTL. */
 interface AuthorizerResult {
@@ -124,8 +124,7 @@ export class AuthorizerGate {
     authorizer: FunctionAuthorizer,
     connect: WebSocketEventContext,
   ): Promise<GatewayError | undefined> {
-    const account = r.accountId || this.config.PORTICO_ACCOUNT_ID;
-    const arn = `arn:aws:execute-api:${this.config.PORTICO_REGION}:${account}:${stage.apiId}/${stage.stageName}/${CONNECT_ROUTE}`;
+    const arn = routeArn(r, stage, this.config.PORTICO_REGION, CONNECT_ROUTE);
     return this.decide(r, stage, authorizer, arn, false, () => ({
       type: 'REQUEST',
       methodArn: arn,

@@ -15,6 +15,16 @@ export function requestArn(r: EdgeRequest, stage: CompiledStage, region: string)
   });
 }
 
+/** A WebSocket route's ARN, `…:{apiId}/{stage}/{routeKey}`, as `$connect` is authorized on. */
+export function routeArn(
+  r: EdgeRequest,
+  stage: CompiledStage,
+  region: string,
+  routeKey: string,
+): string {
+  return `arn:aws:execute-api:${region}:${r.accountId}:${stage.apiId}/${stage.stageName}/${routeKey}`;
+}
+
 /**
  * What the stage's resource policy says of this request from `principalArn` (an IAM caller) or
  * from an anonymous one; undefined when the API has no resource policy.
