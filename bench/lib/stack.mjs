@@ -149,17 +149,20 @@ function deployedAt(logFile) {
   return undefined;
 }
 
-/** CPU seconds the process behind an ops endpoint has used (user + system), from its /metrics. */
-export async function cpuSecondsOf(opsUrl) {
+/** One value of each metric an ops endpoint's /metrics exposes, whatever its labels. */
+async function metricsOf(opsUrl) {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  return Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]);
+  return (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]);
+}
+
+/** CPU seconds the process behind an ops endpoint has used (user + system). */
+export async function cpuSecondsOf(opsUrl) {
+  return (await metricsOf(opsUrl))('process_cpu_seconds_total');
 }
 
 /** The edge's memory and WebSocket connections now, from its /metrics. */
 export async function memoryOf(opsUrl) {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  const value = (name) =>
-    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]);
+  const value = await metricsOf(opsUrl);
   return {
     rssBytes: value('process_resident_memory_bytes'),
     heapUsedBytes: value('nodejs_heap_size_used_bytes'),
