@@ -20,6 +20,7 @@ import type { RunningService, ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
@@ -209,7 +210,7 @@ describe('AWS_IAM authorization', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     auths.push(await startTestAuth(infra));
     control = await startTestControl(infra);
-    edge = await startTestEdge(infra, { CONNECTIONS_API_AUTH: 'iam' });
+    edge = await startTestEdge(infra, { CONNECTIONS_API_AUTH: 'iam', MAX_BODY_BYTES: '4096' });
     const sdk = managementClient(control);
     const api = await sdk.send(
       new ImportRestApiCommand({ body: Buffer.from(API), failOnWarnings: true }),
@@ -386,6 +387,20 @@ describe('AWS_IAM authorization', () => {
     );
     expect(posted.status).toBe(200);
     expect(seen.at(-1)!.body).toBe('{"name":"rex"}');
+  });
+
+  it('answers 413 to a body over the limit that it must read to check the signature', async () => {
+    const cred = await credential([allow(`arn:aws:execute-api:*:*:${apiId}/*`)]);
+    const body = 'x'.repeat(8192);
+    const req = await signed(cred, 'POST', '/pets', { body });
+    // Chunked, so no Content-Length stops it before the gate reads the body for its hash.
+    const res = await request(`http://127.0.0.1:${edge.port}${req.path}`, {
+      method: 'POST',
+      headers: { ...req.headers, 'content-length': undefined } as Record<string, string>,
+      body: Readable.from([Buffer.from(body.slice(0, 4096)), Buffer.from(body.slice(4096))]),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(await res.body.json()).toEqual({ message: 'Request Entity Too Large' });
   });
 
   it('refuses an unsigned request and an unknown key as API Gateway does', async () => {
