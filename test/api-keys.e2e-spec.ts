@@ -13,8 +13,14 @@ import {
   NotFoundException,
   UpdateApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
+import { AUTH_APIKEY_CHANGED, AUTH_REVISION } from '@portico/contracts';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
-import type { RunningService, ServiceHandle } from '@portico/platform';
+import {
+  connectNats,
+  createPinoLogger,
+  type RunningService,
+  type ServiceHandle,
+} from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
 import { request } from 'undici';
@@ -389,6 +395,35 @@ describe('API keys', () => {
       await eventually(async () =>
         expect((await call(edges[1]!, '/pets', value)).status).toBe(200),
       );
+    });
+
+    it('shrugs off malformed auth events and still acts on the next good one', async () => {
+      const key = await create({ name: 'garbled', enabled: true });
+      expect((await call(edges[0]!, '/pets', key.value)).status).toBe(200);
+      const nc = await connectNats(infra.natsUrl, 'garbler', createPinoLogger('test', 'silent'));
+      try {
+        for (const subject of [AUTH_APIKEY_CHANGED, AUTH_REVISION]) {
+          nc.publish(subject, Buffer.from('not json'));
+          nc.publish(subject, Buffer.from('"a string"'));
+          nc.publish(subject, Buffer.from('{"apiKeyId": 7, "revision": 7}'));
+        }
+        await nc.flush();
+      } finally {
+        await nc.close();
+      }
+      // The edges kept serving the cached verdict, and a real change still reaches them.
+      for (const edge of edges) expect((await call(edge, '/pets', key.value)).status).toBe(200);
+      await sdk.send(
+        new UpdateApiKeyCommand({
+          apiKey: key.id,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+        }),
+      );
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(403),
+        );
+      }
     });
 
     it('forgets cached keys when the announced revision moves, even if the event was lost', async () => {
