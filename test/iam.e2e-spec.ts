@@ -396,7 +396,7 @@ describe('AWS_IAM authorization', () => {
     // Chunked, so no Content-Length stops it before the gate reads the body for its hash.
     const res = await request(`http://127.0.0.1:${edge.port}${req.path}`, {
       method: 'POST',
-      headers: { ...req.headers, 'content-length': undefined } as Record<string, string>,
+      headers: req.headers,
       body: Readable.from([Buffer.from(body.slice(0, 4096)), Buffer.from(body.slice(4096))]),
     });
     expect(res.statusCode).toBe(413);
