@@ -35,6 +35,11 @@ export interface QuotaRef {
   limit: number;
   /** Epoch milliseconds: when the period ends and the counter goes. */
   periodEndsAt: number;
+  /**
+   * The day's usage record of the plan's key (`usageKey(…)`), kept for GetUsage: an admitted
+   * request adds `cost` to its `used` and sets its `remaining` to what the quota has left.
+   */
+  usageKey?: string;
 }
 
 export interface ConsumeRequest {
@@ -42,6 +47,30 @@ export interface ConsumeRequest {
   quotas?: QuotaRef[];
   /** Tokens to take from every bucket and quota; default 1. */
   cost?: number;
+}
+
+/**
+ * Edge → ratelimit, event (queue group): quota units an edge took in a lease and did not spend,
+ * given back so the quota and the day's usage count only what was admitted. Takes off at most
+ * what the counters hold, and nothing from a counter that has expired.
+ */
+export const RATELIMIT_REFUND = 'portico.ratelimit.quota.refund.v1' as const;
+
+export interface RefundEvent {
+  /** The quotas as the lease named them (with their usage keys and limits). */
+  quotas: QuotaRef[];
+  /** Units to give back to each. */
+  cost: number;
+}
+
+/** `quota:{usagePlanId}:{apiKeyId}:{period's first day}`: one counter per key and period. */
+export function quotaKey(usagePlanId: string, apiKeyId: string, periodId: string): string {
+  return `quota:${usagePlanId}:${apiKeyId}:${periodId}`;
+}
+
+/** `usage:{usagePlanId}:{apiKeyId}:{YYYY-MM-DD}`: a key's usage record of one UTC day. */
+export function usageKey(usagePlanId: string, apiKeyId: string, day: string): string {
+  return `usage:${usagePlanId}:${apiKeyId}:${day}`;
 }
 
 export type ConsumeReply =
