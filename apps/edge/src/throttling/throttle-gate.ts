@@ -22,7 +22,7 @@ import type { RouteEntry } from '../routing/route-table';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
 import { LeaseStore } from './lease-store';
-import { bucketsFor, retryAfterSeconds, type ThrottleLimit } from './throttle-plan';
+import { type BucketSet, bucketsFor, retryAfterSeconds, type ThrottleLimit } from './throttle-plan';
 
 /** After the ratelimit service could not decide, how long before it is asked again. */
 const UNAVAILABLE_RETRY_MS = 1000;
@@ -74,7 +74,7 @@ export class ThrottleGate {
   }
 
   /** Admits the request or says why not; never throws. */
-  async check(
+  check(
     r: EdgeRequest,
     stage: CompiledStage,
     entry: RouteEntry,
@@ -85,6 +85,16 @@ export class ThrottleGate {
       resourcePath: entry.resourcePath,
       methodKey: entry.methodKey,
     });
+    return this.admit(set, r.requestId);
+  }
+
+  /**
+   * Takes one token from every bucket of `set` (through this edge's lease of it): undefined when
+   * admitted; else 429 THROTTLED with Retry-After, or — the service undecided — undefined
+   * (THROTTLE_FAILURE_MODE=open) or 503 with `Retry-After: 1` (closed). Never throws. Any
+   * throttled thing (a REST request, a WebSocket handshake or message) comes here.
+   */
+  async admit(set: BucketSet, requestId: string): Promise<GatewayError | undefined> {
     if (set.closed) {
       this.outcomes.inc({ outcome: 'throttled' });
       return throttled(1000, 'A throttling limit of 0 admits nothing');
@@ -103,7 +113,7 @@ export class ThrottleGate {
     }
     this.outcomes.inc({ outcome: 'unavailable' });
     this.unavailable.inc();
-    this.logUnavailable(r, outcome.message);
+    this.logUnavailable(requestId, outcome.message);
     if (this.config.THROTTLE_FAILURE_MODE === 'open') return undefined;
     const error = new GatewayError(
       'DEFAULT_5XX',
@@ -124,12 +134,12 @@ export class ThrottleGate {
     );
   }
 
-  private logUnavailable(r: EdgeRequest, message: string): void {
+  private logUnavailable(requestId: string, message: string): void {
     const now = Date.now();
     if (now - this.lastUnavailableLog < UNAVAILABLE_LOG_INTERVAL_MS) return;
     this.lastUnavailableLog = now;
     this.logger.warn(
-      { requestId: r.requestId, mode: this.config.THROTTLE_FAILURE_MODE, err: message },
+      { requestId, mode: this.config.THROTTLE_FAILURE_MODE, err: message },
       'Throttling undecided: the ratelimit service did not decide',
     );
   }
