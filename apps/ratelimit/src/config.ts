@@ -13,12 +13,15 @@ const schema: EnvSchema = {
      * REDIS_COMMAND_TIMEOUT_MS for this service: a limiter must answer fast or not at all.
      */
     RATELIMIT_REDIS_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 50 },
+    /** How long a key's usage record of one day is kept for GetUsage after its last write. */
+    RATELIMIT_USAGE_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 90 },
   },
 };
 
 export interface RateLimitConfig extends CommonEnv {
   RATELIMIT_OPS_PORT: number;
   RATELIMIT_REDIS_TIMEOUT_MS: number;
+  RATELIMIT_USAGE_RETENTION_DAYS: number;
 }
 
 /** Validates the environment; a bad value throws a ConfigError naming the variable. */

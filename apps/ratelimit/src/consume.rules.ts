@@ -40,17 +40,18 @@ export function checkConsume(req: ConsumeRequest, now: number = Date.now()): Dec
   }
   const checked: Decision = {
     buckets: buckets.map((ref, i) => checkBucket(ref, i, cost as number)),
-    quotas: quotas.map((ref, i) => checkQuota(ref, i, now)),
+    quotas: quotas.map((ref, i) => checkQuota(ref, `quotas[${i}]`, now)),
     cost: cost as number,
   };
   noRepeats('bucket', checked.buckets);
   noRepeats('quota', checked.quotas);
+  noRepeatedRecords(checked.quotas);
   return checked;
 }
 
 function checkBucket(value: unknown, i: number, cost: number): BucketRef {
   const ref = object(value, `buckets[${i}]`);
-  const key = checkKey(ref.key, `buckets[${i}]`);
+  const key = checkKey(ref.key, `buckets[${i}].key`);
   const { ratePerSecond, burst } = ref;
   if (typeof ratePerSecond !== 'number' || !Number.isFinite(ratePerSecond) || ratePerSecond <= 0) {
     throw new MalformedMessage(`bucket ${key}: ratePerSecond must be a number above 0`);
@@ -64,10 +65,14 @@ function checkBucket(value: unknown, i: number, cost: number): BucketRef {
   return { key, ratePerSecond, burst };
 }
 
-function checkQuota(value: unknown, i: number, now: number): QuotaRef {
-  const ref = object(value, `quotas[${i}]`);
-  const key = checkKey(ref.key, `quotas[${i}]`);
-  const { limit, periodEndsAt } = ref;
+/**
+ * A quota as a ConsumeRequest (or UpdateUsage) names it. `now` is the earliest its period may
+ * end: a refund passes 0, since a period that is over just has nothing left to refund.
+ */
+export function checkQuota(value: unknown, what: string, now: number): QuotaRef {
+  const ref = object(value, what);
+  const key = checkKey(ref.key, `${what}.key`);
+  const { limit, periodEndsAt, usageKey } = ref;
   if (!Number.isSafeInteger(limit) || (limit as number) < 0) {
     throw new MalformedMessage(`quota ${key}: limit must be an integer of at least 0`);
   }
@@ -76,21 +81,32 @@ function checkQuota(value: unknown, i: number, now: number): QuotaRef {
       `quota ${key}: periodEndsAt must be epoch milliseconds (an integer) in the future`,
     );
   }
-  return { key, limit: limit as number, periodEndsAt: periodEndsAt as number };
+  const checked: QuotaRef = { key, limit: limit as number, periodEndsAt: periodEndsAt as number };
+  if (usageKey !== undefined) checked.usageKey = checkKey(usageKey, `quota ${key}: usageKey`);
+  return checked;
 }
 
-function object(value: unknown, what: string): Record<string, unknown> {
+export function object(value: unknown, what: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new MalformedMessage(`${what} must be an object`);
   }
   return value as Record<string, unknown>;
 }
 
-function checkKey(key: unknown, what: string): string {
+/** A key the service stores under its prefix: 1 to MAX_KEY_LENGTH characters. */
+export function checkKey(key: unknown, what: string): string {
   if (typeof key !== 'string' || key.length < 1 || key.length > MAX_KEY_LENGTH) {
-    throw new MalformedMessage(`${what}.key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
+    throw new MalformedMessage(`${what} must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
   }
   return key;
+}
+
+/** Two quotas writing one usage record would count each request there twice. */
+export function noRepeatedRecords(quotas: QuotaRef[]): void {
+  noRepeats(
+    'usage record',
+    quotas.flatMap((q) => (q.usageKey === undefined ? [] : [{ key: q.usageKey }])),
+  );
 }
 
 /** The same key twice would be checked twice against one state and charged once. */

@@ -1,17 +1,12 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ConsumeReply } from '@portico/contracts';
-import {
-  METRICS_REGISTRY,
-  PINO_LOGGER,
-  type PinoLogger,
-  REDIS_CLIENT,
-  ServiceError,
-} from '@portico/platform';
+import { METRICS_REGISTRY, PINO_LOGGER, type PinoLogger, REDIS_CLIENT } from '@portico/platform';
 import type Redis from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { RATELIMIT_CONFIG, type RateLimitConfig } from './config';
 import type { Decision } from './consume.rules';
 import { CONSUME_LUA } from './consume.lua';
+import { type RateLimitKeys, rateLimitKeys, redisUnavailable } from './redis-keys';
 
 /** The script's reply: see CONSUME_LUA. */
 type ScriptReply = number[];
@@ -36,8 +31,7 @@ type Outcome = 'allowed' | 'throttled' | 'quota_exceeded' | 'unavailable' | 'inv
 @Injectable()
 export class RateLimiter implements OnModuleDestroy {
   private readonly redis: ScriptedRedis;
-  private readonly bucketPrefix: string;
-  private readonly quotaPrefix: string;
+  private readonly keys: RateLimitKeys;
   private readonly decisions: Counter<'outcome'>;
   private readonly failures: Counter;
   private readonly available: Gauge;
@@ -52,8 +46,7 @@ export class RateLimiter implements OnModuleDestroy {
   ) {
     redis.defineCommand('porticoRateLimitConsume', { lua: CONSUME_LUA });
     this.redis = redis as ScriptedRedis;
-    this.bucketPrefix = `${config.REDIS_KEY_PREFIX}{ratelimit}:bucket:`;
-    this.quotaPrefix = `${config.REDIS_KEY_PREFIX}{ratelimit}:quota:`;
+    this.keys = rateLimitKeys(config);
     this.decisions = new Counter({
       name: 'portico_ratelimit_decisions_total',
       help: 'Rate limit decisions by outcome: allowed, throttled, quota_exceeded, unavailable (Redis failed), invalid (a bad request)',
@@ -85,21 +78,22 @@ export class RateLimiter implements OnModuleDestroy {
 
   async consume({ buckets, quotas, cost }: Decision): Promise<ConsumeReply> {
     const keys = [
-      ...buckets.map((b) => this.bucketPrefix + b.key),
-      ...quotas.map((q) => this.quotaPrefix + q.key),
+      ...buckets.map((b) => this.keys.bucket(b.key)),
+      ...quotas.map((q) => this.keys.quota(q.key)),
     ];
-    const args: (string | number)[] = [buckets.length, cost];
+    const args: (string | number)[] = [buckets.length, quotas.length, cost, this.keys.retentionMs];
     for (const b of buckets) args.push(b.ratePerSecond, b.burst);
-    for (const q of quotas) args.push(q.limit, q.periodEndsAt);
+    for (const q of quotas) {
+      // Lua indexes KEYS from 1: the record goes after every key so far.
+      const record = q.usageKey === undefined ? 0 : keys.push(this.keys.usage(q.usageKey));
+      args.push(q.limit, q.periodEndsAt, record);
+    }
     let reply: ScriptReply;
     try {
       reply = await this.redis.porticoRateLimitConsume(keys.length, ...keys, ...args);
     } catch (err) {
       this.markDown(err as Error);
-      throw new ServiceError(
-        'Unavailable',
-        `Rate limit state unavailable: ${(err as Error).message}`,
-      );
+      throw redisUnavailable(err);
     }
     this.markUp();
     const [admitted, second = 0, index = 0, retryAfterMs = 0] = reply;

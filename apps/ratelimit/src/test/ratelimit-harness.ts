@@ -15,9 +15,14 @@ export interface RateLimitUnderTest {
   redis: Redis;
   /** One decision through `clients[n % clients.length]`; a string body is sent as it is. */
   consume(body: ConsumeRequest | string, n?: number): Promise<ConsumeReply>;
+  /** Any request-reply call through `clients[0]`; a string body is sent as it is. */
+  call<T>(subject: string, body: object | string): Promise<T>;
+  /** An event through `clients[0]`, flushed to the server. */
+  publish(subject: string, body: object | string): Promise<void>;
   /** A key as the service stores it. */
   bucketKey(key: string): string;
   quotaKey(key: string): string;
+  usageRecordKey(key: string): string;
   /** One of a replica's metric lines' values, summed over its labels matching `labels`. */
   metric(replica: number, name: string, labels?: string): Promise<number>;
   close(): Promise<void>;
@@ -48,21 +53,28 @@ export async function startRateLimitUnderTest(
   const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const tag = `${infra.redisKeyPrefix}{ratelimit}`;
+  const payload = (body: object | string) =>
+    Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const call = async <T>(subject: string, body: object | string, n = 0): Promise<T> => {
+    const client = clients[n % clients.length] as NatsConnection;
+    const reply = await client.request(subject, payload(body), { timeout: 10_000 });
+    return JSON.parse(reply.string()) as T;
+  };
   return {
     infra,
     replicas,
     clients,
     redis,
-    consume: async (body, n = 0) => {
-      const payload = typeof body === 'string' ? body : JSON.stringify(body);
-      const client = clients[n % clients.length] as NatsConnection;
-      const reply = await client.request(RATELIMIT_CONSUME, Buffer.from(payload), {
-        timeout: 10_000,
-      });
-      return JSON.parse(reply.string()) as ConsumeReply;
+    consume: (body, n = 0) => call<ConsumeReply>(RATELIMIT_CONSUME, body, n),
+    call: (subject, body) => call(subject, body),
+    publish: async (subject, body) => {
+      const client = clients[0] as NatsConnection;
+      client.publish(subject, payload(body));
+      await client.flush();
     },
     bucketKey: (key) => `${tag}:bucket:${key}`,
     quotaKey: (key) => `${tag}:quota:${key}`,
+    usageRecordKey: (key) => `${tag}:${key}`,
     metric: async (replica, name, labels = '') => {
       const port = (replicas[replica] as ServiceHandle).opsPort;
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
