@@ -49,7 +49,6 @@ describe('WebSocket APIs', () => {
         },
       },
       allowedOrigins: ['https://good.example'],
-      maxConnectionsPerSecond: 3,
     });
     edgeA = await stack.startEdge();
     edgeB = await stack.startEdge();
@@ -105,24 +104,17 @@ describe('WebSocket APIs', () => {
     expect(reply.requestId).toEqual(expect.any(String));
   });
 
-  it('refuses origins outside the allowlist, and connections past the per-second limit', async () => {
+  it('refuses origins outside the allowlist', async () => {
     await expect(
       TestClient.connect(stack.url(edgeB, 'strict'), {
         headers: { Origin: 'https://evil.example' },
       }),
     ).rejects.toThrow('status 403');
-    const results = await Promise.allSettled(
-      Array.from({ length: 6 }, () =>
-        TestClient.connect(stack.url(edgeB, 'strict'), {
-          headers: { Origin: 'https://good.example' },
-        }),
-      ),
-    );
-    for (const r of results) if (r.status === 'fulfilled') clients.push(r.value);
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
-    expect(results.filter((r) => r.status === 'fulfilled').length).toBeLessThanOrEqual(3);
-    expect(refused.length).toBeGreaterThanOrEqual(3);
-    for (const reason of refused) expect(reason).toContain('status 429');
+    const good = await TestClient.connect(stack.url(edgeB, 'strict'), {
+      headers: { Origin: 'https://good.example' },
+    });
+    clients.push(good);
+    expect(good.ws.readyState).toBe(good.ws.OPEN);
   });
 
   it('posts, describes and deletes a connection held by edge A through the AWS SDK on edge B', async () => {

@@ -57,6 +57,10 @@ const edgeEnvSchema: EnvSchema = {
     },
     /** Messages of one connection in flight at once; beyond it the edge stops reading its socket. */
     WS_MAX_INFLIGHT_PER_CONNECTION: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+    /** Messages a second one connection may send (a token bucket per connection); 0 = no limit. */
+    WS_MESSAGE_RATE_PER_CONNECTION: { type: 'number', minimum: 0, maximum: 1e6, default: 1000 },
+    /** That bucket's size: messages one connection may send at once. */
+    WS_MESSAGE_BURST_PER_CONNECTION: { type: 'integer', minimum: 1, maximum: 1e6, default: 2000 },
     /** How often this edge tells the registry it is alive; the registry forgets it after 3 misses. */
     EDGE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
     /** Bound on a call to the connections service (register, @connections, channels). */
@@ -114,6 +118,8 @@ export interface EdgeConfig extends CommonEnv {
   WS_PING_INTERVAL_MS: number;
   WS_MAX_BUFFERED_BYTES: number;
   WS_MAX_INFLIGHT_PER_CONNECTION: number;
+  WS_MESSAGE_RATE_PER_CONNECTION: number;
+  WS_MESSAGE_BURST_PER_CONNECTION: number;
   EDGE_HEARTBEAT_MS: number;
   CONNECTIONS_TIMEOUT_MS: number;
   AUTH_TIMEOUT_MS: number;

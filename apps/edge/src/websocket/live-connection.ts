@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import type { InvocationBody, InvocationRequest, WebSocketEventContext } from '../integrations';
 import type { StageDirectory } from '../routing/invocation-target';
 import type { CompiledStage } from '../stages/compiled-stage';
+import type { MessageAllowance } from './websocket-throttling';
 
 /**
  * 16 URL-safe characters from 96 random bits: unguessable, and unique across edges without
@@ -24,11 +25,14 @@ export type CloseKind =
   | 'error';
 
 /** What the edge keeps of one open socket: small, since an edge holds tens of thousands. */
-export class LiveConnection {
+export class LiveConnection implements MessageAllowance {
   lastActiveAt: number;
   /** Answered the last ping. */
   alive = true;
   inflight = 0;
+  /** The connection's message bucket (WS_MESSAGE_*_PER_CONNECTION): full until first used. */
+  messageTokens = Infinity;
+  messageRefilledAt: number;
   /** Why the edge closed it, when it did; else the client did. */
   closeKind?: CloseKind;
   /** The close code the edge sent, if it closed first (the peer may never echo it). */
@@ -55,6 +59,7 @@ export class LiveConnection {
     readonly caller: Pick<InvocationRequest, 'authorizer' | 'iamPrincipal'>,
   ) {
     this.lastActiveAt = connectedAt;
+    this.messageRefilledAt = connectedAt;
   }
 
   get apiId(): string {

@@ -8,22 +8,27 @@ import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { INVOKER, type InvocationResponse, type Invoker } from '../integrations';
 import { readLimited } from '../integrations/http/read-body';
 import { StageRegistry } from '../stages/stage-registry.service';
+import { ThrottleGate } from '../throttling/throttle-gate';
 import { ConnectionsClient } from './connections-client';
 import type { LiveConnection } from './live-connection';
+import { MessageAdmission, type RefusalOutcome } from './message-admission';
 import { selectRoute } from './route-selection';
 import { responseHeader, splitList } from './upgrade-io';
 
-type Outcome = 'routed' | 'no_route' | 'failed';
+type Outcome = 'routed' | 'no_route' | 'failed' | RefusalOutcome;
 
 /**
- * One message from a client: select the route, invoke its integration, send the route
- * response back when the route is two-way. Messages of a connection run concurrently (as on
- * AWS); past WS_MAX_INFLIGHT_PER_CONNECTION the edge stops reading that socket until some finish.
+ * One message from a client: select the route, admit the message (MessageAdmission: the
+ * connection's rate, the route's throttling; refused → an error frame, the connection stays
+ * open), invoke its integration, send the route response back when the route is two-way.
+ * Messages of a connection run concurrently (as on AWS); past WS_MAX_INFLIGHT_PER_CONNECTION the
+ * edge stops reading that socket until some finish.
  */
 @Injectable()
 export class MessageRouter {
   private readonly logger = new Logger(MessageRouter.name);
   private readonly messages: Counter<'outcome'>;
+  private readonly admission: MessageAdmission;
 
   constructor(
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
@@ -31,7 +36,9 @@ export class MessageRouter {
     @Inject(INVOKER) private readonly invoker: Invoker,
     private readonly connections: ConnectionsClient,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    gate: ThrottleGate,
   ) {
+    this.admission = new MessageAdmission(config, gate);
     this.messages = new Counter({
       name: 'portico_websocket_messages_total',
       help: 'WebSocket messages from clients, by outcome',
@@ -41,11 +48,33 @@ export class MessageRouter {
   }
 
   route(conn: LiveConnection, data: Buffer, isBinary: boolean): void {
-    const ws = conn.refreshStage(this.stages).webSocket;
+    // Counted in flight from the start, so messages waiting on admission hold the socket too.
+    if (++conn.inflight >= this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.pause();
+    this.handle(conn, data, isBinary)
+      .catch((err: unknown) => {
+        this.logger.error({ connectionId: conn.id, err: String(err) }, 'Message handling failed');
+      })
+      .finally(() => {
+        if (--conn.inflight < this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.resume();
+      });
+  }
+
+  private async handle(conn: LiveConnection, data: Buffer, isBinary: boolean): Promise<void> {
+    const requestId = randomUUID();
+    const stage = conn.refreshStage(this.stages);
+    const ws = stage.webSocket;
     const route = ws && selectRoute(ws, data, isBinary);
+    const refused = await this.admission.admit(conn, stage, route, requestId);
+    if (refused) {
+      // As API Gateway: an error frame, and the connection stays open.
+      this.count(refused.outcome);
+      const message = refused.error.clientMessage ?? 'Internal server error';
+      this.send(conn, errorReply(message, conn.id, requestId));
+      return;
+    }
     if (!route) {
       this.count('no_route');
-      this.send(conn, errorReply('Forbidden', conn.id, randomUUID()));
+      this.send(conn, errorReply('Forbidden', conn.id, requestId));
       return;
     }
     if (!route.integration) {
@@ -63,24 +92,19 @@ export class MessageRouter {
       },
       data,
     );
-    if (++conn.inflight >= this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.pause();
-    this.invoker
-      .invoke(route.integration, req)
-      .then(async (response) => {
-        this.count('routed');
-        await this.applyChannelHeaders(conn, response);
-        if (!route.twoWay) return;
-        const reply = await replyBody(response, this.config.WS_MAX_MESSAGE_BYTES);
-        if (reply.length > 0) this.send(conn, reply);
-      })
-      .catch((err: unknown) => {
-        this.count('failed');
-        this.logger.debug({ connectionId: conn.id, err: String(err) }, 'Route failed');
-        this.send(conn, errorReply('Internal server error', conn.id, req.requestId));
-      })
-      .finally(() => {
-        if (--conn.inflight < this.config.WS_MAX_INFLIGHT_PER_CONNECTION) conn.ws.resume();
-      });
+    req.requestId = requestId;
+    try {
+      const response = await this.invoker.invoke(route.integration, req);
+      this.count('routed');
+      await this.applyChannelHeaders(conn, response);
+      if (!route.twoWay) return;
+      const reply = await replyBody(response, this.config.WS_MAX_MESSAGE_BYTES);
+      if (reply.length > 0) this.send(conn, reply);
+    } catch (err) {
+      this.count('failed');
+      this.logger.debug({ connectionId: conn.id, err: String(err) }, 'Route failed');
+      this.send(conn, errorReply('Internal server error', conn.id, requestId));
+    }
   }
 
   /**

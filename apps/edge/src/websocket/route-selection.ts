@@ -8,6 +8,7 @@ import {
   type WebSocketSettings,
   webSocketFunctionAuthorizer,
 } from '@portico/definitions';
+import { NO_ROUTE_THROTTLING, type RouteThrottling } from './websocket-throttling';
 
 /** A route as the edge serves it: its integration resolved, two-way or not. */
 export interface ServedRoute {
@@ -35,10 +36,19 @@ export interface CompiledWebSocket {
   readonly selectionPath?: readonly string[];
   readonly constantKey?: string;
   readonly settings: WebSocketSettings;
+  /** The stage's route throttling (v2 `defaultRouteSettings` and `routeSettings`). */
+  readonly throttling: RouteThrottling;
 }
 
-/** Throws when the definition cannot be served (bad expression, route naming a missing integration). */
-export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
+/**
+ * Throws when the definition cannot be served (bad expression, route naming a missing
+ * integration). `throttling` is the stage's, compiled by `compileRouteThrottling` from its v2
+ * route settings (none while stages do not store them).
+ */
+export function compileWebSocket(
+  def: WebSocketDefinition,
+  throttling: RouteThrottling = NO_ROUTE_THROTTLING,
+): CompiledWebSocket {
   const selectionPath = parseRouteSelectionExpression(def.routeSelectionExpression);
   const routes = new Map<string, ServedRoute>();
   for (const route of Object.values(def.routes)) {
@@ -66,6 +76,7 @@ export function compileWebSocket(def: WebSocketDefinition): CompiledWebSocket {
     selectionPath,
     constantKey: selectionPath ? undefined : def.routeSelectionExpression,
     settings: def.settings,
+    throttling,
   };
 }
 

@@ -19,19 +19,23 @@ export function rejectUpgrade(
 
 /**
  * Answers a handshake with a gateway error as API Gateway answers it (an authorizer's 401, 403
- * or 500): its status, its default body (`{"message": null}` for a broken authorizer,
- * `{"Message": …}` for a policy denial) and `x-amzn-ErrorType`.
+ * or 500, a throttled handshake's 429): its status, its default body (`{"message": null}` for a
+ * broken authorizer, `{"Message": …}` for a policy denial), `x-amzn-ErrorType` and the error's
+ * own headers (Retry-After).
  */
 export function rejectUpgradeWith(socket: Duplex, error: GatewayError, requestId: string): void {
   const errorType = awsErrorType(error);
+  const extra = [
+    requestId ? `${REQUEST_ID_HEADER}: ${requestId}` : undefined,
+    errorType ? `x-amzn-ErrorType: ${errorType}` : undefined,
+  ];
+  const headers = error.headers ?? [];
+  for (let i = 0; i + 1 < headers.length; i += 2) extra.push(`${headers[i]}: ${headers[i + 1]}`);
   writeRejection(
     socket,
     error.statusCode,
     JSON.stringify({ [error.messageKey]: error.clientMessage }),
-    [
-      requestId ? `${REQUEST_ID_HEADER}: ${requestId}` : undefined,
-      errorType ? `x-amzn-ErrorType: ${errorType}` : undefined,
-    ],
+    extra,
   );
 }
 

@@ -22,12 +22,14 @@ import { EdgeRequest, type RequestSettings, requestSettings } from '../pipeline/
 import { locateRequest } from '../pipeline/locate-request';
 import { GatewayError } from '../responses/gateway-error';
 import { StageRegistry } from '../stages/stage-registry.service';
+import { ThrottleGate } from '../throttling/throttle-gate';
 import { ConnectionsClient } from './connections-client';
 import { type CloseKind, LiveConnection, newConnectionId } from './live-connection';
 import { MISSED_BEATS } from './edge-heartbeat.service';
 import { LiveConnections } from './live-connections';
 import { MessageRouter } from './message-router';
-import { ConnectionRateLimiter, originAllowed } from './upgrade-guards';
+import { originAllowed } from './upgrade-guards';
+import { connectBuckets } from './websocket-throttling';
 import {
   limitFrameSize,
   rejectUpgrade,
@@ -55,7 +57,7 @@ const connectionOf = (ws: WebSocket): LiveConnection => (ws as AdoptedSocket)[CO
  * and every kind of close (`$disconnect` exactly once, then the registry forgets the connection).
  * Limits: frame and message size (1009), invalid UTF-8 (1007, by ws), idle timeout and maximum
  * duration (1001), pings (a silent peer is dropped), slow consumers (dropped), Origin allowlist
- * and new connections per second per API.
+ * and new connections per second per API (the bucket `connect:{apiId}`, shared by every edge).
  */
 @Injectable()
 export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -63,7 +65,6 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
   private readonly wss: WebSocketServer;
   private readonly settings: RequestSettings;
   private readonly executeApiSuffix: string;
-  private readonly rates = new ConnectionRateLimiter();
   private readonly pending = new Set<Promise<void>>();
   private readonly chosenProtocol = new WeakMap<IncomingMessage, string>();
   private pingTimer?: NodeJS.Timeout;
@@ -78,6 +79,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
     private readonly router: MessageRouter,
     private readonly health: HealthService,
     private readonly access: AccessControl,
+    private readonly gate: ThrottleGate,
   ) {
     this.executeApiSuffix = `.execute-api.${config.PORTICO_DOMAIN}`;
     this.settings = requestSettings(config);
@@ -168,9 +170,10 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn({ apiId: stage.apiId, origin: req.headers.origin }, 'Origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden', r.requestId);
     }
-    if (!this.rates.take(stage.apiId, ws.settings.maxConnectionsPerSecond)) {
-      return rejectUpgrade(socket, 429, 'Too Many Requests', r.requestId);
-    }
+    // New connections per second per API, across every edge: refused ones never reach $connect.
+    const connectSet = connectBuckets(stage.apiId, ws.settings.maxConnectionsPerSecond);
+    const throttled = connectSet && (await this.gate.admit(connectSet, r.requestId));
+    if (throttled) return rejectUpgradeWith(socket, throttled, r.requestId);
 
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
