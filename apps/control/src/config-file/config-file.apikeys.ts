@@ -14,6 +14,17 @@ export interface ConfigFileApiKey {
   stageKeys?: Array<{ restApi: string; stage: string }>;
 }
 
+/** A stage of a REST API in the file, named by the API's id or name (`apiKeys`, `usagePlans`). */
+export const STAGE_REF_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['restApi', 'stage'],
+  properties: {
+    restApi: { type: 'string', minLength: 1 },
+    stage: { type: 'string', pattern: STAGE_NAME_PATTERN },
+  },
+} as const;
+
 export const API_KEYS_SCHEMA = {
   type: 'array',
   items: {
@@ -29,18 +40,7 @@ export const API_KEYS_SCHEMA = {
       description: { type: 'string', maxLength: 1024 },
       enabled: { type: 'boolean' },
       customerId: { type: 'string', maxLength: 1024 },
-      stageKeys: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['restApi', 'stage'],
-          properties: {
-            restApi: { type: 'string', minLength: 1 },
-            stage: { type: 'string', pattern: STAGE_NAME_PATTERN },
-          },
-        },
-      },
+      stageKeys: { type: 'array', items: STAGE_REF_SCHEMA },
     },
   },
 } as const;
@@ -66,6 +66,24 @@ export interface DesiredApiKey {
   at: string;
 }
 
+/** The REST API of the file that `restApi` names, which has `stage`; else an error saying where. */
+export function fileRestApi(
+  restApi: string,
+  stage: string,
+  at: string,
+  findApi: (ref: string, at: string) => DesiredApi | undefined,
+  fail: (message: string) => Error,
+): DesiredApi {
+  const api = findApi(restApi, `${at}.restApi`);
+  if (!api || api.protocolType === 'WEBSOCKET') {
+    throw fail(`${at}.restApi "${restApi}" is not a REST API in the file`);
+  }
+  if (!api.stages.some((s) => s.name === stage)) {
+    throw fail(`${at}.stage "${stage}" is not a stage of REST API "${api.id}"`);
+  }
+  return api;
+}
+
 /**
  * The file's API keys with their values read from the environment where named; checked as the
  * auth service will check them, so a file it would refuse changes nothing. A stage key names a
@@ -86,14 +104,7 @@ export function resolveApiKeys(
     const value = resolveSecret({ ...entry }, VALUE, at, env, fail);
     const stageKeys = new Set<string>();
     for (const [j, { restApi, stage }] of (entry.stageKeys ?? []).entries()) {
-      const sat = `${at}.stageKeys[${j}]`;
-      const api = findApi(restApi, `${sat}.restApi`);
-      if (!api || api.protocolType === 'WEBSOCKET') {
-        throw fail(`${sat}.restApi "${restApi}" is not a REST API in the file`);
-      }
-      if (!api.stages.some((s) => s.name === stage)) {
-        throw fail(`${sat}.stage "${stage}" is not a stage of REST API "${api.id}"`);
-      }
+      const api = fileRestApi(restApi, stage, `${at}.stageKeys[${j}]`, findApi, fail);
       stageKeys.add(`${api.id}/${stage}`);
     }
     desired.push({

@@ -3,10 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import Ajv from 'ajv';
 import {
+  ALL_METHODS_SETTING_KEY,
   type ApiDefinition,
   DefinitionError,
   importOpenApi,
   type ProtocolType,
+  type ThrottleSettings,
 } from '@portico/definitions';
 import { parse as parseYaml } from 'yaml';
 import { describeAjvError } from '../common/ajv-errors';
@@ -18,6 +20,11 @@ import {
 } from './config-file.schema';
 import { type DesiredApiKey, resolveApiKeys } from './config-file.apikeys';
 import { type DesiredCredential, resolveCredentials } from './config-file.credentials';
+import {
+  type DesiredUsagePlan,
+  escapedMethodKey,
+  resolveUsagePlans,
+} from './config-file.usage-plans';
 import { resolveWebSocketApi } from './config-file.websocket';
 
 /** A config file that cannot be deployed; the message names the field and the file. */
@@ -32,6 +39,11 @@ export interface DesiredStage {
   name: string;
   description?: string;
   variables: Record<string, string>;
+  /**
+   * Throttling by method settings key, as UpdateStage would write it: `*\/*` for the stage's
+   * default, `~1pets/GET` for a method. Absent: the file declares none for the stage.
+   */
+  throttles?: Record<string, ThrottleSettings>;
 }
 
 export interface DesiredApi {
@@ -65,6 +77,8 @@ export interface DesiredState {
   credentials?: DesiredCredential[];
   /** Absent: the file declares none. */
   apiKeys?: DesiredApiKey[];
+  /** Absent: the file declares none. */
+  usagePlans?: DesiredUsagePlan[];
   warnings: string[];
 }
 
@@ -99,13 +113,13 @@ export async function loadConfigFile(
     const state = await resolveDocument(doc, base);
     const fail = (message: string) => new ConfigFileError(message);
     const credentials = resolveCredentials(doc.credentials, env, fail);
-    const apiKeys = resolveApiKeys(
-      doc.apiKeys,
-      env,
-      (ref, at) => findApi(state.apis, ref, at),
-      fail,
-    );
-    return { files, result: { ok: true, state: { ...state, credentials, apiKeys } } };
+    const findFileApi = (ref: string, at: string) => findApi(state.apis, ref, at);
+    const apiKeys = resolveApiKeys(doc.apiKeys, env, findFileApi, fail);
+    const usagePlans = resolveUsagePlans(doc.usagePlans, apiKeys, findFileApi, fail);
+    return {
+      files,
+      result: { ok: true, state: { ...state, credentials, apiKeys, usagePlans } },
+    };
   } catch (err) {
     if (err instanceof ConfigFileError) return { files, result: { ok: false, error: err } };
     throw err;
@@ -160,7 +174,7 @@ async function resolveDocument(doc: ConfigFileDocument, base: string): Promise<D
       throw new ConfigFileError(`${at}.name is required (the definition has no info.title)`);
     const id = entry.id ?? idFromName(name);
     checkUnique(apis, id, at);
-    const stages = resolveStages(entry.stages, at);
+    const stages = resolveStages(entry.stages, at, true);
     apis.push({ id, name, definition, stages });
   }
   for (const [i, entry] of (doc.webSocketApis ?? []).entries()) {
@@ -168,7 +182,7 @@ async function resolveDocument(doc: ConfigFileDocument, base: string): Promise<D
     const api = resolveWebSocketApi(
       entry,
       at,
-      resolveStages(entry.stages, at),
+      resolveStages(entry.stages, at, false),
       idFromName,
       (message) => new ConfigFileError(message),
     );
@@ -187,7 +201,11 @@ function checkUnique(apis: DesiredApi[], id: string, at: string): void {
   }
 }
 
-function resolveStages(entries: ConfigFileStage[] | undefined, at: string): DesiredStage[] {
+function resolveStages(
+  entries: ConfigFileStage[] | undefined,
+  at: string,
+  rest: boolean,
+): DesiredStage[] {
   const stages: DesiredStage[] = [];
   for (const [j, s] of (entries ?? []).entries()) {
     if (stages.some((x) => x.name === s.name)) {
@@ -196,9 +214,34 @@ function resolveStages(entries: ConfigFileStage[] | undefined, at: string): Desi
     const variables = Object.fromEntries(
       Object.entries(s.variables ?? {}).map(([k, v]) => [k, String(v)]),
     );
-    stages.push({ name: s.name, description: s.description, variables });
+    const throttles = stageThrottles(s, `${at}.stages[${j}]`, rest);
+    stages.push({
+      name: s.name,
+      description: s.description,
+      variables,
+      ...(throttles && { throttles }),
+    });
   }
   return stages;
+}
+
+/** A REST stage's `throttle` and `methodThrottles` as method settings keys. */
+function stageThrottles(
+  s: ConfigFileStage,
+  at: string,
+  rest: boolean,
+): Record<string, ThrottleSettings> | undefined {
+  if (s.throttle === undefined && s.methodThrottles === undefined) return undefined;
+  if (!rest) {
+    throw new ConfigFileError(`${at}: throttle and methodThrottles are for REST API stages`);
+  }
+  const throttles: Record<string, ThrottleSettings> = {};
+  if (s.throttle) throttles[ALL_METHODS_SETTING_KEY] = s.throttle;
+  // Keyed as AWS's console and CLI write them.
+  for (const [method, t] of Object.entries(s.methodThrottles ?? {})) {
+    throttles[escapedMethodKey(method)] = t;
+  }
+  return throttles;
 }
 
 function resolveDomains(doc: ConfigFileDocument, apis: DesiredApi[]): DesiredDomain[] {

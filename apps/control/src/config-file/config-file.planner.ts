@@ -11,6 +11,7 @@ import { type ControlChanges, noChanges } from '../events/control-events.service
 import { hasMethods, newRestApi, withDefinition } from '../restapis/rest-api.factory';
 import { newStage } from '../stages/stage.factory';
 import { ConfigFileError, type DesiredApi, type DesiredState } from './config-file.loader';
+import { withFileThrottles } from './config-file.stage-throttles';
 
 /** The tag that marks what the config file owns; nothing without it is ever touched. */
 export const MANAGED_BY_TAG = 'portico:managed-by';
@@ -153,6 +154,7 @@ function planApi(
           },
           opts.now,
         );
+    if (!webSocket) next.methodSettings = withFileThrottles(next.methodSettings, s.throttles);
     if (cur && sameJson(next, cur)) continue;
     if (cur) next.lastUpdatedDate = opts.now;
     changes.stages.push(next);

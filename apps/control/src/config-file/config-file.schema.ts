@@ -2,6 +2,12 @@ import { BASE_PATH_PATTERN, DOMAIN_NAME_PATTERN } from '../domains/domain.rules'
 import { STAGE_NAME_PATTERN, VARIABLE_NAME_PATTERN } from '../stages/stage.factory';
 import { API_KEYS_SCHEMA, type ConfigFileApiKey } from './config-file.apikeys';
 import { type ConfigFileCredential, CREDENTIALS_SCHEMA } from './config-file.credentials';
+import {
+  type ConfigFileUsagePlan,
+  METHOD_THROTTLES_SCHEMA,
+  THROTTLE_SCHEMA,
+  USAGE_PLANS_SCHEMA,
+} from './config-file.usage-plans';
 
 /** The declarative config file as written (docs/config-file.md describes it). */
 export interface ConfigFileDocument {
@@ -30,12 +36,18 @@ export interface ConfigFileDocument {
   credentials?: ConfigFileCredential[];
   /** API keys for methods with apiKeyRequired (docs/api-keys.md). */
   apiKeys?: ConfigFileApiKey[];
+  /** Usage plans and the file's keys in them (docs/config-file.md). */
+  usagePlans?: ConfigFileUsagePlan[];
 }
 
 export interface ConfigFileStage {
   name: string;
   description?: string;
   variables?: Record<string, string | number | boolean>;
+  /** The stage's default method throttling (its `*\/*` method settings). */
+  throttle?: { rateLimit?: number; burstLimit?: number };
+  /** One method's throttling, keyed `{resourcePath}/{httpMethod}`. */
+  methodThrottles?: Record<string, { rateLimit?: number; burstLimit?: number }>;
 }
 
 export interface ConfigFileRoute {
@@ -80,6 +92,8 @@ const stagesSchema = {
         // YAML turns `port: 3000` into a number; a stage variable is its text.
         additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 512 },
       },
+      throttle: THROTTLE_SCHEMA,
+      methodThrottles: METHOD_THROTTLES_SCHEMA,
     },
   },
 };
@@ -165,6 +179,7 @@ export const configFileSchema = {
     },
     credentials: CREDENTIALS_SCHEMA,
     apiKeys: API_KEYS_SCHEMA,
+    usagePlans: USAGE_PLANS_SCHEMA,
     domainNames: {
       type: 'array',
       items: {

@@ -26,13 +26,14 @@ import type { SyncOutcome } from './config-file.auth-sync';
 import { ConfigFileCredentialSync } from './config-file.credential-sync';
 import { ConfigFileError, type DesiredState, loadConfigFile } from './config-file.loader';
 import { type CurrentState, isFileManaged, type Plan, planDeploy } from './config-file.planner';
+import { ConfigFileUsagePlanSync } from './config-file.usage-plan-sync';
 import { ConfigFileWatcher } from './config-file.watcher';
 
 /** Long enough that a reconcile outlasts the lock of a replica that crashed mid-reconcile. */
 const CONFIG_FILE_LOCK_WAIT_MS = DEFAULT_LOCK_TTL_MS + 5_000;
 /** Re-plans when what the plan writes grew while its locks were being taken. */
 const MAX_PLAN_ATTEMPTS = 5;
-/** How soon credentials and API keys the auth service could not take are tried again. */
+/** How soon credentials, API keys and usage plans that could not be reconciled are tried again. */
 const AUTH_RETRY_MS = 5_000;
 
 export type DeployOutcome =
@@ -59,6 +60,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     private readonly watcher: ConfigFileWatcher,
     private readonly credentialSync: ConfigFileCredentialSync,
     private readonly apiKeySync: ConfigFileApiKeySync,
+    private readonly usagePlanSync: ConfigFileUsagePlanSync,
     @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
@@ -138,21 +140,23 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     let plan;
     let credentials: SyncOutcome | undefined;
     let apiKeys: SyncOutcome | undefined;
+    let usagePlans: SyncOutcome | undefined;
     try {
       // One reconcile at a time across replicas, so two never deploy the same change twice.
-      ({ plan, credentials, apiKeys } = await this.store.withLock(
+      ({ plan, credentials, apiKeys, usagePlans } = await this.store.withLock(
         CONFIG_FILE_SCOPE,
         async () => {
           // Planned first: a file claiming a credential the management API made writes nothing.
           const credentialPlan = await this.credentialSync.plan(result.state.credentials ?? []);
           const apiKeyPlan = await this.apiKeySync.plan(result.state.apiKeys ?? []);
           const plan = await this.planAndCommit(result.state, path);
-          return {
-            plan,
-            credentials: credentialPlan && (await this.credentialSync.apply(credentialPlan)),
-            // After the definitions: stage keys name stages the commit may have created.
-            apiKeys: apiKeyPlan && (await this.apiKeySync.apply(apiKeyPlan)),
-          };
+          const credentials = credentialPlan && (await this.credentialSync.apply(credentialPlan));
+          // After the definitions: stage keys name stages the commit may have created.
+          const apiKeys = apiKeyPlan && (await this.apiKeySync.apply(apiKeyPlan));
+          // After the API keys: plans hold the keys just created, by their new ids.
+          const usagePlanPlan = await this.usagePlanSync.plan(result.state.usagePlans ?? []);
+          const usagePlans = usagePlanPlan && (await this.usagePlanSync.apply(usagePlanPlan));
+          return { plan, credentials, apiKeys, usagePlans };
         },
         { waitMs: CONFIG_FILE_LOCK_WAIT_MS },
       ));
@@ -166,9 +170,10 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     }
     this.retryAuthIf(
       retryNeeded(credentials, result.state.credentials) ||
-        retryNeeded(apiKeys, result.state.apiKeys),
+        retryNeeded(apiKeys, result.state.apiKeys) ||
+        retryNeeded(usagePlans, result.state.usagePlans),
     );
-    if (plan.unchanged && changed(credentials) + changed(apiKeys) === 0) {
+    if (plan.unchanged && changed(credentials) + changed(apiKeys) + changed(usagePlans) === 0) {
       this.logger.log(
         { path, apis: result.state.apis.length },
         'config file unchanged against what is deployed',
@@ -193,6 +198,11 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
           apiKeysUpdated: apiKeys.updated,
           apiKeysDeleted: apiKeys.deleted,
         }),
+        ...(usagePlans && {
+          usagePlansCreated: usagePlans.created,
+          usagePlansUpdated: usagePlans.updated,
+          usagePlansDeleted: usagePlans.deleted,
+        }),
       },
       'config file deployed',
     );
@@ -208,7 +218,7 @@ export class ConfigFileService implements OnApplicationBootstrap, OnApplicationS
     if (!needed || this.authRetry) return;
     this.logger.warn(
       { inMs: AUTH_RETRY_MS },
-      'config file credentials and API keys will be retried',
+      'config file credentials, API keys and usage plans will be retried',
     );
     this.authRetry = setTimeout(() => {
       this.authRetry = undefined;
