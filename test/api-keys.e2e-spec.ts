@@ -3,6 +3,9 @@ import {
   BadRequestException,
   ConflictException,
   CreateApiKeyCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteUsagePlanKeyCommand,
   type CreateApiKeyCommandInput,
   CreateDeploymentCommand,
   DeleteApiKeyCommand,
@@ -12,6 +15,7 @@ import {
   ImportRestApiCommand,
   NotFoundException,
   UpdateApiKeyCommand,
+  UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { AUTH_APIKEY_CHANGED, AUTH_REVISION } from '@portico/contracts';
 import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
@@ -103,6 +107,7 @@ describe('API keys', () => {
   let sdk: APIGatewayClient;
   let redis: Redis;
   let apiId: string;
+  let planId: string;
   const seen: SeenIdentity[] = [];
 
   beforeAll(async () => {
@@ -148,6 +153,10 @@ describe('API keys', () => {
     );
     apiId = api.id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+    const plan = await sdk.send(
+      new CreateUsagePlanCommand({ name: 'keys', apiStages: [{ apiId, stage: 'prod' }] }),
+    );
+    planId = plan.id!;
     for (const edge of edges) {
       await eventually(async () => expect((await call(edge, '/open')).status).toBe(200));
     }
@@ -171,7 +180,14 @@ describe('API keys', () => {
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
 
-  const create = (input: CreateApiKeyCommandInput) => sdk.send(new CreateApiKeyCommand(input));
+  /** A key in the stage's usage plan (a key admits only where a plan holding it covers the stage). */
+  async function create(input: CreateApiKeyCommandInput) {
+    const key = await sdk.send(new CreateApiKeyCommand(input));
+    await sdk.send(
+      new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }),
+    );
+    return key;
+  }
 
   describe('management with the AWS SDK', () => {
     it('creates a key with a generated value, shown on create and on request only', async () => {
@@ -348,6 +364,49 @@ describe('API keys', () => {
       expect((await call(edges[0]!, '/open')).status).toBe(200);
     });
 
+    it('admits a key only where a usage plan holding it covers the stage, on every edge', async () => {
+      const key = await sdk.send(new CreateApiKeyCommand({ name: 'planless', enabled: true }));
+      for (const edge of edges) {
+        const res = await call(edge, '/pets', key.value);
+        expect({ status: res.status, body: res.text }).toEqual({
+          status: 403,
+          body: '{"message":"Forbidden"}',
+        });
+      }
+      const add = new CreateUsagePlanKeyCommand({
+        usagePlanId: planId,
+        keyId: key.id,
+        keyType: 'API_KEY',
+      });
+      await sdk.send(add);
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(200),
+        );
+      }
+      await sdk.send(new DeleteUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id! }));
+      for (const edge of edges) {
+        await eventually(async () =>
+          expect((await call(edge, '/pets', key.value)).status).toBe(403),
+        );
+      }
+      // In a plan of another stage only, it is still refused here.
+      await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'dev' }));
+      const dev = await sdk.send(
+        new CreateUsagePlanCommand({ name: 'dev', apiStages: [{ apiId, stage: 'dev' }] }),
+      );
+      await sdk.send(new CreateUsagePlanKeyCommand({ ...add.input, usagePlanId: dev.id }));
+      await eventually(async () => {
+        const res = await request(
+          `http://127.0.0.1:${edges[1]!.port}/restapis/${apiId}/dev/_user_request_/pets`,
+          { headers: { 'x-api-key': key.value! } },
+        );
+        await res.body.dump();
+        expect(res.statusCode).toBe(200);
+      });
+      expect((await call(edges[1]!, '/pets', key.value)).status).toBe(403);
+    });
+
     it('admits an enabled key and tells the function which key it was', async () => {
       const key = await create({ name: 'on', enabled: true });
       const res = await call(edges[0]!, '/pets', key.value);
@@ -445,6 +504,12 @@ describe('API keys', () => {
       );
       expect(api.apiKeySource).toBe('AUTHORIZER');
       await sdk.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName: 'prod' }));
+      await sdk.send(
+        new UpdateUsagePlanCommand({
+          usagePlanId: planId,
+          patchOperations: [{ op: 'add', path: '/apiStages', value: `${api.id}:prod` }],
+        }),
+      );
       const metered = (authorization: string, header?: string) =>
         request(
           `http://127.0.0.1:${edges[0]!.port}/restapis/${api.id}/prod/_user_request_/metered`,

@@ -764,13 +764,28 @@ describe('AWS_IAM authorization', () => {
       await v2.send(new CreateV2DeploymentCommand({ ApiId: socketsId, StageName: 'prod' }));
       v2.destroy();
       const key = await manage('POST', '/apikeys', JSON.stringify({ name: 'ws', enabled: true }));
-      const value = (key.json as { value: string }).value;
+      const { id: keyId, value } = key.json as { id: string; value: string };
+      const plan = await manage(
+        'POST',
+        '/usageplans',
+        JSON.stringify({ name: 'ws', apiStages: [{ apiId: socketsId, stage: 'prod' }] }),
+      );
+      expect(plan.status).toBe(201);
+      const planId = (plan.json as { id: string }).id;
+      await manage(
+        'POST',
+        `/usageplans/${planId}/keys`,
+        JSON.stringify({ keyId, keyType: 'API_KEY' }),
+      );
       const connector = await credential(
         [allow(`arn:aws:execute-api:us-east-1:*:${socketsId}/prod/$connect`)],
         'keyed',
       );
       await eventually(async () => expect(await signedHandshake(connector)).toBe(403));
-      expect(await signedHandshake(connector, {}, { 'x-api-key': value })).toBe('open');
+      // Open once every edge has the plan (its change event, or the definitions' revision).
+      await eventually(async () =>
+        expect(await signedHandshake(connector, {}, { 'x-api-key': value })).toBe('open'),
+      );
     });
   });
 });

@@ -92,6 +92,8 @@ const edgeEnvSchema: EnvSchema = {
     THROTTLE_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 60000, default: 50 },
     /** The ratelimit service undecided: admit (open) or answer 503 (closed). */
     THROTTLE_FAILURE_MODE: { type: 'string', enum: ['open', 'closed'], default: 'open' },
+    /** X-RateLimit-Limit/-Remaining/-Reset on REST responses (beyond API Gateway, which has none). */
+    THROTTLE_RATELIMIT_HEADERS: { type: 'boolean', default: false },
   },
 };
 
@@ -138,6 +140,7 @@ export interface EdgeConfig extends CommonEnv {
   THROTTLE_LEASE_TTL_MS: number;
   THROTTLE_TIMEOUT_MS: number;
   THROTTLE_FAILURE_MODE: 'open' | 'closed';
+  THROTTLE_RATELIMIT_HEADERS: boolean;
 }
 
 /** Validates the edge's environment; a bad value throws a ConfigError naming the variable. */

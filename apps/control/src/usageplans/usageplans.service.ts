@@ -15,7 +15,7 @@ import {
   AwsException,
   AwsNotFoundException,
 } from '../common/aws-errors';
-import { requireRestApi, requireStage } from '../common/lookups';
+import { requireStage } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import type { PatchOperation } from '../common/patch-operations';
 import { refuseReservedTags } from '../common/reserved-tags';
@@ -189,10 +189,15 @@ export class UsagePlansService {
     return reply.apiKey;
   }
 
-  /** Every API stage names a REST API and a stage of it that exist (NotFoundException). */
+  /**
+   * Every API stage names an API and a stage of it that exist (NotFoundException). REST or
+   * WebSocket: API Gateway ties API keys to WebSocket APIs through usage plans too.
+   */
   private async requireStages(stages: UsagePlanApiStage[]): Promise<void> {
     for (const { apiId, stage } of stages) {
-      await requireRestApi(this.definitions, apiId);
+      if (!(await this.definitions.getRestApi(apiId))) {
+        throw new AwsNotFoundException(`Invalid API identifier specified: ${apiId}`);
+      }
       await requireStage(this.definitions, apiId, stage);
     }
   }

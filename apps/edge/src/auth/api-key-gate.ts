@@ -22,6 +22,7 @@ import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import type { EdgeRequest } from '../pipeline/edge-request';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
+import { UsagePlanRegistry } from '../stages/usage-plan-registry';
 import { AuthEvents } from './auth-events';
 import { DecisionCounter } from './decision-counter';
 import { DecisionCache, isFailure } from './decision-cache';
@@ -34,7 +35,8 @@ const API_KEY_HEADER = 'x-api-key';
 
 /**
  * The API key check of a method with `apiKeyRequired`: the `x-api-key` value must name an
- * enabled key, else 403 `{"message":"Forbidden"}` (INVALID_API_KEY), as on API Gateway. The
+ * enabled key that a usage plan of the stage holds, else 403 `{"message":"Forbidden"}`
+ * (INVALID_API_KEY), as on API Gateway. The
  * auth service answers; the edge keeps its answers (a DecisionCache) and forgets them when auth
  * says a key changed, when the key store's announced revision moves, or when NATS reconnects
  * (events may have been missed) — so a revoked key stops working on every edge within about a
@@ -52,6 +54,7 @@ export class ApiKeyGate {
     @Inject(EDGE_CONFIG) config: EdgeConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
     events: AuthEvents,
+    private readonly plans: UsagePlanRegistry,
   ) {
     this.timeoutMs = config.AUTH_TIMEOUT_MS;
     this.cache = new DecisionCache<ApiKeyVerdict>({
@@ -111,8 +114,17 @@ export class ApiKeyGate {
         verdict ? `API key ${verdict.id} is disabled` : 'Invalid API key',
       );
     }
+    // As on API Gateway, a key admits only where a usage plan holding it covers the stage.
+    const plan = this.plans.planFor(stage.apiId, stage.stageName, verdict.id);
+    if (!plan) {
+      this.checks.inc(source, 'denied');
+      return GatewayError.of(
+        'INVALID_API_KEY',
+        `API key ${verdict.id} is in no usage plan of ${stage.apiId}/${stage.stageName}`,
+      );
+    }
     this.checks.inc(source, 'allowed');
-    r.apiKey = { id: verdict.id, value };
+    r.apiKey = { id: verdict.id, value, plan };
     return undefined;
   }
 

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { InvocationRequest, WebSocketEventContext } from '../integrations';
 import { encodePathParameters, type RouteEntry, type RouteMatch } from '../routing/route-table';
 import type { CompiledStage } from '../stages/compiled-stage';
+import type { StagePlan } from '../throttling/usage-plan-index';
 import type { EdgeConfig } from '../config';
 import {
   applyForwardedHeaders,
@@ -66,7 +67,9 @@ export class EdgeRequest implements InvocationRequest {
   /** Set when the request is a WebSocket handshake being offered to `$connect`. */
   webSocket?: WebSocketEventContext;
   /** Set by the API key check of a method that requires a key. */
-  apiKey?: { id: string; value: string };
+  apiKey?: { id: string; value: string; plan: StagePlan };
+  /** Headers the gateway adds to the integration's response. */
+  responseHeaders?: [string, string][];
   /** Set on an AWS_IAM method: the credential that signed the request. */
   iamPrincipal?: { accessKeyId: string; userArn: string };
   /** Set by the authorizer of a method that has one. */

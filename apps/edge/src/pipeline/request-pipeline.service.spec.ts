@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
-import type { Integration } from '@portico/definitions';
+import type { Integration, UsagePlanStore } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
 import { eventually } from '@portico/testing';
 import pino from 'pino';
@@ -27,6 +27,7 @@ import { AccessControl } from '../auth/access-control';
 import { ApiKeyGate } from '../auth/api-key-gate';
 import { AuthEvents } from '../auth/auth-events';
 import { ThrottleGate } from '../throttling/throttle-gate';
+import { UsagePlanRegistry } from '../stages/usage-plan-registry';
 import { IamGate } from '../auth/iam-gate';
 import { AuthorizerGate } from '../auth/authorizer-gate';
 import { JwtGate } from '../auth/jwt-gate';
@@ -36,6 +37,9 @@ import { RequestPipeline } from './request-pipeline.service';
  * The pipeline's failure handling, driven over real HTTP with a scripted invoker (stages and
  * integrations are exercised for real in data-plane.spec.ts).
  */
+/** No method here requires an API key: no plan is ever looked up. */
+const noUsagePlans = new UsagePlanRegistry({} as UsagePlanStore);
+
 describe('RequestPipeline failure handling', () => {
   const stage = compileStage(
     activeStage({ apiId: 'api', stageName: 'prod', resources: [resource('/r', ['ANY'])] }),
@@ -93,7 +97,7 @@ describe('RequestPipeline failure handling', () => {
       new ConnectionsEndpoint(config, new ConnectionsClient(null, config)),
       new AccessControl(
         config,
-        new ApiKeyGate(null, config, new Registry(), events),
+        new ApiKeyGate(null, config, new Registry(), events, noUsagePlans),
         new AuthorizerGate(null, config, logger, new Registry()),
         new JwtGate(config, logger, new Registry()),
         new IamGate(null, config, new Registry(), events),

@@ -117,6 +117,7 @@ export class RequestPipeline {
       return;
     }
     r.status = response.statusCode;
+    for (const [name, value] of r.responseHeaders ?? []) res.setHeader(name, value);
     await writeInvocationResponse(res, response, r.requestId, this.closeAfterResponse(r, res), r);
   }
 

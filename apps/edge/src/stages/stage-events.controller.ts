@@ -1,6 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { CONTROL_DOMAIN_CHANGED, CONTROL_STAGE_CHANGED } from '@portico/contracts';
+import {
+  CONTROL_DOMAIN_CHANGED,
+  CONTROL_STAGE_CHANGED,
+  CONTROL_USAGEPLAN_CHANGED,
+} from '@portico/contracts';
 import { StageRegistry } from './stage-registry.service';
 
 /**
@@ -19,5 +23,10 @@ export class StageEventsController {
   @EventPattern(CONTROL_DOMAIN_CHANGED)
   onDomainChanged(@Payload() event: unknown): Promise<void> {
     return this.registry.applyDomainEvent(event);
+  }
+
+  @EventPattern(CONTROL_USAGEPLAN_CHANGED)
+  onUsagePlanChanged(@Payload() event: unknown): Promise<void> {
+    return this.registry.applyUsagePlanEvent(event);
   }
 }

@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
-import type { ActiveStage, DefinitionStore, DomainName, StageHead } from '@portico/definitions';
+import type {
+  ActiveStage,
+  DefinitionStore,
+  DomainName,
+  StageHead,
+  UsagePlanStore,
+} from '@portico/definitions';
 import { HealthService } from '@portico/platform';
 import type { EdgeConfig } from '../config';
 import { activeStage, domainName, resource } from '../testing/api-factory';
 import { StageRegistry } from './stage-registry.service';
+import { UsagePlanRegistry } from './usage-plan-registry';
 
 /**
  * The registry's bookkeeping with an in-memory definition source (Redis itself is exercised by
@@ -77,6 +84,9 @@ describe('StageRegistry', () => {
     health = new HealthService();
     registry = new StageRegistry(
       store as unknown as DefinitionStore,
+      new UsagePlanRegistry({
+        listWithKeys: () => (store.down ? Promise.reject(new Error('down')) : Promise.resolve([])),
+      } as unknown as UsagePlanStore),
       { STAGE_RESYNC_INTERVAL_MS: 600_000 } as EdgeConfig,
       health,
     );

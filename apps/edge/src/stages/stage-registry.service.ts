@@ -21,7 +21,8 @@ import {
   compileStage,
   stageFingerprint,
 } from './compiled-stage';
-import { isDomainChanged, isStageChanged } from './stage-event.guards';
+import { isDomainChanged, isStageChanged, isUsagePlanChanged } from './stage-event.guards';
+import { UsagePlanRegistry } from './usage-plan-registry';
 
 /** How soon a failed first load is retried (readiness stays 503 until one succeeds). */
 const FIRST_LOAD_RETRY_MS = 1000;
@@ -57,10 +58,12 @@ export class StageRegistry
 
   constructor(
     private readonly store: DefinitionStore,
+    private readonly plans: UsagePlanRegistry,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     health: HealthService,
   ) {
     health.register('stages', () => this.loaded);
+    health.register('usageplans', () => plans.isLoaded);
   }
 
   stage(apiId: string, stageName: string): CompiledStage | undefined {
@@ -109,6 +112,17 @@ export class StageRegistry
     return this.enqueue(() => this.reloadDomain(event.domainName));
   }
 
+  /** Handles a CONTROL_USAGEPLAN_CHANGED event: every plan is reloaded (they are few). */
+  applyUsagePlanEvent(event: unknown): Promise<void> {
+    if (!isUsagePlanChanged(event)) {
+      this.logger.warn({ event }, 'Ignoring a malformed usage plan change event');
+      return Promise.resolve();
+    }
+    return this.enqueue(async () => {
+      await this.plans.reload(`usage plan ${event.usagePlanId} ${event.change}`);
+    });
+  }
+
   /** Reloads everything from Redis; failures are logged and leave what is served unchanged. */
   resyncAll(reason: string): Promise<void> {
     return this.enqueue(() => this.loadAll(reason));
@@ -143,6 +157,8 @@ export class StageRegistry
       revision = await this.store.getRevision();
       if (this.loaded && revision !== undefined && revision === this.loadedRevision) return;
       [heads, domains] = await Promise.all([this.store.listStageHeads(), this.store.listDomains()]);
+      // Plans are definitions too (their writes move the revision); a failed load is retried.
+      if (!(await this.plans.reload(reason))) revision = undefined;
       // Only the stages that changed have their deployments (the bulk of it) read and parsed.
       changed = heads.filter((h) => this.needsCompiling(h));
       actives = await this.store.withDeployments(changed);

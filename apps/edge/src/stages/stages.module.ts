@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { DefinitionStore } from '@portico/definitions';
+import { DefinitionStore, UsagePlanStore } from '@portico/definitions';
 import { REDIS_CLIENT } from '@portico/platform';
 import type Redis from 'ioredis';
 import { EDGE_CONFIG, type EdgeConfig } from '../config';
 import { StageEventsController } from './stage-events.controller';
 import { StageRegistry } from './stage-registry.service';
+import { UsagePlanRegistry } from './usage-plan-registry';
 
 @Module({
   controllers: [StageEventsController],
@@ -15,8 +16,15 @@ import { StageRegistry } from './stage-registry.service';
         new DefinitionStore(redis, config.REDIS_KEY_PREFIX),
       inject: [REDIS_CLIENT, EDGE_CONFIG],
     },
+    {
+      provide: UsagePlanStore,
+      useFactory: (redis: Redis, config: EdgeConfig) =>
+        new UsagePlanStore(redis, config.REDIS_KEY_PREFIX),
+      inject: [REDIS_CLIENT, EDGE_CONFIG],
+    },
     StageRegistry,
+    UsagePlanRegistry,
   ],
-  exports: [StageRegistry],
+  exports: [StageRegistry, UsagePlanRegistry],
 })
 export class StagesModule {}

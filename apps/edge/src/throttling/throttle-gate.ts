@@ -3,7 +3,10 @@ import {
   type BucketRef,
   type ConsumeReply,
   type ConsumeRequest,
+  type QuotaRef,
   RATELIMIT_CONSUME,
+  RATELIMIT_REFUND,
+  type RefundEvent,
 } from '@portico/contracts';
 import {
   callService,
@@ -55,10 +58,11 @@ export class ThrottleGate {
       ratePerSecond: config.THROTTLE_ACCOUNT_RATE,
       burst: config.THROTTLE_ACCOUNT_BURST,
     };
-    this.leases = new LeaseStore((buckets, cost) => this.consume(buckets, cost), {
+    this.leases = new LeaseStore((buckets, cost, quotas) => this.consume(buckets, cost, quotas), {
       fraction: config.THROTTLE_LEASE_FRACTION,
       ttlMs: config.THROTTLE_LEASE_TTL_MS,
       retryUnavailableMs: UNAVAILABLE_RETRY_MS,
+      refund: (quotas, cost) => this.refund(quotas, cost),
     });
     this.unavailable = new Counter({
       name: 'portico_edge_throttle_unavailable_total',
@@ -67,25 +71,64 @@ export class ThrottleGate {
     });
     this.outcomes = new Counter({
       name: 'portico_edge_throttle_decisions_total',
-      help: 'Throttle checks by outcome: admitted, throttled, unavailable',
+      help: 'Throttle checks by outcome: admitted, throttled, quota_exceeded, unavailable',
       labelNames: ['outcome'],
       registers: [registry],
     });
   }
 
-  /** Admits the request or says why not; never throws. */
-  check(
+  /**
+   * Admits the request or says why not; never throws. With THROTTLE_RATELIMIT_HEADERS the
+   * answer says how much is left (see rateLimitHeaders).
+   */
+  async check(
     r: EdgeRequest,
     stage: CompiledStage,
     entry: RouteEntry,
   ): Promise<GatewayError | undefined> {
-    const set = bucketsFor(this.account, stage.throttling, {
-      apiId: stage.apiId,
-      stageName: stage.stageName,
-      resourcePath: entry.resourcePath,
-      methodKey: entry.methodKey,
-    });
-    return this.admit(set, r.requestId);
+    const now = Date.now();
+    const set = bucketsFor(
+      this.account,
+      stage.throttling,
+      {
+        apiId: stage.apiId,
+        stageName: stage.stageName,
+        resourcePath: entry.resourcePath,
+        methodKey: entry.methodKey,
+        apiKey: r.apiKey && { id: r.apiKey.id, plan: r.apiKey.plan },
+      },
+      now,
+    );
+    const refused = await this.admit(set, r.requestId);
+    if (this.config.THROTTLE_RATELIMIT_HEADERS) {
+      const headers = this.rateLimitHeaders(set, refused, now);
+      if (refused) refused.headers = [...(refused.headers ?? []), ...headers.flat()];
+      else r.responseHeaders = headers;
+    }
+    return refused;
+  }
+
+  /**
+   * `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds): of the usage plan's quota when the
+   * request counts against one, else of its tightest bucket per second. Remaining is as this edge
+   * last heard from the service, less what it has spent since — other edges' spending shows at
+   * its next lease.
+   */
+  private rateLimitHeaders(
+    set: BucketSet,
+    refused: GatewayError | undefined,
+    now: number,
+  ): [string, string][] {
+    const quota = set.quotas?.[0];
+    const left = this.leases.remaining(set.id);
+    if (quota) {
+      const remaining =
+        refused?.responseType === 'QUOTA_EXCEEDED' ? 0 : (left.quota ?? quota.limit);
+      return rateLimitHeaders(quota.limit, remaining, Math.ceil((quota.periodEndsAt - now) / 1000));
+    }
+    const tightest = set.buckets.reduce((a, b) => (b.ratePerSecond < a.ratePerSecond ? b : a));
+    const remaining = refused ? 0 : Math.min(left.tokens ?? tightest.burst, tightest.burst);
+    return rateLimitHeaders(tightest.ratePerSecond, remaining, 1);
   }
 
   /**
@@ -99,10 +142,18 @@ export class ThrottleGate {
       this.outcomes.inc({ outcome: 'throttled' });
       return throttled(1000, 'A throttling limit of 0 admits nothing');
     }
-    const outcome = await this.leases.take(set.id, set.buckets);
+    const outcome = await this.leases.take(set.id, set.buckets, set.quotas);
     if (outcome.kind === 'admitted') {
       this.outcomes.inc({ outcome: 'admitted' });
       return undefined;
+    }
+    if (outcome.kind === 'refused' && outcome.refusedBy === 'quota') {
+      this.outcomes.inc({ outcome: 'quota_exceeded' });
+      return throttled(
+        outcome.retryAfterMs,
+        `Quota exceeded: ${set.quotas?.map((q) => q.key).join(', ')}`,
+        'QUOTA_EXCEEDED',
+      );
     }
     if (outcome.kind === 'refused') {
       this.outcomes.inc({ outcome: 'throttled' });
@@ -125,13 +176,29 @@ export class ThrottleGate {
     return error;
   }
 
-  private consume(buckets: readonly BucketRef[], cost: number): Promise<ConsumeReply | Failure> {
-    return callService<ConsumeReply>(
-      this.nc ?? undefined,
-      RATELIMIT_CONSUME,
-      encodeJson({ buckets: [...buckets], cost } satisfies ConsumeRequest),
-      { timeoutMs: this.config.THROTTLE_TIMEOUT_MS, service: 'the ratelimit service' },
-    );
+  private consume(
+    buckets: readonly BucketRef[],
+    cost: number,
+    quotas: readonly QuotaRef[] | undefined,
+  ): Promise<ConsumeReply | Failure> {
+    const request: ConsumeRequest = { buckets: [...buckets], cost };
+    if (quotas?.length) request.quotas = [...quotas];
+    return callService<ConsumeReply>(this.nc ?? undefined, RATELIMIT_CONSUME, encodeJson(request), {
+      timeoutMs: this.config.THROTTLE_TIMEOUT_MS,
+      service: 'the ratelimit service',
+    });
+  }
+
+  /** Unspent quota units back to the service: an event, lost only if NATS is (under-admits). */
+  private refund(quotas: readonly QuotaRef[], cost: number): void {
+    try {
+      this.nc?.publish(
+        RATELIMIT_REFUND,
+        encodeJson({ quotas: [...quotas], cost } satisfies RefundEvent),
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, cost }, 'Could not give quota units back');
+    }
   }
 
   private logUnavailable(requestId: string, message: string): void {
@@ -145,8 +212,24 @@ export class ThrottleGate {
   }
 }
 
-function throttled(retryAfterMs: number, logMessage: string): GatewayError {
-  const error = GatewayError.of('THROTTLED', logMessage);
+function throttled(
+  retryAfterMs: number,
+  logMessage: string,
+  type: 'THROTTLED' | 'QUOTA_EXCEEDED' = 'THROTTLED',
+): GatewayError {
+  const error = GatewayError.of(type, logMessage);
   error.headers = ['retry-after', String(retryAfterSeconds(retryAfterMs))];
   return error;
+}
+
+function rateLimitHeaders(
+  limit: number,
+  remaining: number,
+  resetSeconds: number,
+): [string, string][] {
+  return [
+    ['x-ratelimit-limit', String(limit)],
+    ['x-ratelimit-remaining', String(Math.max(0, Math.floor(remaining)))],
+    ['x-ratelimit-reset', String(Math.max(0, resetSeconds))],
+  ];
 }

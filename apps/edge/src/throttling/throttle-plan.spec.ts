@@ -1,4 +1,4 @@
-import type { BucketRef, ConsumeReply } from '@portico/contracts';
+import type { BucketRef, ConsumeReply, QuotaRef } from '@portico/contracts';
 import { LeaseStore } from './lease-store';
 import {
   bucketsFor,
@@ -157,6 +157,7 @@ describe('LeaseStore', () => {
     expect(outcomes.filter((o) => o.kind === 'admitted')).toHaveLength(25);
     expect(outcomes.find((o) => o.kind === 'refused')).toEqual({
       kind: 'refused',
+      refusedBy: 'throttle',
       retryAfterMs: 1,
     });
     // A lease; then one token for each waiting take; refused, what is left; then one more.
@@ -208,5 +209,130 @@ describe('LeaseStore', () => {
     now = 1000;
     expect((await store.take('a', buckets)).kind).toBe('admitted');
     expect(asked).toBe(2);
+  });
+});
+
+describe('LeaseStore with a quota', () => {
+  const buckets: BucketRef[] = [{ key: 'account', ratePerSecond: 10000, burst: 5000 }];
+  const quota = (limit: number): QuotaRef[] => [
+    { key: 'quota:p:k:2026-12-01', limit, periodEndsAt: 1e13, usageKey: 'usage:p:k:2026-12-08' },
+  ];
+  let now = 0;
+  let used: number;
+  let calls: number[];
+  let refunds: number[];
+
+  /** A quota counter as the service keeps it (the bucket never refuses here). */
+  const consume = (
+    _b: readonly BucketRef[],
+    cost: number,
+    quotas?: readonly QuotaRef[],
+  ): Promise<ConsumeReply> => {
+    calls.push(cost);
+    const q = quotas?.[0];
+    if (!q) throw new Error('a quota was expected');
+    if (used + cost > q.limit) {
+      return Promise.resolve({
+        ok: true,
+        allowed: false,
+        refusedBy: 'quota',
+        key: q.key,
+        retryAfterMs: 3_600_000,
+      });
+    }
+    used += cost;
+    return Promise.resolve({
+      ok: true,
+      allowed: true,
+      remaining: 100,
+      quotaRemaining: { [q.key]: q.limit - used },
+    });
+  };
+  const refund = (_q: readonly QuotaRef[], cost: number): void => {
+    refunds.push(cost);
+    used -= cost;
+  };
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    now = 0;
+    used = 0;
+    calls = [];
+    refunds = [];
+  });
+  afterEach(() => jest.useRealTimers());
+
+  const store = () =>
+    new LeaseStore(consume, { fraction: 0.1, ttlMs: 250, refund, now: () => now });
+
+  it('leases a fraction of what the quota has left, down to single units', async () => {
+    const leases = store();
+    for (let i = 0; i < 40; i++) {
+      expect((await leases.take('s', buckets, quota(40))).kind).toBe('admitted');
+    }
+    // 10% of 40, then of what each lease left (36, 33, 30, 27, …, 19 and below: single units).
+    expect(calls).toEqual([4, 3, 3, 3, 2, 2, 2, 2, ...Array<number>(19).fill(1)]);
+    expect(used).toBe(40);
+    const refused = await leases.take('s', buckets, quota(40));
+    expect(refused).toEqual({ kind: 'refused', refusedBy: 'quota', retryAfterMs: 3_600_000 });
+    expect(refunds).toEqual([]);
+  });
+
+  it('gives back what a lease did not spend when it ends, and counts only what was admitted', async () => {
+    const leases = store();
+    await leases.take('s', buckets, quota(1000));
+    expect(calls).toEqual([100]);
+    expect(leases.remaining('s')).toEqual({ tokens: 199, quota: 999 });
+    jest.advanceTimersByTime(250);
+    expect(refunds).toEqual([99]);
+    expect(used).toBe(1);
+    // The next lease is 10% of the 900 left; it gives back its own unspent units, once.
+    now = 300;
+    await leases.take('s', buckets, quota(1000));
+    jest.advanceTimersByTime(250);
+    expect(refunds).toEqual([99, 89]);
+    expect(used).toBe(2);
+  });
+
+  it('gives back an expired lease before taking the next one, even before its timer', async () => {
+    const leases = store();
+    await leases.take('s', buckets, quota(1000));
+    now = 250;
+    await leases.take('s', buckets, quota(1000));
+    expect(refunds).toEqual([99]);
+    jest.advanceTimersByTime(250);
+    expect(refunds).toEqual([99, 89]);
+    expect(used).toBe(2);
+  });
+
+  it('asks again after a lease lifetime when refused by a quota (others may give units back)', async () => {
+    const leases = store();
+    used = 10;
+    expect((await leases.take('s', buckets, quota(10))).kind).toBe('refused');
+    expect(calls).toEqual([1]);
+    now = 249;
+    const local = await leases.take('s', buckets, quota(10));
+    expect(local).toEqual({ kind: 'refused', refusedBy: 'quota', retryAfterMs: 3_600_000 - 249 });
+    expect(calls).toEqual([1]);
+    used = 9; // another edge gave a unit back
+    now = 250;
+    expect((await leases.take('s', buckets, quota(10))).kind).toBe('admitted');
+    expect(calls).toEqual([1, 1]);
+  });
+
+  it('gives back what it holds when cleared or when a set is evicted', async () => {
+    const leases = new LeaseStore(consume, {
+      fraction: 0.1,
+      ttlMs: 250,
+      refund,
+      maxSets: 1,
+      now: () => now,
+    });
+    await leases.take('a', buckets, quota(1000));
+    await leases.take('b', buckets, quota(1000));
+    expect(refunds).toEqual([99]);
+    leases.clear();
+    expect(refunds).toEqual([99, 99]);
+    expect(used).toBe(2);
   });
 });

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { BucketRef } from '@portico/contracts';
+import { type BucketRef, type QuotaRef, quotaKey, usageKey } from '@portico/contracts';
 import {
   ALL_METHODS_SETTING_KEY,
   type MethodSetting,
   methodSettingTarget,
+  utcDay,
 } from '@portico/definitions';
+import type { StagePlan } from './usage-plan-index';
 
 /** A rate and burst as a stage's method settings give them. */
 export interface ThrottleLimit {
@@ -60,6 +62,8 @@ export interface BucketSet {
   /** Unique per set of buckets: the leases of an edge are kept by it. */
   readonly id: string;
   readonly buckets: readonly BucketRef[];
+  /** A usage plan's quota for the request's API key, in its current period. */
+  readonly quotas?: readonly QuotaRef[];
   /** A bucket that can admit nothing (rate or burst 0): every request is refused. */
   readonly closed: boolean;
 }
@@ -70,6 +74,8 @@ export interface BucketScope {
   resourcePath: string;
   /** The method as defined (`ANY` for an ANY method). */
   methodKey: string;
+  /** The API key the request was admitted with, and the usage plan that holds it here. */
+  apiKey?: { id: string; plan: StagePlan };
 }
 
 /**
@@ -77,12 +83,15 @@ export interface BucketScope {
  * own throttling when its settings set one (by `{resourcePath}/{METHOD}`, else
  * `{resourcePath}/*`), which overrides the stage default for that method; else the stage
  * default (`*\/*`) when set, one bucket shared by every method of the stage that has no
- * override.
+ * override. With an API key in a usage plan, also the plan's throttle for that key (shared by
+ * every API stage of the plan), the plan's throttle of the method for that key when it sets one
+ * (in addition, as on API Gateway), and the plan's quota for that key in its current period.
  */
 export function bucketsFor(
   account: ThrottleLimit,
   throttling: StageThrottling,
   scope: BucketScope,
+  now: number = Date.now(),
 ): BucketSet {
   const buckets: BucketRef[] = [{ key: 'account', ...account }];
   const stage = `${scope.apiId}/${scope.stageName}`;
@@ -94,9 +103,35 @@ export function bucketsFor(
   } else if (throttling.stageDefault) {
     buckets.push({ key: `stage:${stage}`, ...throttling.stageDefault });
   }
+  let quota: QuotaRef | undefined;
+  if (scope.apiKey) {
+    const { id, plan } = scope.apiKey;
+    if (plan.throttle) buckets.push({ key: `plan:${plan.planId}:${id}`, ...plan.throttle });
+    const perMethod =
+      plan.methods.get(`${scope.resourcePath} ${scope.methodKey}`) ??
+      plan.methods.get(`${scope.resourcePath} *`);
+    if (perMethod) {
+      buckets.push({
+        key: methodKey(`${plan.planId}:${id}:${stage}`, scope, 'planmethod'),
+        ...perMethod,
+      });
+    }
+    if (plan.quota) {
+      const window = plan.quota.windowAt(now);
+      quota = {
+        key: quotaKey(plan.planId, id, window.id),
+        limit: window.limit,
+        periodEndsAt: window.endsAt,
+        usageKey: usageKey(plan.planId, id, utcDay(now)),
+      };
+    }
+  }
+  let setId = buckets.map((b) => `${b.key}|${b.ratePerSecond}|${b.burst}`).join(' ');
+  if (quota) setId += ` ${quota.usageKey}|${quota.limit}`;
   return {
-    id: buckets.map((b) => `${b.key}|${b.ratePerSecond}|${b.burst}`).join(' '),
+    id: setId,
     buckets,
+    ...(quota ? { quotas: [quota] } : {}),
     closed: buckets.some((b) => b.ratePerSecond <= 0 || b.burst < 1),
   };
 }
@@ -104,14 +139,18 @@ export function bucketsFor(
 /** The service takes keys of at most this many characters. */
 const MAX_KEY_LENGTH = 256;
 
-/** `method:{apiId}/{stage}{resourcePath}/{METHOD}`; a long resource path is named by its hash. */
-function methodKey(stage: string, scope: BucketScope): string {
-  const key = `method:${stage}${scope.resourcePath}/${scope.methodKey}`;
+/**
+ * `{level}:{scope}{resourcePath}/{METHOD}` (scope `{apiId}/{stage}` for a stage's method
+ * throttle, `{planId}:{keyId}:{apiId}/{stage}` for a plan's); a long resource path is named by
+ * its hash.
+ */
+function methodKey(scopeKey: string, scope: BucketScope, level = 'method'): string {
+  const key = `${level}:${scopeKey}${scope.resourcePath}/${scope.methodKey}`;
   if (key.length <= MAX_KEY_LENGTH) return key;
   const digest = createHash('sha256')
     .update(`${scope.resourcePath}/${scope.methodKey}`)
     .digest('hex');
-  return `method:${stage}#${digest}`;
+  return `${level}:${scopeKey}#${digest}`;
 }
 
 /**

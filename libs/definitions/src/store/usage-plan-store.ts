@@ -44,6 +44,20 @@ export class UsagePlanStore {
     return this.mget((await this.redis.smembers(this.k.keyPlans(keyId))).sort());
   }
 
+  /** Every plan with the ids of its keys, in two round trips (as edges load them). */
+  async listWithKeys(): Promise<{ plan: UsagePlan; keyIds: string[] }[]> {
+    const plans = await this.list();
+    if (plans.length === 0) return [];
+    const tx = this.redis.pipeline();
+    for (const plan of plans) tx.smembers(this.k.planKeys(plan.id));
+    const results = (await tx.exec()) ?? [];
+    return plans.map((plan, i) => {
+      const [err, keyIds] = results[i] ?? [new Error('no reply')];
+      if (err) throw err;
+      return { plan, keyIds: keyIds as string[] };
+    });
+  }
+
   /** The ids of the keys in a plan, sorted. */
   async keyIds(usagePlanId: string): Promise<string[]> {
     return (await this.redis.smembers(this.k.planKeys(usagePlanId))).sort();
