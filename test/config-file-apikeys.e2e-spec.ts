@@ -33,10 +33,20 @@ components:
     api_key: { type: apiKey, name: x-api-key, in: header }
 `;
 
-/** The file: the shop API on `prod` and `dev`, and the `apiKeys:` entries given. */
-const configFile = (apiKeys: string): string =>
-  `restApis:\n  - id: keyedshop\n    definition: api.yaml\n    stages: [{ name: prod }, { name: dev }]\n` +
-  `apiKeys:${apiKeys === '' ? ' []' : ''}\n${apiKeys}`;
+/**
+ * The file: the shop API on `prod` and `dev`, the `apiKeys:` entries given, and a usage plan on
+ * both stages holding every one of them (edges admit a key only where a plan holding it covers
+ * the stage).
+ */
+const configFile = (apiKeys: string): string => {
+  const names = [...apiKeys.matchAll(/- name: (\S+)/g)].map((m) => m[1]);
+  return (
+    `restApis:\n  - id: keyedshop\n    definition: api.yaml\n    stages: [{ name: prod }, { name: dev }]\n` +
+    `apiKeys:${apiKeys === '' ? ' []' : ''}\n${apiKeys}` +
+    `usagePlans:\n  - name: shop\n    apiStages: [{ restApi: keyedshop, stage: prod }, { restApi: keyedshop, stage: dev }]\n` +
+    `    apiKeys: [${names.join(', ')}]\n`
+  );
+};
 
 const PARTNER = `  - name: partner
     valueEnv: PARTNER_API_KEY

@@ -66,20 +66,25 @@ export interface DesiredApiKey {
   at: string;
 }
 
-/** The REST API of the file that `restApi` names, which has `stage`; else an error saying where. */
-export function fileRestApi(
+/**
+ * The API of the file that `restApi` names, which has `stage`; else an error saying where. Only
+ * a REST API unless `webSocket` (usage plans cover WebSocket APIs too; stage keys do not).
+ */
+export function fileApiStage(
   restApi: string,
   stage: string,
   at: string,
   findApi: (ref: string, at: string) => DesiredApi | undefined,
   fail: (message: string) => Error,
+  webSocket = false,
 ): DesiredApi {
   const api = findApi(restApi, `${at}.restApi`);
-  if (!api || api.protocolType === 'WEBSOCKET') {
-    throw fail(`${at}.restApi "${restApi}" is not a REST API in the file`);
+  if (!api || (!webSocket && api.protocolType === 'WEBSOCKET')) {
+    throw fail(`${at}.restApi "${restApi}" is not ${webSocket ? 'an' : 'a REST'} API in the file`);
   }
   if (!api.stages.some((s) => s.name === stage)) {
-    throw fail(`${at}.stage "${stage}" is not a stage of REST API "${api.id}"`);
+    const kind = api.protocolType === 'WEBSOCKET' ? 'WebSocket' : 'REST';
+    throw fail(`${at}.stage "${stage}" is not a stage of ${kind} API "${api.id}"`);
   }
   return api;
 }
@@ -104,7 +109,7 @@ export function resolveApiKeys(
     const value = resolveSecret({ ...entry }, VALUE, at, env, fail);
     const stageKeys = new Set<string>();
     for (const [j, { restApi, stage }] of (entry.stageKeys ?? []).entries()) {
-      const api = fileRestApi(restApi, stage, `${at}.stageKeys[${j}]`, findApi, fail);
+      const api = fileApiStage(restApi, stage, `${at}.stageKeys[${j}]`, findApi, fail);
       stageKeys.add(`${api.id}/${stage}`);
     }
     desired.push({

@@ -56,6 +56,15 @@ describe('usage plans in the config file', () => {
     ]);
   });
 
+  it('covers a WebSocket API stage as the management API does', async () => {
+    const result = await load(
+      plans(`  - { name: ws, apiStages: [{ restApi: chat, stage: live }], apiKeys: [partner] }\n`),
+    );
+    expect(result.ok && result.state.usagePlans?.[0]?.apiStages).toEqual([
+      { apiId: 'chat', stage: 'live' },
+    ]);
+  });
+
   it('lets a key be in two plans that cover different API stages', async () => {
     const result = await load(
       plans(
@@ -78,12 +87,12 @@ describe('usage plans in the config file', () => {
     [
       'an API the file does not declare',
       `  - { name: a, apiStages: [{ restApi: other, stage: prod }] }\n`,
-      /^usagePlans\[0\]\.apiStages\[0\]\.restApi "other" is not a REST API in the file$/,
+      /^usagePlans\[0\]\.apiStages\[0\]\.restApi "other" is not an API in the file$/,
     ],
     [
-      'a WebSocket API',
-      `  - { name: a, apiStages: [{ restApi: chat, stage: live }] }\n`,
-      /^usagePlans\[0\]\.apiStages\[0\]\.restApi "chat" is not a REST API in the file$/,
+      'a stage a WebSocket API does not have',
+      `  - { name: a, apiStages: [{ restApi: chat, stage: prod }] }\n`,
+      /^usagePlans\[0\]\.apiStages\[0\]\.stage "prod" is not a stage of WebSocket API "chat"$/,
     ],
     [
       'a stage the API does not have',

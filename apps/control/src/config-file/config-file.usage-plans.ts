@@ -1,5 +1,5 @@
 import type { QuotaPeriod, ThrottleSettings, UsagePlanApiStage } from '@portico/definitions';
-import { type DesiredApiKey, fileRestApi, STAGE_REF_SCHEMA } from './config-file.apikeys';
+import { type DesiredApiKey, fileApiStage, STAGE_REF_SCHEMA } from './config-file.apikeys';
 import type { DesiredApi } from './config-file.loader';
 
 /** `{rateLimit, burstLimit}`, as usage plans and stages write a token bucket. */
@@ -97,8 +97,8 @@ export interface DesiredUsagePlan {
 
 /**
  * The file's usage plans, checked as the management API would check them so that a file it
- * would refuse changes nothing: an API stage names a REST API of the file (by id or name, as
- * stage keys do) and one of its stages; a key named after one of the file's `apiKeys:` entries
+ * would refuse changes nothing: an API stage names an API of the file, REST or WebSocket (by id
+ * or name, as stage keys do), and one of its stages; a key named after one of the file's `apiKeys:` entries
  * is that key, any other is taken for a key id; and, as in AWS, no key is in two plans that
  * cover the same API stage.
  */
@@ -119,7 +119,7 @@ export function resolveUsagePlans(
     const apiStages: UsagePlanApiStage[] = [];
     for (const [j, { restApi, stage, throttle }] of (entry.apiStages ?? []).entries()) {
       const sat = `${at}.apiStages[${j}]`;
-      const api = fileRestApi(restApi, stage, sat, findApi, fail);
+      const api = fileApiStage(restApi, stage, sat, findApi, fail, true);
       if (apiStages.some((s) => s.apiId === api.id && s.stage === stage)) {
         throw fail(`${sat} covers ${api.id}:${stage} a second time`);
       }
