@@ -14,7 +14,13 @@ import {
 import type { RunningService, ServiceHandle } from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
-import { managementClient, startTestAuth, startTestControl } from './support/services';
+import {
+  managementClient,
+  startTestAuth,
+  startTestControl,
+  startTestEdge,
+  startTestRatelimit,
+} from './support/services';
 
 const API = `openapi: 3.0.1
 info: { title: Planned shop, version: '1' }
@@ -68,6 +74,8 @@ describe('usage plans in the config file', () => {
   let infra: TestInfra;
   let control: RunningService;
   let auth: ServiceHandle;
+  let ratelimit: ServiceHandle;
+  let edge: RunningService;
   let sdk: APIGatewayClient;
   let dir: string;
 
@@ -102,10 +110,14 @@ describe('usage plans in the config file', () => {
       PORTICO_CONFIG_WATCH: 'true',
     });
     sdk = managementClient(control);
+    ratelimit = await startTestRatelimit(infra);
+    edge = await startTestEdge(infra);
   });
 
   afterAll(async () => {
     sdk?.destroy();
+    await edge?.close();
+    await ratelimit?.close();
     await control?.close();
     await auth?.close();
     await infra?.stop();
@@ -127,6 +139,21 @@ describe('usage plans in the config file', () => {
       tags: { 'portico:managed-by': 'config-file' },
     });
     expect(await planKeys(gold!.id!)).toEqual(['partner']);
+  });
+
+  it('lets the edge admit the key the plan holds, and refuse a declared key in no plan', async () => {
+    const call = async (key: string) => {
+      const res = await request(
+        `http://127.0.0.1:${edge.port}/restapis/plannedshop/prod/_user_request_/items`,
+        { headers: { 'x-api-key': key } },
+      );
+      await res.body.text();
+      return res.statusCode;
+    };
+    await eventually(async () =>
+      expect(await call('partner-key-declared-in-the-file-0001')).toBe(200),
+    );
+    expect(await call('local-key-declared-in-the-file-00002')).toBe(403);
   });
 
   it("writes the stage's throttles as UpdateStage would, and none on a stage without", async () => {
