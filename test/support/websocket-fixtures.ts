@@ -12,6 +12,8 @@ import { WebSocket } from 'ws';
 export interface RouteSpec {
   integration?: Partial<Integration> & Pick<Integration, 'type'>;
   twoWay?: boolean;
+  /** `$connect` only: the handshake must bring an API key in a usage plan of the stage. */
+  apiKeyRequired?: boolean;
 }
 
 function integration(spec: RouteSpec['integration']): Integration | undefined {
@@ -59,7 +61,7 @@ export async function deployWebSocketApi(
         : [],
       routeResponseSelectionExpression: spec.twoWay ? '$default' : undefined,
       authorizationType: 'NONE',
-      apiKeyRequired: false,
+      apiKeyRequired: spec.apiKeyRequired ?? false,
     };
     const i = integration(spec.integration);
     if (i) {

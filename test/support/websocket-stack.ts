@@ -15,6 +15,8 @@ export interface SeenEvent {
     connectionId: string;
     disconnectStatusCode?: number;
     messageId?: string;
+    apiId?: string;
+    identity?: Record<string, unknown>;
   };
   body?: string;
   headers?: Record<string, string>;

@@ -99,37 +99,60 @@ export function bucketsFor(
     throttling.methods.get(`${scope.resourcePath} ${scope.methodKey}`) ??
     throttling.methods.get(`${scope.resourcePath} *`);
   if (own) {
-    buckets.push({ key: methodKey(stage, scope), ...own });
+    buckets.push({
+      key: boundedKey('method', stage, `${scope.resourcePath}/${scope.methodKey}`),
+      ...own,
+    });
   } else if (throttling.stageDefault) {
     buckets.push({ key: `stage:${stage}`, ...throttling.stageDefault });
   }
   let quota: QuotaRef | undefined;
   if (scope.apiKey) {
+    quota = addPlanBuckets(buckets, scope.apiKey, now);
     const { id, plan } = scope.apiKey;
-    if (plan.throttle) buckets.push({ key: `plan:${plan.planId}:${id}`, ...plan.throttle });
     const perMethod =
       plan.methods.get(`${scope.resourcePath} ${scope.methodKey}`) ??
       plan.methods.get(`${scope.resourcePath} *`);
     if (perMethod) {
+      const tail = `${scope.resourcePath}/${scope.methodKey}`;
       buckets.push({
-        key: methodKey(`${plan.planId}:${id}:${stage}`, scope, 'planmethod'),
+        key: boundedKey('planmethod', `${plan.planId}:${id}:${stage}`, tail),
         ...perMethod,
       });
     }
-    if (plan.quota) {
-      const window = plan.quota.windowAt(now);
-      quota = {
-        key: quotaKey(plan.planId, id, window.id),
-        limit: window.limit,
-        periodEndsAt: window.endsAt,
-        usageKey: usageKey(plan.planId, id, utcDay(now)),
-      };
-    }
   }
-  let setId = buckets.map((b) => `${b.key}|${b.ratePerSecond}|${b.burst}`).join(' ');
-  if (quota) setId += ` ${quota.usageKey}|${quota.limit}`;
+  return bucketSetOf(buckets, quota);
+}
+
+/**
+ * What a usage plan adds for the API key it holds, to any throttled thing (a REST request, a
+ * WebSocket message): the plan's bucket for that key (`plan:{planId}:{keyId}`, shared by every
+ * API stage of the plan), pushed onto `buckets`; and the key's quota in the period that holds
+ * `now`, returned (with the day's usage record).
+ */
+export function addPlanBuckets(
+  buckets: BucketRef[],
+  apiKey: { id: string; plan: StagePlan },
+  now: number,
+): QuotaRef | undefined {
+  const { id, plan } = apiKey;
+  if (plan.throttle) buckets.push({ key: `plan:${plan.planId}:${id}`, ...plan.throttle });
+  if (!plan.quota) return undefined;
+  const window = plan.quota.windowAt(now);
   return {
-    id: setId,
+    key: quotaKey(plan.planId, id, window.id),
+    limit: window.limit,
+    periodEndsAt: window.endsAt,
+    usageKey: usageKey(plan.planId, id, utcDay(now)),
+  };
+}
+
+/** Names a set of buckets (and quota) as ThrottleGate keeps leases: every key with its limits. */
+export function bucketSetOf(buckets: readonly BucketRef[], quota?: QuotaRef): BucketSet {
+  let id = buckets.map((b) => `${b.key}|${b.ratePerSecond}|${b.burst}`).join(' ');
+  if (quota) id += ` ${quota.key}|${quota.usageKey}|${quota.limit}`;
+  return {
+    id,
     buckets,
     ...(quota ? { quotas: [quota] } : {}),
     closed: buckets.some((b) => b.ratePerSecond <= 0 || b.burst < 1),
@@ -140,17 +163,13 @@ export function bucketsFor(
 const MAX_KEY_LENGTH = 256;
 
 /**
- * `{level}:{scope}{resourcePath}/{METHOD}` (scope `{apiId}/{stage}` for a stage's method
- * throttle, `{planId}:{keyId}:{apiId}/{stage}` for a plan's); a long resource path is named by
- * its hash.
+ * `{level}:{scopeKey}{tail}` — e.g. `method:{apiId}/{stage}{resourcePath}/{METHOD}` — or, when
+ * that is too long for the service, `{level}:{scopeKey}#{sha256 of tail}`.
  */
-function methodKey(scopeKey: string, scope: BucketScope, level = 'method'): string {
-  const key = `${level}:${scopeKey}${scope.resourcePath}/${scope.methodKey}`;
+export function boundedKey(level: string, scopeKey: string, tail: string): string {
+  const key = `${level}:${scopeKey}${tail}`;
   if (key.length <= MAX_KEY_LENGTH) return key;
-  const digest = createHash('sha256')
-    .update(`${scope.resourcePath}/${scope.methodKey}`)
-    .digest('hex');
-  return `${level}:${scopeKey}#${digest}`;
+  return `${level}:${scopeKey}#${createHash('sha256').update(tail).digest('hex')}`;
 }
 
 /**

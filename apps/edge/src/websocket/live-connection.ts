@@ -53,10 +53,10 @@ export class LiveConnection implements MessageAllowance {
     readonly tags: string[],
     readonly principalId: string | undefined,
     /**
-     * Who `$connect` admitted — its authorizer's answer, the credential that signed it: every
-     * later event of the connection carries them.
+     * Who `$connect` admitted — its authorizer's answer, the credential that signed it, the API
+     * key: every later event of the connection carries them.
      */
-    readonly caller: Pick<InvocationRequest, 'authorizer' | 'iamPrincipal'>,
+    readonly caller: Pick<InvocationRequest, 'authorizer' | 'iamPrincipal' | 'apiKey'>,
   ) {
     this.lastActiveAt = connectedAt;
     this.messageRefilledAt = connectedAt;

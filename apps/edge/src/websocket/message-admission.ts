@@ -3,12 +3,14 @@ import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
 import type { ThrottleGate } from '../throttling/throttle-gate';
 import type { BucketSet, ThrottleLimit } from '../throttling/throttle-plan';
+import type { UsagePlanRegistry } from '../stages/usage-plan-registry';
 import type { LiveConnection } from './live-connection';
 import type { CompiledWebSocket, ServedRoute } from './route-selection';
 import { messageBuckets, takeMessageToken } from './websocket-throttling';
 
 /** Why a message was refused, for the messages metric. */
-export type RefusalOutcome = 'connection_throttled' | 'throttled' | 'throttle_unavailable';
+export type RefusalOutcome =
+  'connection_throttled' | 'throttled' | 'quota_exceeded' | 'throttle_unavailable';
 
 export interface MessageRefusal {
   /** Its `clientMessage` is the `message` of the error frame the client gets. */
@@ -20,8 +22,10 @@ export interface MessageRefusal {
  * Decides every message a client sends, before its route's integration runs: the connection's
  * own message rate (local, exact: a connection lives on one edge), then — for a message that
  * selected a route — the account's bucket and the route's throttling (its own, else the
- * stage default) through the ratelimit service, as ThrottleGate decides a REST request.
- * Per-API-key quotas on messages belong here too.
+ * stage default) through the ratelimit service, as ThrottleGate decides a REST request; and, for a
+ * connection `$connect` admitted with an API key, the key's usage plan as it is now (its bucket
+ * for the key and its quota: 429 Limit Exceeded). A key no plan of the stage holds any more
+ * adds nothing: keys are checked at `$connect`, as on API Gateway.
  */
 export class MessageAdmission {
   private readonly account: ThrottleLimit;
@@ -31,6 +35,7 @@ export class MessageAdmission {
   constructor(
     private readonly config: EdgeConfig,
     private readonly gate: ThrottleGate,
+    private readonly plans: UsagePlanRegistry,
   ) {
     this.account = {
       ratePerSecond: config.THROTTLE_ACCOUNT_RATE,
@@ -57,12 +62,20 @@ export class MessageAdmission {
     }
     // A message no route takes reaches no backend: only its connection's rate applies.
     if (!route || !stage.webSocket) return undefined;
-    const error = await this.gate.admit(this.bucketsOf(stage, stage.webSocket, route), requestId);
+    const keyId = conn.caller.apiKey?.id;
+    const plan = keyId ? this.plans.planFor(stage.apiId, stage.stageName, keyId) : undefined;
+    const set =
+      keyId && plan
+        ? messageBuckets(this.account, stage.webSocket.throttling, {
+            apiId: stage.apiId,
+            stageName: stage.stageName,
+            routeKey: route.routeKey,
+            apiKey: { id: keyId, plan },
+          })
+        : this.bucketsOf(stage, stage.webSocket, route);
+    const error = await this.gate.admit(set, requestId);
     if (!error) return undefined;
-    return {
-      error,
-      outcome: error.statusCode === 429 ? 'throttled' : 'throttle_unavailable',
-    };
+    return { error, outcome: refusalOutcome(error) };
   }
 
   private bucketsOf(stage: CompiledStage, ws: CompiledWebSocket, route: ServedRoute): BucketSet {
@@ -82,4 +95,9 @@ export class MessageAdmission {
     }
     return set;
   }
+}
+
+function refusalOutcome(error: GatewayError): RefusalOutcome {
+  if (error.responseType === 'QUOTA_EXCEEDED') return 'quota_exceeded';
+  return error.statusCode === 429 ? 'throttled' : 'throttle_unavailable';
 }

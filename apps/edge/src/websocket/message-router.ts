@@ -11,6 +11,7 @@ import { StageRegistry } from '../stages/stage-registry.service';
 import { ThrottleGate } from '../throttling/throttle-gate';
 import { ConnectionsClient } from './connections-client';
 import type { LiveConnection } from './live-connection';
+import { UsagePlanRegistry } from '../stages/usage-plan-registry';
 import { MessageAdmission, type RefusalOutcome } from './message-admission';
 import { selectRoute } from './route-selection';
 import { responseHeader, splitList } from './upgrade-io';
@@ -37,8 +38,9 @@ export class MessageRouter {
     private readonly connections: ConnectionsClient,
     @Inject(METRICS_REGISTRY) registry: Registry,
     gate: ThrottleGate,
+    plans: UsagePlanRegistry,
   ) {
-    this.admission = new MessageAdmission(config, gate);
+    this.admission = new MessageAdmission(config, gate, plans);
     this.messages = new Counter({
       name: 'portico_websocket_messages_total',
       help: 'WebSocket messages from clients, by outcome',

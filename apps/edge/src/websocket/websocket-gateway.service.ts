@@ -280,6 +280,7 @@ export class WebSocketGateway implements OnApplicationBootstrap, BeforeApplicati
         {
           ...(r.authorizer ? { authorizer: r.authorizer } : {}),
           ...(r.iamPrincipal ? { iamPrincipal: r.iamPrincipal } : {}),
+          ...(r.apiKey ? { apiKey: { id: r.apiKey.id, value: r.apiKey.value } } : {}),
         },
       );
       this.adopt(conn);

@@ -1,5 +1,6 @@
+import { bucketSetOf } from '../throttling/throttle-plan';
+import { UsagePlanIndex } from '../throttling/usage-plan-index';
 import {
-  bucketSetOf,
   compileRouteThrottling,
   connectBuckets,
   type MessageAllowance,
@@ -112,6 +113,43 @@ describe('messageBuckets', () => {
       [`${long}x`]: { throttlingRateLimit: 1, throttlingBurstLimit: 1 },
     });
     expect(messageBuckets(ACCOUNT, other, scope(`${long}x`)).buckets[1]!.key).not.toBe(key);
+  });
+
+  it("adds a connection's API key plan: its bucket for the key and its quota, not its method throttles", () => {
+    const plans = new UsagePlanIndex([
+      {
+        plan: {
+          id: 'p1',
+          name: 'p1',
+          tags: {},
+          throttle: { rateLimit: 5, burstLimit: 10 },
+          quota: { limit: 100, period: 'DAY' },
+          apiStages: [
+            { apiId: 'chat', stage: 'prod', throttle: { '/echo/GET': { rateLimit: 1 } } },
+          ],
+        },
+        keyIds: ['k1'],
+      },
+    ]);
+    const now = Date.UTC(2026, 11, 8, 12);
+    const apiKey = { id: 'k1', plan: plans.planFor('chat', 'prod', 'k1')! };
+    const set = messageBuckets(ACCOUNT, throttling, { ...scope('echo'), apiKey }, now);
+    expect(set.buckets.map((b) => b.key)).toEqual([
+      'account',
+      'route:chat/prod/echo',
+      'plan:p1:k1',
+    ]);
+    expect(set.quotas).toEqual([
+      {
+        key: 'quota:p1:k1:2026-12-08',
+        limit: 100,
+        periodEndsAt: Date.UTC(2026, 11, 9),
+        usageKey: 'usage:p1:k1:2026-12-08',
+      },
+    ]);
+    // A new day is a new set: a new quota period, a new usage record.
+    const tomorrow = messageBuckets(ACCOUNT, throttling, { ...scope('echo'), apiKey }, now + 864e5);
+    expect(tomorrow.id).not.toBe(set.id);
   });
 });
 

@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { BucketRef } from '@portico/contracts';
 import type { MethodSetting } from '@portico/definitions';
-import { type BucketSet, type ThrottleLimit, throttleLimitOf } from '../throttling/throttle-plan';
-
-/** Names a set of buckets as ThrottleGate keeps leases: every key with its limits. */
-export function bucketSetOf(buckets: readonly BucketRef[]): BucketSet {
-  return {
-    id: buckets.map((b) => `${b.key}|${b.ratePerSecond}|${b.burst}`).join(' '),
-    buckets,
-    closed: buckets.some((b) => b.ratePerSecond <= 0 || b.burst < 1),
-  };
-}
+import {
+  addPlanBuckets,
+  type BucketSet,
+  bucketSetOf,
+  boundedKey,
+  type ThrottleLimit,
+  throttleLimitOf,
+} from '../throttling/throttle-plan';
+import type { StagePlan } from '../throttling/usage-plan-index';
 
 /**
  * New connections per second for a WebSocket API, across every edge: the bucket
@@ -58,36 +56,32 @@ export interface MessageScope {
   apiId: string;
   stageName: string;
   routeKey: string;
+  /** The API key `$connect` admitted the connection with, and the usage plan holding it now. */
+  apiKey?: { id: string; plan: StagePlan };
 }
 
 /**
  * The buckets of a WebSocket message, layered as a REST request's: the account's always; then
  * the route's own throttling (`route:{apiId}/{stage}/{routeKey}`), which overrides the stage
  * default for that route; else the stage default (`stage:{apiId}/{stage}`), one bucket shared by
- * every route without its own.
+ * every route without its own. A connection admitted with an API key also counts its messages
+ * against the key's usage plan: the plan's bucket for the key and its quota (a plan's method
+ * throttles are for REST methods).
  */
 export function messageBuckets(
   account: ThrottleLimit,
   throttling: RouteThrottling,
   scope: MessageScope,
+  now: number = Date.now(),
 ): BucketSet {
   const buckets: BucketRef[] = [{ key: 'account', ...account }];
   const stage = `${scope.apiId}/${scope.stageName}`;
   const own = throttling.routes.get(scope.routeKey);
-  if (own) buckets.push({ key: routeBucketKey(stage, scope.routeKey), ...own });
+  if (own) buckets.push({ key: boundedKey('route', stage, `/${scope.routeKey}`), ...own });
   else if (throttling.stageDefault)
     buckets.push({ key: `stage:${stage}`, ...throttling.stageDefault });
-  return bucketSetOf(buckets);
-}
-
-/** The ratelimit service takes keys of at most this many characters. */
-const MAX_KEY_LENGTH = 256;
-
-/** `route:{apiId}/{stage}/{routeKey}`; a route key too long for that is named by its hash. */
-function routeBucketKey(stage: string, routeKey: string): string {
-  const key = `route:${stage}/${routeKey}`;
-  if (key.length <= MAX_KEY_LENGTH) return key;
-  return `route:${stage}#${createHash('sha256').update(routeKey).digest('hex')}`;
+  const quota = scope.apiKey ? addPlanBuckets(buckets, scope.apiKey, now) : undefined;
+  return bucketSetOf(buckets, quota);
 }
 
 /** A connection's own message allowance: a token bucket kept on the connection itself. */

@@ -27,6 +27,8 @@ export function buildWebSocketEvent(
       userAgent: req.userAgent ?? null,
       // The credential that signed an AWS_IAM $connect, on every event of the connection.
       ...(req.iamPrincipal ? iamIdentity(req, req.accountId) : {}),
+      // The API key a `$connect` that requires one was admitted with, on every event too.
+      ...(req.apiKey ? { apiKey: req.apiKey.value, apiKeyId: req.apiKey.id } : {}),
     },
     requestId: req.requestId,
     domainName: req.domainName,
