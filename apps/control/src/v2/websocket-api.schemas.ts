@@ -4,7 +4,22 @@
  * REST side does; the ones that would change behaviour are checked by the service.
  */
 
+import type { RouteSettings } from '@portico/definitions';
+
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+/** AWS's v2 RouteSettings; a member it does not have is refused (it would be a typo). */
+const routeSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dataTraceEnabled: { type: 'boolean' },
+    detailedMetricsEnabled: { type: 'boolean' },
+    loggingLevel: { enum: ['OFF', 'ERROR', 'INFO'] },
+    throttlingBurstLimit: { type: 'integer', minimum: 0 },
+    throttlingRateLimit: { type: 'number', minimum: 0 },
+  },
+};
 
 /**
  * An Update operation's body: the members its Create operation takes (checked the same way),
@@ -158,6 +173,9 @@ export interface CreateStageBody {
   description?: string;
   stageVariables?: Record<string, string>;
   tags?: Record<string, string>;
+  defaultRouteSettings?: RouteSettings;
+  /** By route key; each key must name a route of the API. */
+  routeSettings?: Record<string, RouteSettings>;
 }
 
 export const createStageSchema = {
@@ -169,13 +187,18 @@ export const createStageSchema = {
     description: { type: 'string' },
     stageVariables: stringMap,
     tags: stringMap,
+    defaultRouteSettings: routeSettingsSchema,
+    routeSettings: { type: 'object', additionalProperties: routeSettingsSchema },
   },
 };
 
-/** A stage variable set to "" is removed (as AWS, and as Terraform removes one). */
+/**
+ * A stage variable set to "" is removed (as AWS, and as Terraform removes one); route settings
+ * given replace the stored members (see `withRouteSettings`).
+ */
 export type UpdateStageBody = Pick<
   CreateStageBody,
-  'deploymentId' | 'description' | 'stageVariables'
+  'deploymentId' | 'description' | 'stageVariables' | 'defaultRouteSettings' | 'routeSettings'
 >;
 
 export const updateStageSchema = updateSchemaOf(createStageSchema, ['stageName', 'tags']);

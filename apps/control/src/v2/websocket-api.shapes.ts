@@ -9,6 +9,7 @@ import type {
 } from '@portico/definitions';
 import type { Page } from '../common/pagination';
 import { targetOf, webSocketOf } from './websocket-api.factory';
+import { routeSettingsShape } from './websocket-route-settings';
 
 /*
  * The JSON that Amazon API Gateway's v2 management API answers, field for field as
@@ -110,12 +111,7 @@ export function stageShape(s: Stage): Shape {
     lastUpdatedDate: iso(s.lastUpdatedDate),
     autoDeploy: false,
     apiGatewayManaged: false,
-    defaultRouteSettings: {
-      dataTraceEnabled: false,
-      detailedMetricsEnabled: false,
-      loggingLevel: 'OFF',
-    },
-    routeSettings: {},
+    ...routeSettingsShape(s),
     tags: s.tags,
   };
 }

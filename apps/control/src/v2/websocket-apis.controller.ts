@@ -18,7 +18,8 @@ import { WebSocketApisService } from './websocket-apis.service';
 
 /**
  * The v2 management API for WebSocket APIs: CreateApi, GetApis, GetApi, UpdateApi, DeleteApi,
- * and their stages (Create, Get, Update, Delete) and deployments (Create, Get, Delete).
+ * their stages (Create, Get, Update, Delete; DeleteRouteSettings) and deployments (Create, Get,
+ * Delete).
  */
 @Controller('v2/apis')
 export class WebSocketApisController {
@@ -84,6 +85,16 @@ export class WebSocketApisController {
     @Param('stageName') stageName: string,
   ): Promise<void> {
     await this.apis.deleteStage(apiId, stageName);
+  }
+
+  @Delete(':apiId/stages/:stageName/routesettings/:routeKey')
+  @HttpCode(204)
+  async deleteRouteSettings(
+    @Param('apiId') apiId: string,
+    @Param('stageName') stageName: string,
+    @Param('routeKey') routeKey: string,
+  ): Promise<void> {
+    await this.apis.deleteRouteSettings(apiId, stageName, routeKey);
   }
 
   @Post(':apiId/deployments')

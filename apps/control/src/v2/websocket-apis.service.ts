@@ -33,6 +33,12 @@ import {
   v2Page,
   type V2PageQuery,
 } from './websocket-api.shapes';
+import { readWebSocket } from './websocket-definitions';
+import {
+  checkRouteKeys,
+  withoutRouteSettings,
+  withRouteSettings,
+} from './websocket-route-settings';
 
 type Shape = Record<string, unknown>;
 type Items = { items: Shape[]; nextToken?: string };
@@ -134,7 +140,14 @@ export class WebSocketApisService {
    * with its name points it at one.
    */
   async createStage(apiId: string, req: CreateStageBody): Promise<Shape> {
-    const stage = await this.stages.create(
+    const settings = {
+      defaultRouteSettings: req.defaultRouteSettings,
+      routeSettings: req.routeSettings,
+    };
+    if (req.routeSettings !== undefined) {
+      checkRouteKeys(await readWebSocket(this.store, apiId), req.routeSettings);
+    }
+    const created = await this.stages.create(
       {
         restApiId: apiId,
         stageName: req.stageName,
@@ -144,6 +157,13 @@ export class WebSocketApisService {
         tags: req.tags,
       },
       WEBSOCKET,
+    );
+    if (settings.defaultRouteSettings === undefined && settings.routeSettings === undefined) {
+      return stageShape(created);
+    }
+    // The shared CreateStage takes no route settings: they follow as an update (announced too).
+    const stage = await this.stages.update(apiId, req.stageName, WEBSOCKET, (current) =>
+      withRouteSettings(current, settings),
     );
     return stageShape(stage);
   }
@@ -159,16 +179,34 @@ export class WebSocketApisService {
     return stageShape(await requireStage(this.store, apiId, stageName));
   }
 
-  /** UpdateStage: the members given replace the stored ones; a variable set to "" is removed. */
+  /**
+   * UpdateStage: the members given replace the stored ones; a variable set to "" is removed;
+   * route settings merge member by member (`withRouteSettings`).
+   */
   async updateStage(apiId: string, stageName: string, req: UpdateStageBody): Promise<Shape> {
     checkStageSettings({ variables: req.stageVariables });
-    const stage = await this.stages.update(apiId, stageName, WEBSOCKET, (current) => ({
-      ...current,
-      deploymentId: req.deploymentId ?? current.deploymentId,
-      description: req.description ?? current.description,
-      variables: mergeMap(current.variables, req.stageVariables ?? {}),
-    }));
+    if (req.routeSettings !== undefined) {
+      checkRouteKeys(await readWebSocket(this.store, apiId), req.routeSettings);
+    }
+    const stage = await this.stages.update(apiId, stageName, WEBSOCKET, (current) =>
+      withRouteSettings(
+        {
+          ...current,
+          deploymentId: req.deploymentId ?? current.deploymentId,
+          description: req.description ?? current.description,
+          variables: mergeMap(current.variables, req.stageVariables ?? {}),
+        },
+        req,
+      ),
+    );
     return stageShape(stage);
+  }
+
+  /** DeleteRouteSettings: the route key's settings go; the route then falls under the default. */
+  async deleteRouteSettings(apiId: string, stageName: string, routeKey: string): Promise<void> {
+    await this.stages.update(apiId, stageName, WEBSOCKET, (current) =>
+      withoutRouteSettings(current, routeKey),
+    );
   }
 
   deleteStage(apiId: string, stageName: string): Promise<void> {

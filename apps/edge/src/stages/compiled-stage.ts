@@ -19,6 +19,7 @@ import {
 import { RouteTable } from '../routing/route-table';
 import { compileStageThrottling, type StageThrottling } from '../throttling/throttle-plan';
 import { type CompiledWebSocket, compileWebSocket } from '../websocket/route-selection';
+import { compileRouteThrottling } from '../websocket/websocket-throttling';
 
 /** A stage ready to serve: everything a request needs, immutable once built. */
 export interface CompiledStage extends TargetStage {
@@ -85,7 +86,10 @@ export function compileStage(active: ActiveStage, scope: GatewayScope): Compiled
     throttling: compileStageThrottling(stage.methodSettings),
     webSocket:
       api.protocolType === 'WEBSOCKET' && deployment.definition.webSocket
-        ? compileWebSocket(deployment.definition.webSocket)
+        ? compileWebSocket(
+            deployment.definition.webSocket,
+            compileRouteThrottling(stage.defaultRouteSettings, stage.routeSettings),
+          )
         : undefined,
     fingerprint: stageFingerprint(active),
   };
@@ -96,12 +100,15 @@ export function compileStage(active: ActiveStage, scope: GatewayScope): Compiled
  * fingerprint is known before its deployment is read.
  */
 export function stageFingerprint({ stage, api }: StageHead): string {
-  // Method settings too: two updates within one second share a lastUpdatedDate (epoch seconds).
+  // Method and route settings too: two updates within one second share a lastUpdatedDate
+  // (epoch seconds).
   return JSON.stringify([
     stage.deploymentId,
     stage.lastUpdatedDate,
     stage.variables,
     stage.methodSettings,
+    stage.defaultRouteSettings,
+    stage.routeSettings,
     api,
   ]);
 }

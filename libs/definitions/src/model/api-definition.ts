@@ -187,6 +187,21 @@ export interface MethodSetting {
     'FAIL_WITH_403' | 'SUCCEED_WITH_RESPONSE_HEADER' | 'SUCCEED_WITHOUT_RESPONSE_HEADER';
 }
 
+/**
+ * A WebSocket (v2) stage's settings for one route, or for every route without its own (AWS's
+ * v2 `RouteSettings`). Every member is optional: a route's throttling applies when both rate
+ * and burst are set.
+ */
+export interface RouteSettings {
+  dataTraceEnabled?: boolean;
+  detailedMetricsEnabled?: boolean;
+  loggingLevel?: 'OFF' | 'ERROR' | 'INFO';
+  /** Requests (messages) a route may take at once: a whole number ≥ 0. */
+  throttlingBurstLimit?: number;
+  /** Steady requests (messages) per second: a number ≥ 0. */
+  throttlingRateLimit?: number;
+}
+
 export interface Stage {
   restApiId: string;
   stageName: string;
@@ -208,6 +223,10 @@ export interface Stage {
   createdDate: number;
   lastUpdatedDate: number;
   tags: Record<string, string>;
+  /** WebSocket stages: the settings of every route without its own in `routeSettings`. */
+  defaultRouteSettings?: RouteSettings;
+  /** WebSocket stages: settings by route key (each key a route of the API). */
+  routeSettings?: Record<string, RouteSettings>;
 }
 
 export interface BasePathMapping {
