@@ -13,10 +13,12 @@ import {
   evaluateGoals,
   failuresOf,
   median,
+  otherStatuses,
   type Run,
   summarizeClosed,
   summarizeOpen,
   type TargetInfo,
+  THROTTLE_GOAL,
   webSocketErrors,
 } from '../bench/lib/summary.mjs';
 
@@ -156,6 +158,7 @@ describe('summarizeOpen and evaluateGoals', () => {
       ['ws-echo-p99', null],
       ['apikey-decision-cost', null],
       ['jwt-decision-cost', null],
+      ['apikey-throttle-vs-fast-gateway', null],
     ]);
     expect(goals[0]?.measured).toBeCloseTo(0.95);
     expect(goals[2]?.measured).toBeCloseTo(0.842, 3);
@@ -163,7 +166,7 @@ describe('summarizeOpen and evaluateGoals', () => {
 
   it('says a goal was not measured when its targets did not run', () => {
     const goals = evaluateGoals(summarizeClosed(measured('direct'), runs), []);
-    expect(goals.map((g) => g.met)).toEqual([null, null, null, null, null, null, null, null]);
+    expect(goals.map((g) => g.met)).toEqual([null, null, null, null, null, null, null, null, null]);
   });
 
   it('judges the WebSocket goals on the idle scenario and the echo run at the goal rate', () => {
@@ -182,6 +185,37 @@ describe('summarizeOpen and evaluateGoals', () => {
       ['ws-rss-per-connection', 6_000, true],
       ['ws-echo-p99', 2.5, true],
     ]);
+  });
+});
+
+describe('the API key + throttling goal', () => {
+  const goalOf = (throttledRps: number) =>
+    evaluateGoals(
+      summarizeClosed(measured('fast-gateway', 'portico-apikey-throttle'), [
+        closed('fast-gateway', 1, 10_000, 10),
+        closed('portico-apikey-throttle', 1, throttledRps, 12),
+      ]),
+      [],
+    ).find((g) => g.id === 'apikey-throttle-vs-fast-gateway');
+
+  it("is met at 0.7× fast-gateway's throughput in the same run or more, and not below", () => {
+    expect(goalOf(7_000)).toMatchObject({
+      measured: 0.7,
+      unit: '×',
+      threshold: THROTTLE_GOAL,
+      met: true,
+    });
+    expect(goalOf(6_999)).toMatchObject({ met: false });
+    expect(goalOf(6_999)?.measured).toBeCloseTo(0.6999, 4);
+    expect(THROTTLE_GOAL).toBe(0.7);
+  });
+
+  it('is not measured when the target did not run', () => {
+    const goal = evaluateGoals(
+      summarizeClosed(measured('fast-gateway'), [closed('fast-gateway', 1, 10_000, 10)]),
+      [],
+    ).find((g) => g.id === 'apikey-throttle-vs-fast-gateway');
+    expect(goal).toMatchObject({ measured: undefined, met: null });
   });
 });
 
@@ -350,6 +384,28 @@ describe('failuresOf', () => {
     expect(lines).toEqual([
       'portico-function: warm-up: 1 errors, 0 timeouts, 0 non-2xx, 0 mismatches; ' +
         'open: 0 errors, 0 timeouts, 0 non-2xx, 3 mismatches',
+    ]);
+  });
+
+  it('names the statuses other than 200 that a target answered, closed and open model together', () => {
+    const runs = [
+      closed('portico-apikey-throttle', 1, 100, 1, {
+        non2xx: 5,
+        mismatches: 5,
+        statusCodes: { '200': 95, '429': 5 },
+      }),
+      closed('portico-apikey-throttle', 2, 100, 1, {
+        non2xx: 2,
+        mismatches: 2,
+        statusCodes: { '200': 98, '429': 1, '403': 1 },
+      }),
+      { ...open('portico-apikey-throttle', 'target', 10, 1), non2xx: 1, statusCodes: { '403': 1 } },
+    ];
+    expect(otherStatuses(runs)).toBe('403 ×2, 429 ×6');
+    expect(otherStatuses([closed('direct', 1, 1, 1, { statusCodes: { '200': 10 } })])).toBe('');
+    expect(failuresOf(measured('portico-apikey-throttle'), runs)).toEqual([
+      'portico-apikey-throttle: round: 0 errors, 0 timeouts, 7 non-2xx, 7 mismatches (answered 403 ×1, 429 ×6); ' +
+        'open: 0 errors, 0 timeouts, 1 non-2xx, 0 mismatches (answered 403 ×1)',
     ]);
   });
 

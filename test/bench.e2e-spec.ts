@@ -19,6 +19,7 @@ const TARGETS = [
   'fast-gateway',
   'portico-passthrough',
   'portico-apikey',
+  'portico-apikey-throttle',
   'portico-jwt',
   'portico-function',
   'portico-mock',
@@ -184,6 +185,7 @@ describe('pnpm bench --quick', () => {
       'ws-echo-p99',
       'apikey-decision-cost',
       'jwt-decision-cost',
+      'apikey-throttle-vs-fast-gateway',
     ]);
     for (const goal of result.goals) {
       expect(goal.measured).toEqual(expect.any(Number));
@@ -215,14 +217,28 @@ describe('pnpm bench --quick', () => {
         },
       });
     }
-    // Every request carried its key or token: an answer other than 200 with the upstream's
-    // body would have been counted above and failed the run.
+    // Every request carried its key or token, and the key's usage plan admitted it: an answer
+    // other than 200 with the upstream's body (403, 429) would have been counted above and
+    // failed the run. Both models report the statuses they got.
+    const authorized = ['portico-apikey', 'portico-apikey-throttle', 'portico-jwt'];
     const statuses = result.runs
-      .filter((r) => r.target === 'portico-apikey' || r.target === 'portico-jwt')
-      .map((r) => Object.keys((r.statusCodes as Record<string, number> | undefined) ?? {}));
-    for (const codes of statuses.filter((c) => c.length > 0)) expect(codes).toEqual(['200']);
+      .filter((r) => authorized.includes(r.target))
+      .map((r) => [r.target, r.model, Object.keys((r.statusCodes as object | undefined) ?? {})]);
+    expect(new Set(statuses.map(([target]) => target))).toEqual(new Set(authorized));
+    for (const [target, model, codes] of statuses) {
+      expect({ target, model, codes }).toEqual({ target, model, codes: ['200'] });
+    }
     // The key and the token never reach the report.
     expect(JSON.stringify(result)).not.toMatch(/x-api-key|Bearer /);
+  });
+
+  it('measured the API key with throttling and a quota against fast-gateway in the same run', () => {
+    const row = result.closed.find((r) => r.target === 'portico-apikey-throttle');
+    const fastGateway = result.closed.find((r) => r.target === 'fast-gateway');
+    const goal = result.goals.find((g) => g.id === 'apikey-throttle-vs-fast-gateway');
+    expect(goal).toMatchObject({ unit: '×', threshold: 0.7 });
+    expect(goal?.measured).toBeCloseTo((row?.rps ?? NaN) / (fastGateway?.rps ?? NaN), 9);
+    expect(row?.toFastGateway).toBe(goal?.measured);
   });
 
   it('writes the markdown and the chart, timestamped and as latest-quick', () => {

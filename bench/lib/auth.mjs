@@ -1,6 +1,7 @@
-// What the authorization targets need: the auth service's secret, the one API key their requests
-// carry (created through the management API, as a user creates one) and the JWT issuer's key set
-// and one token signed with its private key (generated here, never written anywhere).
+// What the authorization targets need: the auth service's secret, the API keys their requests
+// carry and the usage plans that admit them (created through the management API, as a user
+// creates them) and the JWT issuer's key set and one token signed with its private key
+// (generated here, never written anywhere).
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
@@ -33,23 +34,51 @@ export async function benchJwt(nowS = Math.floor(Date.now() / 1000)) {
   return { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] }, token };
 }
 
-/**
- * Creates an enabled API key through control's CreateApiKey (POST /apikeys) and returns its
- * value. `controlUrl` is control's origin on loopback, where requests need no signature.
- */
-export async function createApiKey(controlUrl, name = 'portico-bench') {
-  const res = await request(`${controlUrl}/apikeys`, {
+/** POSTs `body` as JSON to control's management API; resolves with the answer's JSON. */
+async function managementPost(controlUrl, path, body, operation) {
+  const res = await request(`${controlUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, enabled: true, description: 'pnpm bench: portico-apikey' }),
+    body: JSON.stringify(body),
   });
   const text = await res.body.text();
   if (res.statusCode !== 201) {
-    throw new Error(`CreateApiKey answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    throw new Error(`${operation} answered ${res.statusCode}: ${text.slice(0, 200)}`);
   }
-  const { value } = JSON.parse(text);
-  if (typeof value !== 'string' || value === '') {
-    throw new Error('CreateApiKey answered without the key value');
+  return JSON.parse(text);
+}
+
+/**
+ * Creates an enabled API key through control's CreateApiKey (POST /apikeys) and resolves with its
+ * id and value. `controlUrl` is control's origin on loopback, where requests need no signature.
+ */
+export async function createApiKey(controlUrl, name = 'portico-bench') {
+  const { id, value } = await managementPost(
+    controlUrl,
+    '/apikeys',
+    { name, enabled: true, description: `pnpm bench: ${name}` },
+    'CreateApiKey',
+  );
+  if (typeof value !== 'string' || value === '' || typeof id !== 'string') {
+    throw new Error('CreateApiKey answered without the key id and value');
   }
-  return value;
+  return { id, value };
+}
+
+/**
+ * Puts the key `keyId` into a new usage plan (CreateUsagePlan, then CreateUsagePlanKey, as a user
+ * does): as on API Gateway, an edge admits a key only where a plan holding it covers the stage.
+ * `plan` is CreateUsagePlan's body (name, apiStages, and optionally throttle and quota); resolves
+ * with the plan's id.
+ */
+export async function addToUsagePlan(controlUrl, keyId, plan) {
+  const { id } = await managementPost(controlUrl, '/usageplans', plan, 'CreateUsagePlan');
+  if (typeof id !== 'string') throw new Error('CreateUsagePlan answered without the plan id');
+  await managementPost(
+    controlUrl,
+    `/usageplans/${encodeURIComponent(id)}/keys`,
+    { keyId, keyType: 'API_KEY' },
+    'CreateUsagePlanKey',
+  );
+  return id;
 }

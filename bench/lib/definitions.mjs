@@ -1,5 +1,6 @@
 // The APIs the bench deploys into Portico through a config file (docs/config-file.md): `bench`,
-// twelve routes with one per integration and authorization under test, and `bench10k`, ten thousand routes of the
+// thirteen routes with one per integration, authorization and throttling under test, and
+// `bench10k`, ten thousand routes of the
 // kinds real APIs have, to show what route count costs. Both are OpenAPI 3 documents written
 // the way API Gateway exports them, as JSON files next to the config file. Beside them the
 // WebSocket API `benchws`, declared in the config file itself (`webSocketApis`).
@@ -11,6 +12,8 @@ export const FUNCTION_NAME = 'bench';
 export const WS_FUNCTION_NAME = 'benchws';
 export const WS_API = 'benchws';
 export const STAGE = 'prod';
+/** The API of the routes under test. */
+export const BENCH_API = 'bench';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 const lambdaUri = (name) =>
@@ -56,6 +59,38 @@ const document = (title, paths, components) => ({
   ...(components ? { components } : {}),
 });
 
+/**
+ * The limits of every bucket `portico-apikey-throttle` goes through — the stage's method
+ * throttle, its usage plan's throttle per key and the plan's throttle of the method — and its
+ * plan's quota: far above what one machine can send, so throttling is paid for on every request
+ * and refuses none. With a burst of 100,000 each lease is 1,000 tokens
+ * (THROTTLE_LEASE_FRACTION 0.01), as under the account bucket alone.
+ */
+export const BENCH_THROTTLE = { rateLimit: 1_000_000, burstLimit: 100_000 };
+export const BENCH_QUOTA = { limit: 1_000_000_000, period: 'DAY', offset: 0 };
+/** The method the stage and the usage plan throttle, as both name it. */
+export const THROTTLED_METHOD = '/apikey-throttle/GET';
+
+/**
+ * The usage plan (CreateUsagePlan's body) that admits each API-key target's key on the bench
+ * stage. portico-apikey's sets no limit, so that target measures the key's decision alone;
+ * portico-apikey-throttle's throttles the key and the method and counts a quota.
+ */
+export const USAGE_PLANS = {
+  'portico-apikey': {
+    name: 'portico-bench-apikey',
+    apiStages: [{ apiId: BENCH_API, stage: STAGE }],
+  },
+  'portico-apikey-throttle': {
+    name: 'portico-bench-apikey-throttle',
+    apiStages: [
+      { apiId: BENCH_API, stage: STAGE, throttle: { [THROTTLED_METHOD]: BENCH_THROTTLE } },
+    ],
+    throttle: BENCH_THROTTLE,
+    quota: BENCH_QUOTA,
+  },
+};
+
 /** The security schemes of the methods that require an API key and a JWT. */
 export const API_KEY_SCHEME = 'api_key';
 export const JWT_SCHEME = 'bench_jwt';
@@ -97,14 +132,16 @@ export function routeCount(doc) {
 }
 
 /**
- * The `bench` API: the five routes under test — the passthrough, the same passthrough behind an
- * API key and behind the JWT authorizer, a function and a mock — and seven others, twelve in all.
+ * The `bench` API: the six routes under test — the passthrough, the same passthrough behind an
+ * API key (twice: once with throttling at every level, see BENCH_THROTTLE) and behind the JWT
+ * authorizer, a function and a mock — and seven others, thirteen in all.
  * `jwt` is the authorizer's issuer, audience and key set (auth.mjs).
  */
 export function benchApi(upstream, jwt) {
   const paths = {
     '/passthrough': { get: passthrough(upstream) },
     '/apikey': { get: secured(API_KEY_SCHEME, passthrough(upstream)) },
+    '/apikey-throttle': { get: secured(API_KEY_SCHEME, passthrough(upstream)) },
     '/jwt': { get: secured(JWT_SCHEME, passthrough(upstream)) },
     '/function': { get: fn(FUNCTION_NAME) },
     '/mock': { get: mock(BODY) },
@@ -171,18 +208,20 @@ export function webSocketApi() {
  * the route count and size of each definition.
  */
 export function writeBenchConfig(dir, { upstream, jwt }) {
-  const apis = { bench: benchApi(upstream, jwt), bench10k: bench10kApi(upstream) };
+  const apis = { [BENCH_API]: benchApi(upstream, jwt), bench10k: bench10kApi(upstream) };
   const written = {};
   for (const [id, doc] of Object.entries(apis)) {
     const text = JSON.stringify(doc);
     writeFileSync(join(dir, `${id}.json`), text);
     written[id] = { routes: routeCount(doc), bytes: Buffer.byteLength(text) };
   }
+  // The stage's own throttle of the throttled method: one more bucket for its requests only.
+  const methodThrottles = { [THROTTLED_METHOD]: BENCH_THROTTLE };
   const config = {
     restApis: Object.keys(apis).map((id) => ({
       id,
       definition: `./${id}.json`,
-      stages: [{ name: STAGE }],
+      stages: [{ name: STAGE, ...(id === BENCH_API ? { methodThrottles } : {}) }],
     })),
     webSocketApis: [webSocketApi()],
     domainNames: [],

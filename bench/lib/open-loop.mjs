@@ -40,6 +40,8 @@ export async function openRun({
   const latency = latencyHistogram();
   const lag = latencyHistogram();
   const counts = { sent: 0, completed: 0, errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 };
+  /** Answers by status code, as autocannon reports them in the closed model. */
+  let statusCodes = {};
   let lastEnd = 0;
 
   // dispatch() with a handler rather than request(): no stream per response, so the generator
@@ -65,6 +67,7 @@ export async function openRun({
             const end = performance.now();
             lastEnd = end;
             counts.completed += 1;
+            statusCodes[status] = (statusCodes[status] ?? 0) + 1;
             recordMs(latency, end - scheduled);
             if (status < 200 || status > 299) counts.non2xx += 1;
             else if (!Buffer.concat(chunks).equals(expected)) counts.mismatches += 1;
@@ -83,6 +86,7 @@ export async function openRun({
     // Open the pool's connections first, untimed, so connection set-up is not in the numbers.
     await Promise.all(Array.from({ length: connections }, () => one(performance.now())));
     Object.assign(counts, { completed: 0, errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 });
+    statusCodes = {};
     latency.reset();
 
     const intervalMs = 1000 / rate;
@@ -109,6 +113,7 @@ export async function openRun({
     const elapsedS = Math.max(durationS, (lastEnd - start) / 1000);
     return {
       ...counts,
+      statusCodes,
       offeredRate: rate,
       achievedRate: counts.completed / elapsedS,
       elapsedS,

@@ -1,8 +1,9 @@
 // Starts what the bench measures, each as a child process on a free loopback port with its
 // output in a log file: the upstream, fast-gateway, nginx (when installed) and Portico (the
 // function runners, control deploying the bench config file, one edge, the ratelimit service
-// (throttling is on as shipped), the auth service when portico-apikey is selected and the
-// connections service when a WebSocket scenario is). Returns the targets with the URL and Host
+// (throttling is on as shipped, for WebSocket messages too), the auth service when a target with
+// an API key is selected — each key created and put in a usage plan through the management API —
+// and the connections service when a WebSocket scenario is). Returns the targets with the URL and Host
 // header to call, and the WebSocket scenarios with the stage to connect to; one whose server
 // cannot start is marked failed with the reason, and the others still run.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -12,17 +13,19 @@ import WebSocket from 'ws';
 import { ENTRIES } from '../../scripts/lib/build.mjs';
 import { freePort } from '../../scripts/lib/infra.mjs';
 import { waitForHttp } from '../../scripts/lib/processes.mjs';
-import { authSecretKey, benchJwt, createApiKey } from './auth.mjs';
+import { addToUsagePlan, authSecretKey, benchJwt, createApiKey } from './auth.mjs';
 import { BODY_BYTES } from './body.mjs';
 import {
   FUNCTION_NAME,
   STAGE,
+  USAGE_PLANS,
   WS_API,
   WS_FUNCTION_NAME,
   writeBenchConfig,
 } from './definitions.mjs';
 import { findBinary, nginxVersion, writeNginxConfig } from './nginx.mjs';
-import { isPortico, TARGETS, WS_SCENARIOS } from './targets.mjs';
+import { usageCounted } from './redis-keys.mjs';
+import { API_KEY_TARGETS, isPortico, TARGETS, WS_SCENARIOS } from './targets.mjs';
 
 const HOST = '127.0.0.1';
 /** Host-style invocation: `{api}.execute-api.{PORTICO_DOMAIN}`, the edge's default domain. */
@@ -36,13 +39,17 @@ const SERVICES = {
   'fast-gateway': ['upstream', 'fast-gateway'],
   'portico-passthrough': ['upstream', 'control', 'edge', 'ratelimit'],
   'portico-apikey': ['upstream', 'auth', 'control', 'edge', 'ratelimit'],
+  'portico-apikey-throttle': ['upstream', 'auth', 'control', 'edge', 'ratelimit'],
   'portico-jwt': ['upstream', 'control', 'edge', 'ratelimit'],
   'portico-function': ['fn-bench', 'control', 'edge', 'ratelimit'],
   'portico-mock': ['control', 'edge', 'ratelimit'],
   'portico-passthrough-10k': ['upstream', 'control', 'edge', 'ratelimit'],
 };
-/** Every WebSocket scenario needs the same processes (ws-idle its own edge, too). */
-const WS_SERVICES = ['fn-ws', 'connections', 'control', 'edge'];
+/**
+ * Every WebSocket scenario needs the same processes (ws-idle its own edge, too); the ratelimit
+ * service among them, as in a deployment: the edge throttles every routed message through it.
+ */
+const WS_SERVICES = ['fn-ws', 'connections', 'control', 'edge', 'ratelimit'];
 /** Messages the WebSocket function runner handles at once. */
 const WS_FUNCTION_CONCURRENCY = 512;
 
@@ -50,18 +57,22 @@ const WS_FUNCTION_CONCURRENCY = 512;
 const PORTICO_ROUTES = {
   'portico-passthrough': ['bench', '/passthrough'],
   'portico-apikey': ['bench', '/apikey'],
+  'portico-apikey-throttle': ['bench', '/apikey-throttle'],
   'portico-jwt': ['bench', '/jwt'],
   'portico-function': ['bench', '/function'],
   'portico-mock': ['bench', '/mock'],
   'portico-passthrough-10k': ['bench10k', '/passthrough'],
 };
 
+/** Whether a started process has exited. */
+const exited = (entry) => entry.child.exitCode !== null || entry.child.signalCode !== null;
+
 /** Polls a route with a Host header until it answers 200 with the bench body. */
 async function waitForRoute(target, { timeoutMs, entry }) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
+    if (exited(entry)) {
       throw new Error(`${entry.name} exited before ${target.name} answered`);
     }
     try {
@@ -101,7 +112,7 @@ async function waitForWebSocket({ url, host }, { timeoutMs, entry }) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
+    if (exited(entry)) {
       throw new Error(`${entry.name} exited before the WebSocket stage answered`);
     }
     try {
@@ -332,7 +343,7 @@ export async function startStack({
         }),
       );
     }
-    const apiKeys = pending(['portico-apikey']).length > 0;
+    const apiKeys = pending(API_KEY_TARGETS).length > 0;
     if (apiKeys) {
       // API keys live in the auth service; a secret of this run's own, as production needs one.
       const auth = node('auth', ENTRIES.auth, [], {
@@ -344,9 +355,10 @@ export async function startStack({
         waitForHttp(`http://${HOST}:${authOps}/readyz`, { timeoutMs: 30_000, entry: auth }),
       );
     }
-    if (pending(Object.keys(PORTICO_ROUTES)).length > 0) {
-      // Throttling is on as shipped (the account bucket at least): the edge leases its tokens
-      // from the ratelimit service, as in production.
+    if (webSocket || pending(Object.keys(PORTICO_ROUTES)).length > 0) {
+      // Throttling is on as shipped (the account bucket at least, for REST requests and
+      // WebSocket messages alike): the edge leases its tokens from the ratelimit service, as in
+      // production.
       const ratelimit = node('ratelimit', ENTRIES.ratelimit, [], {
         ...common,
         RATELIMIT_OPS_PORT: String(ratelimitOps),
@@ -391,21 +403,33 @@ export async function startStack({
     });
     await waitForHttp(`http://${HOST}:${edgeOps}/readyz`, { timeoutMs: 60_000, entry: edgeEntry });
     startup.edgeReadyMs = Date.now() - edgeStarted;
-    // The credentials each request carries: one key, created as a user creates one, and one token.
+    // The credentials each request carries: a key per API-key target, created and put in its
+    // usage plan as a user does, and one token.
     const headers = { 'portico-jwt': { authorization: `Bearer ${jwt.token}` } };
-    if (apiKeys) {
+    const plans = {};
+    for (const t of pending(API_KEY_TARGETS)) {
       try {
-        headers['portico-apikey'] = {
-          'x-api-key': await createApiKey(`http://${HOST}:${control}`),
-        };
+        const controlUrl = `http://${HOST}:${control}`;
+        const key = await createApiKey(controlUrl, `portico-bench ${t.name}`);
+        const planId = await addToUsagePlan(controlUrl, key.id, USAGE_PLANS[t.name]);
+        plans[t.name] = { planId, keyId: key.id };
+        headers[t.name] = { 'x-api-key': key.value };
       } catch (err) {
-        say(`portico-apikey: failed to create its API key — ${err.message} (logs: ${logs})`);
-        Object.assign(byName('portico-apikey'), {
-          status: 'failed',
-          reason: `no API key: ${err.message}`,
-        });
+        say(`${t.name}: failed to set up its API key — ${err.message} (logs: ${logs})`);
+        Object.assign(t, { status: 'failed', reason: `no API key: ${err.message}` });
       }
     }
+    /** Throws unless the requests with this target's key count against its plan's quota. */
+    const checkQuotaCounted = async (t) => {
+      const plan = plans[t.name];
+      if (!plan || !USAGE_PLANS[t.name].quota) return;
+      const used = await usageCounted(infra.redis.url, redisKeyPrefix, plan.planId, plan.keyId);
+      if (!(used > 0)) {
+        throw new Error(
+          `its requests were admitted but not counted against its usage plan's quota (no usage recorded)`,
+        );
+      }
+    };
     for (const t of pending(Object.keys(PORTICO_ROUTES))) {
       const [api, path] = PORTICO_ROUTES[t.name];
       Object.assign(t, {
@@ -415,10 +439,14 @@ export async function startStack({
         // The edge's own CPU per request is read from here around every closed run.
         opsUrl: `http://${HOST}:${edgeOps}`,
       });
-      await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
       try {
+        // A target that never answers 200 (a key its plan does not admit: 403; a limit too low:
+        // 429) fails alone; the others are still measured.
+        await waitForRoute(t, { timeoutMs: 60_000, entry: edgeEntry });
         if (t.headers) await checkProtected(t);
+        await checkQuotaCounted(t);
       } catch (err) {
+        if (exited(edgeEntry)) throw err;
         say(`${t.name}: failed — ${err.message}`);
         Object.assign(t, { status: 'failed', reason: err.message });
         continue;

@@ -104,9 +104,11 @@ export interface DecisionCost {
 
 export declare const OPEN_LOAD: number;
 export declare const DECISION_COST_GOAL: number;
+export declare const THROTTLE_GOAL: number;
 export declare function decisionCosts(closed: ClosedRow[]): DecisionCost[];
 export declare function median(values: Array<number | undefined>): number | undefined;
 export declare function errorCounts(runs: Run[]): ErrorCounts;
+export declare function otherStatuses(runs: Run[]): string;
 export declare function summarizeClosed(targets: TargetInfo[], runs: Run[]): ClosedRow[];
 export declare function summarizeOpen(runs: Run[]): OpenRow[];
 export declare function evaluateGoals(

@@ -1,6 +1,6 @@
 // What the raw runs add up to: medians over rounds, ratios, the open-model pairs, the goals and
 // the failures that decide the exit status. Pure functions of the recorded runs.
-import { AUTH_BASELINE, AUTH_TARGETS, isPortico } from './targets.mjs';
+import { AUTH_BASELINE, AUTH_TARGETS, isPortico, THROTTLE_TARGET } from './targets.mjs';
 
 /** The share of its peak throughput a target is offered in the open model. */
 export const OPEN_LOAD = 0.5;
@@ -13,6 +13,22 @@ export function median(values) {
 }
 
 const COUNTERS = ['errors', 'timeouts', 'non2xx', 'mismatches'];
+
+/**
+ * The answers other than 200 over `runs`, by status code in order ("403 ×12, 429 ×3"), from the runs'
+ * `statusCodes`; empty when there were none.
+ */
+export function otherStatuses(runs) {
+  const byCode = {};
+  for (const run of runs) {
+    for (const [code, n] of Object.entries(run.statusCodes ?? {})) {
+      if (code !== '200') byCode[code] = (byCode[code] ?? 0) + n;
+    }
+  }
+  return Object.entries(byCode)
+    .map(([code, n]) => `${code} ×${n}`)
+    .join(', ');
+}
 
 /** Errors, timeouts, non-2xx answers and body mismatches over `runs`, and their total. */
 export function errorCounts(runs) {
@@ -124,6 +140,12 @@ export function decisionCosts(closed) {
   });
 }
 
+/**
+ * The least share of fast-gateway's passthrough throughput the API key with throttling must keep
+ * (issue 6; the BRIEF's goal adds a cache miss, once there is a cache service).
+ */
+export const THROTTLE_GOAL = 0.7;
+
 /** The BRIEF's WebSocket numbers. */
 export const WS_GOALS = { idleConnections: 50_000, rssPerConnectionBytes: 8 * 1024, echoP99Ms: 3 };
 
@@ -228,6 +250,14 @@ export function evaluateGoals(closed, open, webSocket = {}) {
       threshold: DECISION_COST_GOAL,
       met: row.met,
     })),
+    goal(
+      'apikey-throttle-vs-fast-gateway',
+      `${THROTTLE_TARGET} (API key + throttling at every level + quota) throughput ≥ ${THROTTLE_GOAL}× fast-gateway`,
+      divide(rps(THROTTLE_TARGET), rps('fast-gateway')),
+      '×',
+      THROTTLE_GOAL,
+      true,
+    ),
   ];
 }
 
@@ -242,16 +272,18 @@ export function failuresOf(targets, runs, scenarios = [], webSocket = {}) {
     if (target.status === 'failed') lines.push(`${target.name}: failed — ${target.reason}`);
     if (!isPortico(target.name)) continue;
     const phases = ['warm-up', 'round', 'open']
-      .map((phase) => [
-        phase,
-        errorCounts(runs.filter((r) => r.target === target.name && r.phase === phase)),
-      ])
+      .map((phase) => {
+        const own = runs.filter((r) => r.target === target.name && r.phase === phase);
+        return [phase, errorCounts(own), otherStatuses(own)];
+      })
       .filter(([, counts]) => counts.total > 0);
     if (phases.length === 0) continue;
+    // The statuses say why: 403 (a key no usage plan admits), 429 (a limit the load exceeds)…
     const detail = phases
       .map(
-        ([phase, c]) =>
-          `${phase}: ${c.errors} errors, ${c.timeouts} timeouts, ${c.non2xx} non-2xx, ${c.mismatches} mismatches`,
+        ([phase, c, statuses]) =>
+          `${phase}: ${c.errors} errors, ${c.timeouts} timeouts, ${c.non2xx} non-2xx, ${c.mismatches} mismatches` +
+          (statuses ? ` (answered ${statuses})` : ''),
       )
       .join('; ');
     lines.push(`${target.name}: ${detail}`);

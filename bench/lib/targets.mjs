@@ -1,13 +1,15 @@
 // The targets, in the order every round runs them: the upstream alone (the ceiling), two
 // reference proxies, then Portico's integrations — the passthrough, the same passthrough behind
-// an API key and behind a JWT authorizer (right after it, so drift hits all three alike) — and
-// the same passthrough on a 10,000-route API.
+// an API key, behind an API key with throttling at every level and a quota, and behind a JWT
+// authorizer (right after it, so drift hits them alike) — and the same passthrough on a
+// 10,000-route API.
 export const TARGETS = [
   'direct',
   'nginx',
   'fast-gateway',
   'portico-passthrough',
   'portico-apikey',
+  'portico-apikey-throttle',
   'portico-jwt',
   'portico-function',
   'portico-mock',
@@ -34,3 +36,12 @@ export const AUTH_TARGETS = ['portico-apikey', 'portico-jwt'];
 
 /** The baseline AUTH_TARGETS are judged against. */
 export const AUTH_BASELINE = 'portico-passthrough';
+
+/** The targets whose requests carry an API key: the auth service runs when one is selected. */
+export const API_KEY_TARGETS = ['portico-apikey', 'portico-apikey-throttle'];
+
+/**
+ * The passthrough behind an API key with throttling at every level and a quota, judged against
+ * fast-gateway's passthrough in the same run (issue 6).
+ */
+export const THROTTLE_TARGET = 'portico-apikey-throttle';
