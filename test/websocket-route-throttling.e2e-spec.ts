@@ -1,11 +1,9 @@
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   BadRequestException,
-  CreateApiCommand,
   CreateDeploymentCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
-  CreateRouteResponseCommand,
   CreateStageCommand,
   DeleteRouteSettingsCommand,
   GetStageCommand,
@@ -18,6 +16,7 @@ import { controlHttp } from './support/control-http';
 import { startTestControl, startTestRatelimit } from './support/services';
 import { TestClient } from './support/websocket-fixtures';
 import { WebSocketStack } from './support/websocket-stack';
+import { createTwoWayRoute, createWebSocketApi, v2ManagementClient } from './support/websocket-v2';
 
 /** A rate so low that no bucket refills while the suite runs: the counts are exact. */
 const SLOW = 0.001;
@@ -73,24 +72,6 @@ describe('WebSocket route throttling (v2 route settings)', () => {
     return { replies: replies.length, throttled: throttled.length };
   };
 
-  const twoWayRoute = async (routeKey: string, integrationId: string): Promise<void> => {
-    const route = await v2.send(
-      new CreateRouteCommand({
-        ApiId: apiId,
-        RouteKey: routeKey,
-        Target: `integrations/${integrationId}`,
-        RouteResponseSelectionExpression: '$default',
-      }),
-    );
-    await v2.send(
-      new CreateRouteResponseCommand({
-        ApiId: apiId,
-        RouteId: route.RouteId!,
-        RouteResponseKey: '$default',
-      }),
-    );
-  };
-
   const getStage = (stageName: string) =>
     v2.send(new GetStageCommand({ ApiId: apiId, StageName: stageName }));
 
@@ -100,21 +81,8 @@ describe('WebSocket route throttling (v2 route settings)', () => {
     control = await startTestControl(stack.infra);
     // Counts must be exact: a busy machine must not make a decision time out (and admit).
     edge = await stack.startEdge({ THROTTLE_TIMEOUT_MS: '5000' });
-    v2 = new ApiGatewayV2Client({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
-    apiId = (
-      await v2.send(
-        new CreateApiCommand({
-          Name: 'throttled-chat',
-          ProtocolType: 'WEBSOCKET',
-          RouteSelectionExpression: '$request.body.action',
-        }),
-      )
-    ).ApiId!;
+    v2 = v2ManagementClient(control.port);
+    apiId = await createWebSocketApi(v2, 'throttled-chat');
     const chat = (
       await v2.send(
         new CreateIntegrationCommand({
@@ -131,7 +99,9 @@ describe('WebSocket route throttling (v2 route settings)', () => {
         Target: `integrations/${chat}`,
       }),
     );
-    for (const routeKey of ['echo', 'talk', '$default']) await twoWayRoute(routeKey, chat);
+    for (const routeKey of ['echo', 'talk', '$default']) {
+      await createTwoWayRoute(v2, apiId, routeKey, chat);
+    }
     deploymentId = (await v2.send(new CreateDeploymentCommand({ ApiId: apiId }))).DeploymentId!;
   });
 
