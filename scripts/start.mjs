@@ -38,6 +38,8 @@ const ports = {
 const host = '127.0.0.1';
 /** The auth service's secret unless AUTH_SECRET_KEY is set: public, as in docker-compose.yml. */
 const DEV_AUTH_SECRET_KEY = 'cG9ydGljby1kZXYtb25seS1ub3QtYS1zZWNyZXQhISE=';
+/** demo/portico.yaml's API key `demo`, which its usage plan `demo` admits on demo/prod. */
+const DEMO_API_KEY = 'demo-api-key-not-for-production-0001';
 const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 // pnpm runs scripts in the repository root; a relative path means the directory `pnpm start`
 // was typed in, which pnpm passes as INIT_CWD.
@@ -97,8 +99,8 @@ function printTryLines() {
     ['a Lambda handler (demo/functions/hello.mjs)', `curl '${stage}/hello/you?greeting=hi'`],
     ['a mock integration', `curl ${stage}/health`],
     [
-      'an API key for GET /private/pets: create one, then send its value as x-api-key',
-      `curl -s -X POST http://${host}:${ports.control}/apikeys -d '{"name":"me","enabled":true}'`,
+      "an API key for GET /private/pets: demo/portico.yaml's key, which its usage plan demo admits on demo/prod (your own key needs a plan too: README, API keys)",
+      `curl ${stage}/private/pets -H 'x-api-key: ${DEMO_API_KEY}'`,
     ],
     ['… without one: 403 Forbidden', `curl -i ${stage}/private/pets`],
     ['integration timeout: 504 after 1 s', `curl -i ${stage}/slow`],

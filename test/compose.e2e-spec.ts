@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import {
   APIGatewayClient,
   CreateApiKeyCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
   GetRestApisCommand,
   GetStageCommand,
   UpdateStageCommand,
@@ -410,26 +412,64 @@ describe('docker-compose.yml, run as local processes', () => {
     });
   });
 
-  it("guards the demo's /private/pets with an API key made through the management API", async () => {
+  it("guards the demo's /private/pets with the config file's demo key, in its usage plan", async () => {
     const denied = await call(`${STAGE_PATH}/private/pets`);
     expect({ status: denied.status, body: denied.text }).toEqual({
       status: 403,
       body: '{"message":"Forbidden"}',
     });
-    const sdk = managementClient();
-    const { value = '' } = await sdk
-      .send(new CreateApiKeyCommand({ name: 'compose', enabled: true }))
-      .finally(() => sdk.destroy());
     for (const via of edges) {
-      const res = await call(
-        `${STAGE_PATH}/private/pets`,
-        { headers: { 'x-api-key': value } },
-        via,
+      // The file's keys and plans go to the auth service after the APIs deploy (retried).
+      await eventually(async () => {
+        const res = await call(
+          `${STAGE_PATH}/private/pets`,
+          { headers: { 'x-api-key': 'demo-api-key-not-for-production-0001' } },
+          via,
+        );
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toEqual(
+          expect.arrayContaining([expect.objectContaining({ id: 1 })]),
+        );
+      });
+    }
+  });
+
+  it('admits a key made through the management API once a usage plan of its own covers the stage', async () => {
+    const sdk = managementClient();
+    try {
+      const key = await sdk.send(new CreateApiKeyCommand({ name: 'compose', enabled: true }));
+      const headers = { 'x-api-key': key.value ?? '' };
+      // As on API Gateway, an enabled key in no usage plan covering the stage is refused.
+      const outside = await call(`${STAGE_PATH}/private/pets`, { headers });
+      expect({ status: outside.status, body: outside.text }).toEqual({
+        status: 403,
+        body: '{"message":"Forbidden"}',
+      });
+      const plan = await sdk.send(
+        new CreateUsagePlanCommand({
+          name: 'compose',
+          apiStages: [{ apiId: 'demo', stage: 'prod' }],
+        }),
       );
-      expect(res.status).toBe(200);
-      expect(JSON.parse(res.text)).toEqual(
-        expect.arrayContaining([expect.objectContaining({ id: 1 })]),
+      await sdk.send(
+        new CreateUsagePlanKeyCommand({
+          usagePlanId: plan.id,
+          keyId: key.id,
+          keyType: 'API_KEY',
+        }),
       );
+      for (const via of edges) {
+        // Each edge reloads the plans on control's change event.
+        await eventually(async () => {
+          const res = await call(`${STAGE_PATH}/private/pets`, { headers }, via);
+          expect(res.status).toBe(200);
+          expect(JSON.parse(res.text)).toEqual(
+            expect.arrayContaining([expect.objectContaining({ id: 1 })]),
+          );
+        });
+      }
+    } finally {
+      sdk.destroy();
     }
   });
 
