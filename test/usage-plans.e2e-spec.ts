@@ -16,8 +16,11 @@ import {
   NotFoundException,
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
+import { CONTROL_USAGEPLAN_CHANGED, type UsagePlanChangedEvent } from '@portico/contracts';
 import type { RunningService, ServiceHandle } from '@portico/platform';
-import { startInfra, type TestInfra } from '@portico/testing';
+import { eventually, startInfra, type TestInfra } from '@portico/testing';
+import Redis from 'ioredis';
+import { connect, type NatsConnection } from 'nats';
 import { managementClient, startTestAuth, startTestControl } from './support/services';
 
 const API = `
@@ -39,9 +42,19 @@ describe('usage plans (management)', () => {
   let auth: ServiceHandle | undefined;
   let sdk: APIGatewayClient;
   let apiId: string;
+  let nc: NatsConnection;
+  let redis: Redis;
+  /** Every CONTROL_USAGEPLAN_CHANGED event published since the suite started. */
+  const changes: UsagePlanChangedEvent[] = [];
 
   beforeAll(async () => {
     infra = await startInfra();
+    nc = await connect({ servers: infra.natsUrl });
+    redis = new Redis(infra.redisUrl);
+    nc.subscribe(CONTROL_USAGEPLAN_CHANGED, {
+      // Control publishes through Nest's NATS client: the event is the envelope's `data`.
+      callback: (_err, msg) => changes.push(msg.json<{ data: UsagePlanChangedEvent }>().data),
+    });
     auth = await startTestAuth(infra);
     control = await startTestControl(infra);
     sdk = managementClient(control);
@@ -54,6 +67,8 @@ describe('usage plans (management)', () => {
     sdk?.destroy();
     await control?.close();
     await auth?.close();
+    await nc?.close();
+    redis?.disconnect();
     await infra?.stop();
   });
 
@@ -261,6 +276,80 @@ describe('usage plans (management)', () => {
     await expect(sdk.send(new DeleteUsagePlanCommand({ usagePlanId: id }))).rejects.toBeInstanceOf(
       NotFoundException,
     );
+  });
+
+  it('keeps when its quota started to itself: never in a response, set when a quota starts', async () => {
+    const raw = async (path: string) =>
+      (await fetch(`http://127.0.0.1:${control.port}${path}`)).json() as Promise<object>;
+    const { id } = await sdk.send(
+      new CreateUsagePlanCommand({ name: 'started', quota: { limit: 5, period: 'DAY' } }),
+    );
+    const stored = async () =>
+      (
+        JSON.parse((await redis.get(`${infra.redisKeyPrefix}{defs}:usageplan:${id}`))!) as {
+          quotaStartedAt?: number;
+        }
+      ).quotaStartedAt;
+    const created = (await stored())!;
+    expect(created).toBeGreaterThan(Date.now() - 60_000);
+    expect(await raw(`/usageplans/${id}`)).not.toHaveProperty('quotaStartedAt');
+    const listed = (await raw('/usageplans?limit=500')) as { item: object[] };
+    for (const plan of listed.item) expect(plan).not.toHaveProperty('quotaStartedAt');
+    const update = (path: string, value?: string, op: 'replace' | 'remove' = 'replace') =>
+      sdk.send(
+        new UpdateUsagePlanCommand({ usagePlanId: id, patchOperations: [{ op, path, value }] }),
+      );
+    // The same period: the quota goes on from when it started.
+    await update('/quota/limit', '9');
+    expect(await stored()).toBe(created);
+    // Another period restarts it; removing the quota forgets it; a new one starts again.
+    await update('/quota/period', 'WEEK');
+    expect(await stored()).toBeGreaterThanOrEqual(created);
+    await update('/quota', undefined, 'remove');
+    expect(await stored()).toBeUndefined();
+    await sdk.send(
+      new UpdateUsagePlanCommand({
+        usagePlanId: id,
+        patchOperations: [
+          { op: 'replace', path: '/quota/limit', value: '3' },
+          { op: 'replace', path: '/quota/period', value: 'MONTH' },
+        ],
+      }),
+    );
+    expect(await stored()).toBeGreaterThanOrEqual(created);
+    const res = await fetch(`http://127.0.0.1:${control.port}/usageplans/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patchOperations: [{ op: 'replace', path: '/name', value: 'x' }] }),
+    });
+    expect(await res.json()).not.toHaveProperty('quotaStartedAt');
+  });
+
+  it('announces every plan write: created, updated, key added and removed, deleted', async () => {
+    const { id } = await sdk.send(new CreateUsagePlanCommand({ name: 'announced' }));
+    const keyId = await newKey('announced');
+    await sdk.send(
+      new UpdateUsagePlanCommand({
+        usagePlanId: id,
+        patchOperations: [{ op: 'replace', path: '/description', value: 'd' }],
+      }),
+    );
+    await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: id, keyId, keyType: 'API_KEY' }));
+    await sdk.send(new DeleteUsagePlanKeyCommand({ usagePlanId: id, keyId }));
+    await sdk.send(new DeleteUsagePlanCommand({ usagePlanId: id }));
+    await eventually(() =>
+      expect(changes.filter((e) => e.usagePlanId === id)).toEqual([
+        ...Array.from({ length: 4 }, () => ({ usagePlanId: id, change: 'updated' })),
+        { usagePlanId: id, change: 'deleted' },
+      ]),
+    );
+    // A refused write announces nothing.
+    const before = changes.length;
+    await expect(sdk.send(new DeleteUsagePlanCommand({ usagePlanId: id }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+    await nc.flush();
+    expect(changes.length).toBe(before);
   });
 
   it('answers 503 when the auth service is down', async () => {

@@ -1,5 +1,9 @@
 import type { ClientProxy } from '@nestjs/microservices';
-import { CONTROL_DOMAIN_CHANGED, CONTROL_STAGE_CHANGED } from '@portico/contracts';
+import {
+  CONTROL_DOMAIN_CHANGED,
+  CONTROL_STAGE_CHANGED,
+  CONTROL_USAGEPLAN_CHANGED,
+} from '@portico/contracts';
 import { of, throwError } from 'rxjs';
 import { ControlEvents } from './control-events.service';
 
@@ -17,7 +21,7 @@ function fakeClient(fail: boolean) {
 }
 
 describe('ControlEvents', () => {
-  it('publishes one event per stage and domain, the last change winning', async () => {
+  it('publishes one event per stage, domain and usage plan, the last change winning', async () => {
     const { sent, events } = fakeClient(false);
     await events.publish({
       stages: [
@@ -29,11 +33,18 @@ describe('ControlEvents', () => {
         { domainName: 'API.test', change: 'updated' },
         { domainName: 'api.test', change: 'deleted' },
       ],
+      usagePlans: [
+        { usagePlanId: 'p1', change: 'updated' },
+        { usagePlanId: 'p2', change: 'updated' },
+        { usagePlanId: 'p1', change: 'deleted' },
+      ],
     });
     expect(sent).toEqual([
       [CONTROL_STAGE_CHANGED, { restApiId: 'a', stageName: 'dev', change: 'updated' }],
       [CONTROL_STAGE_CHANGED, { restApiId: 'a', stageName: 'prod', change: 'deleted' }],
       [CONTROL_DOMAIN_CHANGED, { domainName: 'api.test', change: 'deleted' }],
+      [CONTROL_USAGEPLAN_CHANGED, { usagePlanId: 'p2', change: 'updated' }],
+      [CONTROL_USAGEPLAN_CHANGED, { usagePlanId: 'p1', change: 'deleted' }],
     ]);
   });
 
@@ -43,8 +54,15 @@ describe('ControlEvents', () => {
       events.publish({
         stages: [{ restApiId: 'a', stageName: 'prod', change: 'updated' }],
         domains: [],
+        usagePlans: [{ usagePlanId: 'p1', change: 'updated' }],
       }),
     ).resolves.toBeUndefined();
-    expect(sent).toHaveLength(1);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('publishes no usage plan event when a change names none', async () => {
+    const { sent, events } = fakeClient(false);
+    await events.publish({ stages: [], domains: [] });
+    expect(sent).toEqual([]);
   });
 });

@@ -3,8 +3,10 @@ import type { ClientProxy } from '@nestjs/microservices';
 import {
   CONTROL_DOMAIN_CHANGED,
   CONTROL_STAGE_CHANGED,
+  CONTROL_USAGEPLAN_CHANGED,
   type DomainChangedEvent,
   type StageChangedEvent,
+  type UsagePlanChangedEvent,
 } from '@portico/contracts';
 import { lastValueFrom, timeout } from 'rxjs';
 import { EVENTS_CLIENT } from '../common/tokens';
@@ -16,6 +18,8 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 export interface ControlChanges {
   stages: StageChangedEvent[];
   domains: DomainChangedEvent[];
+  /** Usage plans written (a key added or removed updates its plan). */
+  usagePlans?: UsagePlanChangedEvent[];
 }
 
 export const noChanges = (): ControlChanges => ({ stages: [], domains: [] });
@@ -45,12 +49,15 @@ export class ControlEvents implements OnApplicationBootstrap {
       ...dedupe(changes.domains, (e) => e.domainName.toLowerCase()).map((e) =>
         this.emit(CONTROL_DOMAIN_CHANGED, e),
       ),
+      ...dedupe(changes.usagePlans ?? [], (e) => e.usagePlanId).map((e) =>
+        this.emit(CONTROL_USAGEPLAN_CHANGED, e),
+      ),
     ]);
   }
 
   private async emit(
     subject: string,
-    payload: StageChangedEvent | DomainChangedEvent,
+    payload: StageChangedEvent | DomainChangedEvent | UsagePlanChangedEvent,
   ): Promise<void> {
     try {
       await lastValueFrom(this.client.emit(subject, payload).pipe(timeout(PUBLISH_TIMEOUT_MS)), {

@@ -73,3 +73,20 @@ function checkMethodThrottles(stage: UsagePlanApiStage): void {
     checkThrottle(t, `apiStages[${apiStageKey(stage)}].throttle[${key}]`);
   }
 }
+
+/** A plan as AWS shapes it: without `quotaStartedAt`, which is Portico's own. */
+export type UsagePlanShape = Omit<UsagePlan, 'quotaStartedAt'>;
+
+export function planShape(plan: UsagePlan): UsagePlanShape {
+  const { quotaStartedAt: _started, ...shape } = plan;
+  return shape;
+}
+
+/**
+ * Whether an update starts the quota afresh (its initial period, which the offset reduces, is
+ * then the current one): the plan had no quota and gets one, or the quota's period changes.
+ */
+export function quotaRestarted(before: UsagePlan, after: UsagePlan): boolean {
+  if (!after.quota) return false;
+  return !before.quota || before.quota.period !== after.quota.period;
+}

@@ -5,14 +5,19 @@ import type Redis from 'ioredis';
 import { AuthClient } from '../apikeys/auth-client';
 import { CONTROL_CONFIG } from '../common/tokens';
 import type { ControlConfig } from '../config';
+import { RatelimitClient } from './ratelimit-client';
+import { UsageController } from './usage.controller';
+import { UsageService } from './usage.service';
 import { UsagePlansController } from './usageplans.controller';
 import { UsagePlansService } from './usageplans.service';
 
 @Module({
-  controllers: [UsagePlansController],
+  controllers: [UsagePlansController, UsageController],
   providers: [
     UsagePlansService,
+    UsageService,
     AuthClient,
+    RatelimitClient,
     {
       provide: UsagePlanStore,
       useFactory: (redis: Redis, config: ControlConfig) =>

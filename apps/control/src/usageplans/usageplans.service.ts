@@ -19,8 +19,9 @@ import { requireStage } from '../common/lookups';
 import { type Page, paginate } from '../common/pagination';
 import type { PatchOperation } from '../common/patch-operations';
 import { refuseReservedTags } from '../common/reserved-tags';
+import { ControlEvents } from '../events/control-events.service';
 import { applyUsagePlanPatch } from './usage-plan-patch';
-import { checkUsagePlan } from './usage-plan.rules';
+import { checkUsagePlan, planShape, quotaRestarted, type UsagePlanShape } from './usage-plan.rules';
 import type { CreateUsagePlanKeyBody } from './usage-plan.schemas';
 
 /** An API key as a member of a plan, as AWS returns it. */
@@ -37,8 +38,8 @@ const keyScope = (keyId: string) => `apikey-plans:${keyId}`;
 
 /**
  * AWS's usage plan operations. Plans live in Redis beside the definitions (UsagePlanStore), the
- * keys themselves in the auth service. The edges' enforcement of plans comes with their next
- * slice; each write changes the definitions' revision, which edges already watch.
+ * keys themselves in the auth service. Each write changes the definitions' revision, which edges
+ * watch, and is announced with CONTROL_USAGEPLAN_CHANGED once stored.
  */
 @Injectable()
 export class UsagePlansService {
@@ -48,9 +49,12 @@ export class UsagePlansService {
     private readonly definitions: DefinitionStore,
     private readonly plans: UsagePlanStore,
     private readonly auth: AuthClient,
+    private readonly events: ControlEvents,
   ) {}
 
-  async create(body: Omit<UsagePlan, 'id' | 'apiStages' | 'tags'> & Partial<UsagePlan>) {
+  async create(
+    body: Omit<UsagePlan, 'id' | 'apiStages' | 'tags'> & Partial<UsagePlan>,
+  ): Promise<UsagePlanShape> {
     refuseReservedTags(body.tags);
     const plan: UsagePlan = {
       id: generateId(),
@@ -58,7 +62,7 @@ export class UsagePlansService {
       ...(body.description === undefined ? {} : { description: body.description }),
       apiStages: body.apiStages ?? [],
       ...(body.throttle === undefined ? {} : { throttle: body.throttle }),
-      ...(body.quota === undefined ? {} : { quota: body.quota }),
+      ...(body.quota === undefined ? {} : { quota: body.quota, quotaStartedAt: Date.now() }),
       ...(body.productCode === undefined ? {} : { productCode: body.productCode }),
       tags: body.tags ?? {},
     };
@@ -69,10 +73,16 @@ export class UsagePlansService {
       { usagePlanId: plan.id, apiStages: plan.apiStages.length },
       'usage plan created',
     );
-    return plan;
+    await this.changed(plan.id, 'updated');
+    return planShape(plan);
   }
 
-  async get(id: string): Promise<UsagePlan> {
+  async get(id: string): Promise<UsagePlanShape> {
+    return planShape(await this.stored(id));
+  }
+
+  /** The plan as stored (with what AWS's shape leaves out); NotFoundException when absent. */
+  async stored(id: string): Promise<UsagePlan> {
     const plan = await this.plans.get(id);
     if (!plan) throw new AwsNotFoundException(`Invalid Usage Plan ID specified: ${id}`);
     return plan;
@@ -82,33 +92,38 @@ export class UsagePlansService {
     keyId?: string;
     limit?: string;
     position?: string;
-  }): Promise<Page<UsagePlan>> {
+  }): Promise<Page<UsagePlanShape>> {
     const plans =
       query.keyId === undefined || query.keyId === ''
         ? await this.plans.list()
         : await this.plans.plansOfKey(query.keyId);
-    return paginate(plans, query);
+    return paginate(plans.map(planShape), query);
   }
 
-  async update(id: string, ops: PatchOperation[]): Promise<UsagePlan> {
+  async update(id: string, ops: PatchOperation[]): Promise<UsagePlanShape> {
     const plan = await this.definitions.withLock(planScope(id), async () => {
-      const { plan: next, addedStages } = applyUsagePlanPatch(await this.get(id), ops);
+      const current = await this.stored(id);
+      const { plan: next, addedStages } = applyUsagePlanPatch(current, ops);
       checkUsagePlan(next);
       await this.requireStages(addedStages);
+      if (!next.quota) delete next.quotaStartedAt;
+      else if (quotaRestarted(current, next)) next.quotaStartedAt = Date.now();
       await this.plans.put(next);
       return next;
     });
     this.logger.log({ usagePlanId: id, operations: ops.length }, 'usage plan updated');
-    return plan;
+    await this.changed(id, 'updated');
+    return planShape(plan);
   }
 
   /** DeleteUsagePlan: the plan goes with its keys' memberships (the keys themselves stay). */
   async delete(id: string): Promise<void> {
     await this.definitions.withLock(planScope(id), async () => {
-      await this.get(id);
+      await this.stored(id);
       await this.plans.delete(id);
     });
     this.logger.log({ usagePlanId: id }, 'usage plan deleted');
+    await this.changed(id, 'deleted');
   }
 
   /**
@@ -122,7 +137,7 @@ export class UsagePlansService {
     const { keyId } = body;
     const key = await this.apiKey(keyId);
     await this.definitions.withLock([planScope(usagePlanId), keyScope(keyId)], async () => {
-      const plan = await this.get(usagePlanId);
+      const plan = await this.stored(usagePlanId);
       if (await this.plans.hasKey(usagePlanId, keyId)) {
         throw new AwsConflictException(
           `Usage Plan ${usagePlanId} cannot be added because API Key ${keyId} already exists in it`,
@@ -140,6 +155,7 @@ export class UsagePlansService {
       await this.plans.addKey({ usagePlanId, keyId, type: 'API_KEY' });
     });
     this.logger.log({ usagePlanId, keyId }, 'usage plan key created');
+    await this.changed(usagePlanId, 'updated');
     return keyShape(key);
   }
 
@@ -153,7 +169,7 @@ export class UsagePlansService {
     usagePlanId: string,
     query: { nameQuery?: string; limit?: string; position?: string },
   ): Promise<Page<UsagePlanKeyShape>> {
-    await this.get(usagePlanId);
+    await this.stored(usagePlanId);
     const keys = await Promise.all(
       (await this.plans.keyIds(usagePlanId)).map((id) => this.apiKey(id).catch(missingAsUndefined)),
     );
@@ -172,13 +188,25 @@ export class UsagePlansService {
       await this.plans.removeKey(usagePlanId, keyId);
     });
     this.logger.log({ usagePlanId, keyId }, 'usage plan key deleted');
+    await this.changed(usagePlanId, 'updated');
   }
 
-  private async requireKeyInPlan(usagePlanId: string, keyId: string): Promise<void> {
-    await this.get(usagePlanId);
+  /** The plan as stored, when `keyId` is one of its keys; NotFoundException otherwise. */
+  async requireKeyInPlan(usagePlanId: string, keyId: string): Promise<UsagePlan> {
+    const plan = await this.stored(usagePlanId);
     if (!(await this.plans.hasKey(usagePlanId, keyId))) {
       throw new AwsNotFoundException(`Invalid Usage Plan Key ID specified: ${keyId}`);
     }
+    return plan;
+  }
+
+  /** The ids of a plan's keys, sorted. */
+  keyIds(usagePlanId: string): Promise<string[]> {
+    return this.plans.keyIds(usagePlanId);
+  }
+
+  private changed(usagePlanId: string, change: 'updated' | 'deleted'): Promise<void> {
+    return this.events.publish({ stages: [], domains: [], usagePlans: [{ usagePlanId, change }] });
   }
 
   private async apiKey(id: string): Promise<ApiKeyView> {
