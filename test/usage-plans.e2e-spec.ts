@@ -17,10 +17,14 @@ import {
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { CONTROL_USAGEPLAN_CHANGED, type UsagePlanChangedEvent } from '@portico/contracts';
-import type { RunningService, ServiceHandle } from '@portico/platform';
+import {
+  connectNats,
+  type PinoLogger,
+  type RunningService,
+  type ServiceHandle,
+} from '@portico/platform';
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
-import { connect, type NatsConnection } from 'nats';
 import { managementClient, startTestAuth, startTestControl } from './support/services';
 
 const API = `
@@ -42,14 +46,16 @@ describe('usage plans (management)', () => {
   let auth: ServiceHandle | undefined;
   let sdk: APIGatewayClient;
   let apiId: string;
-  let nc: NatsConnection;
+  let nc: Awaited<ReturnType<typeof connectNats>>;
   let redis: Redis;
   /** Every CONTROL_USAGEPLAN_CHANGED event published since the suite started. */
   const changes: UsagePlanChangedEvent[] = [];
 
   beforeAll(async () => {
     infra = await startInfra();
-    nc = await connect({ servers: infra.natsUrl });
+    nc = await connectNats(infra.natsUrl, 'usage-test', {
+      warn: () => undefined,
+    } as unknown as PinoLogger);
     redis = new Redis(infra.redisUrl);
     nc.subscribe(CONTROL_USAGEPLAN_CHANGED, {
       // Control publishes through Nest's NATS client: the event is the envelope's `data`.

@@ -16,9 +16,13 @@ import {
   usageKey,
 } from '@portico/contracts';
 import { quotaWindow, utcDay } from '@portico/definitions';
-import type { RunningService, ServiceHandle } from '@portico/platform';
+import {
+  connectNats,
+  type PinoLogger,
+  type RunningService,
+  type ServiceHandle,
+} from '@portico/platform';
 import { startInfra, type TestInfra } from '@portico/testing';
-import { connect, type NatsConnection } from 'nats';
 import {
   managementClient,
   startTestAuth,
@@ -38,7 +42,7 @@ describe('usage plan usage (GetUsage, UpdateUsage)', () => {
   let auth: ServiceHandle;
   let ratelimit: ServiceHandle | undefined;
   let sdk: APIGatewayClient;
-  let nc: NatsConnection;
+  let nc: Awaited<ReturnType<typeof connectNats>>;
 
   beforeAll(async () => {
     infra = await startInfra();
@@ -46,7 +50,9 @@ describe('usage plan usage (GetUsage, UpdateUsage)', () => {
     ratelimit = await startTestRatelimit(infra, { RATELIMIT_REDIS_TIMEOUT_MS: '2000' });
     control = await startTestControl(infra);
     sdk = managementClient(control);
-    nc = await connect({ servers: infra.natsUrl });
+    nc = await connectNats(infra.natsUrl, 'usage-test', {
+      warn: () => undefined,
+    } as unknown as PinoLogger);
   });
 
   afterAll(async () => {
