@@ -1,4 +1,4 @@
-import type { Stage } from '@portico/definitions';
+import type { RouteSettings, Stage } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 
 /** AWS's stage name rule. */
@@ -53,6 +53,9 @@ export interface NewStage {
   cacheClusterSize?: string;
   tracingEnabled?: boolean;
   tags?: Record<string, string>;
+  /** v2 (WebSocket) stages: AWS's route settings, already checked. */
+  defaultRouteSettings?: RouteSettings;
+  routeSettings?: Record<string, RouteSettings>;
 }
 
 export function newStage(s: NewStage, now: number): Stage {
@@ -69,6 +72,8 @@ export function newStage(s: NewStage, now: number): Stage {
     createdDate: now,
     lastUpdatedDate: now,
     tags: { ...s.tags },
+    ...(s.defaultRouteSettings ? { defaultRouteSettings: { ...s.defaultRouteSettings } } : {}),
+    ...(s.routeSettings ? { routeSettings: { ...s.routeSettings } } : {}),
   };
 }
 

@@ -140,10 +140,6 @@ export class WebSocketApisService {
    * with its name points it at one.
    */
   async createStage(apiId: string, req: CreateStageBody): Promise<Shape> {
-    const settings = {
-      defaultRouteSettings: req.defaultRouteSettings,
-      routeSettings: req.routeSettings,
-    };
     if (req.routeSettings !== undefined) {
       checkRouteKeys(await readWebSocket(this.store, apiId), req.routeSettings);
     }
@@ -155,17 +151,12 @@ export class WebSocketApisService {
         description: req.description,
         variables: req.stageVariables,
         tags: req.tags,
+        defaultRouteSettings: req.defaultRouteSettings,
+        routeSettings: req.routeSettings,
       },
       WEBSOCKET,
     );
-    if (settings.defaultRouteSettings === undefined && settings.routeSettings === undefined) {
-      return stageShape(created);
-    }
-    // The shared CreateStage takes no route settings: they follow as an update (announced too).
-    const stage = await this.stages.update(apiId, req.stageName, WEBSOCKET, (current) =>
-      withRouteSettings(current, settings),
-    );
-    return stageShape(stage);
+    return stageShape(created);
   }
 
   async getStages(apiId: string, query: V2PageQuery): Promise<Items> {

@@ -43,7 +43,7 @@ export interface CompiledWebSocket {
 /**
  * Throws when the definition cannot be served (bad expression, route naming a missing
  * integration). `throttling` is the stage's, compiled by `compileRouteThrottling` from its v2
- * route settings (none while stages do not store them).
+ * route settings (`defaultRouteSettings`, `routeSettings`).
  */
 export function compileWebSocket(
   def: WebSocketDefinition,
