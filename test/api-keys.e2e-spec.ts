@@ -34,6 +34,7 @@ import {
   startTestControl,
   startTestEdge,
 } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
@@ -47,11 +48,7 @@ paths:
         httpMethod: POST
         uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:keyed/invocations
   /open:
-    get:
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+    get:${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }
@@ -65,11 +62,7 @@ x-amazon-apigateway-api-key-source: AUTHORIZER
 paths:
   /metered:
     get:
-      security: [{ customer: [], api_key: [] }]
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+      security: [{ customer: [], api_key: [] }]${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }

@@ -12,6 +12,7 @@ import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import { request } from 'undici';
 import { controlHttp } from './support/control-http';
 import { startTestAuth, startTestControl, startTestEdge } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const SECRET = Buffer.alloc(32, 5).toString('base64');
 const PARTNER_VALUE = 'PartnerKeyFromTheEnvironment0123456789';
@@ -23,11 +24,7 @@ info: { title: Keyed shop, version: '1' }
 paths:
   /items:
     get:
-      security: [{ api_key: [] }]
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+      security: [{ api_key: [] }]${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }

@@ -21,17 +21,14 @@ import {
   startTestEdge,
   startTestRatelimit,
 } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `openapi: 3.0.1
 info: { title: Planned shop, version: '1' }
 paths:
   /items:
     get:
-      security: [{ api_key: [] }]
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+      security: [{ api_key: [] }]${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }

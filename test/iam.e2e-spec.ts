@@ -31,6 +31,7 @@ import {
   startTestControl,
   startTestEdge,
 } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
@@ -51,11 +52,7 @@ paths:
       x-amazon-apigateway-auth: { type: AWS_IAM }
       x-amazon-apigateway-integration: *fn
   /open:
-    get:
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+    get:${MOCK_200}
 `;
 
 /** A resource policy, in the `execute-api:/…` shorthand API Gateway accepts. */

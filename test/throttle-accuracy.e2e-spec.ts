@@ -46,24 +46,19 @@ import {
   startTestRatelimit,
 } from './support/services';
 import { loadFor, metricValue, sendUntilRefused, type Shot, shoot } from './support/throttle-load';
-
-const MOCK = `
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }`;
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
 info: { title: Throttle accuracy, version: '1' }
 paths:
   /limited:
-    get:${MOCK}
+    get:${MOCK_200}
   /guarded:
-    get:${MOCK}
+    get:${MOCK_200}
   /keyed:
     get:
-      security: [{ api_key: [] }]${MOCK}
+      security: [{ api_key: [] }]${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }

@@ -20,22 +20,17 @@ import {
   startTestEdge,
   startTestRatelimit,
 } from './support/services';
-
-const MOCK = `
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }`;
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
 info: { title: Throttled pets, version: '1' }
 paths:
   /pets:
-    get:${MOCK}
-    post:${MOCK}
+    get:${MOCK_200}
+    post:${MOCK_200}
   /toys:
-    get:${MOCK}
+    get:${MOCK_200}
 `;
 
 /** Rates so low that no bucket refills while a test runs: the counts are exact. */

@@ -20,12 +20,7 @@ import {
 } from './support/services';
 import { deployWebSocketApi, TestClient } from './support/websocket-fixtures';
 import { WebSocketStack } from './support/websocket-stack';
-
-const MOCK = `
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }`;
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
@@ -33,10 +28,10 @@ info: { title: Metered pets, version: '1' }
 paths:
   /pets:
     get:
-      security: [{ api_key: [] }]${MOCK}
+      security: [{ api_key: [] }]${MOCK_200}
   /toys:
     get:
-      security: [{ api_key: [] }]${MOCK}
+      security: [{ api_key: [] }]${MOCK_200}
 components:
   securitySchemes:
     api_key: { type: apiKey, name: x-api-key, in: header }

@@ -19,17 +19,14 @@ import {
 import type { RunningService, ServiceHandle } from '@portico/platform';
 import { startInfra, type TestInfra } from '@portico/testing';
 import { managementClient, startTestAuth, startTestControl } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
 info: { title: Nested, version: '1' }
 paths:
   /pets/{id}:
-    get:
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+    get:${MOCK_200}
 `;
 
 /**

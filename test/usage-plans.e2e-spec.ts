@@ -26,17 +26,14 @@ import {
 import { eventually, startInfra, type TestInfra } from '@portico/testing';
 import Redis from 'ioredis';
 import { managementClient, startTestAuth, startTestControl } from './support/services';
+import { MOCK_200 } from './support/openapi-fixtures';
 
 const API = `
 openapi: 3.0.1
 info: { title: Planned, version: '1' }
 paths:
   /pets:
-    get:
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: { application/json: '{"statusCode": 200}' }
-        responses: { default: { statusCode: '200' } }
+    get:${MOCK_200}
 `;
 
 /** Usage plans and plan keys through the AWS SDK, against control with the auth service. */
