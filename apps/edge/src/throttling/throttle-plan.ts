@@ -4,7 +4,6 @@ import {
   ALL_METHODS_SETTING_KEY,
   type MethodSetting,
   methodSettingTarget,
-  utcDay,
 } from '@portico/definitions';
 import type { StagePlan } from './usage-plan-index';
 
@@ -143,7 +142,7 @@ export function addPlanBuckets(
     key: quotaKey(plan.planId, id, window.id),
     limit: window.limit,
     periodEndsAt: window.endsAt,
-    usageKey: usageKey(plan.planId, id, utcDay(now)),
+    usageKey: usageKey(plan.planId, id, plan.quota.dayAt(now)),
   };
 }
 

@@ -4,12 +4,20 @@ import {
   type QuotaWindow,
   type ThrottleSettings,
   type UsagePlan,
+  utcDay,
+  utcDayEnd,
 } from '@portico/definitions';
 import type { ThrottleLimit } from './throttle-plan';
 
-/** A plan's quota, with the period it is in (worked out again when that period ends). */
+/**
+ * A plan's quota, with the period and the UTC day it is in (each worked out again when it ends,
+ * not per request).
+ */
 export class PlanQuota {
   private window?: QuotaWindow;
+  private day = '';
+  private dayEndsAt = 0;
+  private dayStart = 0;
 
   constructor(
     readonly quota: { limit: number; period: QuotaPeriod; offset?: number },
@@ -21,6 +29,16 @@ export class PlanQuota {
       this.window = quotaWindow(this.quota, this.startedAt, now);
     }
     return this.window;
+  }
+
+  /** `YYYY-MM-DD` of `now` in UTC: the day its usage is recorded under. */
+  dayAt(now: number): string {
+    if (now >= this.dayEndsAt || now < this.dayStart) {
+      this.day = utcDay(now);
+      this.dayEndsAt = utcDayEnd(now);
+      this.dayStart = this.dayEndsAt - 24 * 3600 * 1000;
+    }
+    return this.day;
   }
 }
 
