@@ -387,7 +387,12 @@ export async function startStack({
       }),
     ]);
     startup.controlReadyMs = Date.now() - controlStarted;
-    const deployed = deployedAt(controlEntry.logFile);
+    // Services write their log in batches (every 200 ms): the line may follow readiness a little.
+    let deployed = deployedAt(controlEntry.logFile);
+    for (let i = 0; deployed === undefined && i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      deployed = deployedAt(controlEntry.logFile);
+    }
     startup.controlDeployedMs = deployed === undefined ? undefined : deployed - controlStarted;
     const edgeStarted = Date.now();
     const edgeEntry = node('edge', ENTRIES.edge, [], {
