@@ -263,8 +263,14 @@ describe('usage plans (management)', () => {
     await expect(
       sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: b.id, keyId, keyType: 'API_KEY' })),
     ).rejects.toBeInstanceOf(ConflictException);
-    // A plan that shares no stage takes the key.
+    // A plan that shares no stage takes the key — and may not then take a stage of the other's.
     await sdk.send(new CreateUsagePlanKeyCommand({ usagePlanId: c.id, keyId, keyType: 'API_KEY' }));
+    const addBeta = new UpdateUsagePlanCommand({
+      usagePlanId: c.id,
+      patchOperations: [{ op: 'add', path: '/apiStages', value: `${apiId}:beta` }],
+    });
+    await expect(sdk.send(addBeta)).rejects.toBeInstanceOf(ConflictException);
+    expect((await sdk.send(new GetUsagePlanCommand({ usagePlanId: c.id }))).apiStages).toEqual([]);
   });
 
   it('deletes a plan with its keys, leaving the keys themselves', async () => {

@@ -6,6 +6,14 @@ export const MAX_REFS = 16;
 /** Longest bucket or quota key, in characters. */
 export const MAX_KEY_LENGTH = 256;
 
+/**
+ * How long after its period ended a quota may still be named. An edge works out the period when
+ * a request arrives, and the decision can reach a replica after the boundary (a queued decision,
+ * clocks a little apart); such a request counts against a counter that expires at once. Beyond
+ * this the edge's clock is wrong: BadRequest.
+ */
+export const PERIOD_GRACE_MS = 5 * 60 * 1000;
+
 /** A request checked and completed: `cost` set, `quotas` always present. */
 export interface Decision {
   buckets: BucketRef[];
@@ -40,7 +48,7 @@ export function checkConsume(req: ConsumeRequest, now: number = Date.now()): Dec
   }
   const checked: Decision = {
     buckets: buckets.map((ref, i) => checkBucket(ref, i, cost as number)),
-    quotas: quotas.map((ref, i) => checkQuota(ref, `quotas[${i}]`, now)),
+    quotas: quotas.map((ref, i) => checkQuota(ref, `quotas[${i}]`, now - PERIOD_GRACE_MS)),
     cost: cost as number,
   };
   noRepeats('bucket', checked.buckets);
@@ -82,7 +90,13 @@ export function checkQuota(value: unknown, what: string, now: number): QuotaRef 
     );
   }
   const checked: QuotaRef = { key, limit: limit as number, periodEndsAt: periodEndsAt as number };
-  if (usageKey !== undefined) checked.usageKey = checkKey(usageKey, `quota ${key}: usageKey`);
+  if (usageKey !== undefined) {
+    checked.usageKey = checkKey(usageKey, `quota ${key}: usageKey`);
+    // Only a usage record: the script writes it, so it must not name a bucket or a counter.
+    if (!checked.usageKey.startsWith('usage:')) {
+      throw new MalformedMessage(`quota ${key}: usageKey must start with usage:`);
+    }
+  }
   return checked;
 }
 

@@ -8,6 +8,11 @@ import { apiStageKey } from '@portico/definitions';
 import { AwsBadRequestException } from '../common/aws-errors';
 
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+/** AWS's limits are 32-bit Integers; a larger one could not be counted exactly either. */
+const MAX_INT = 2 ** 31 - 1;
+/** Rates a bucket can be refilled at and its retry times still counted in milliseconds. */
+const MIN_RATE = 1e-6;
+const MAX_RATE = 1e9;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY', '*'];
 
 /**
@@ -35,8 +40,16 @@ function checkThrottle(t: ThrottleSettings, where: string): void {
       );
     }
   }
-  if (t.burstLimit !== undefined && !Number.isInteger(t.burstLimit)) {
-    throw new AwsBadRequestException(`Invalid ${where}.burstLimit: must be an integer`);
+  if (t.burstLimit !== undefined && !(Number.isInteger(t.burstLimit) && t.burstLimit <= MAX_INT)) {
+    throw new AwsBadRequestException(
+      `Invalid ${where}.burstLimit: must be an integer of at most ${MAX_INT}`,
+    );
+  }
+  const rate = t.rateLimit;
+  if (rate !== undefined && rate !== 0 && !(rate >= MIN_RATE && rate <= MAX_RATE)) {
+    throw new AwsBadRequestException(
+      `Invalid ${where}.rateLimit: ${rate} (0, or from ${MIN_RATE} to ${MAX_RATE} requests a second)`,
+    );
   }
 }
 
@@ -46,9 +59,9 @@ function checkQuota(q: QuotaSettings): void {
       `Invalid quota period: ${String(q.period)} (expected one of ${QUOTA_PERIODS.join(', ')})`,
     );
   }
-  if (q.limit === undefined || !Number.isInteger(q.limit) || q.limit < 0) {
+  if (q.limit === undefined || !Number.isInteger(q.limit) || q.limit < 0 || q.limit > MAX_INT) {
     throw new AwsBadRequestException(
-      `Invalid quota limit: ${String(q.limit)} (must be a non-negative integer)`,
+      `Invalid quota limit: ${String(q.limit)} (must be an integer from 0 to ${MAX_INT})`,
     );
   }
   const offset = q.offset ?? 0;

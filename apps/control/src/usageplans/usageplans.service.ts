@@ -106,6 +106,12 @@ export class UsagePlansService {
       const { plan: next, addedStages } = applyUsagePlanPatch(current, ops);
       checkUsagePlan(next);
       await this.requireStages(addedStages);
+      // A key of this plan may not be in another plan of a stage it now covers too.
+      if (addedStages.length > 0) {
+        for (const keyId of await this.plans.keyIds(id)) {
+          await this.refuseSharedStages(keyId, id, addedStages);
+        }
+      }
       if (!next.quota) delete next.quotaStartedAt;
       else if (quotaRestarted(current, next)) next.quotaStartedAt = Date.now();
       await this.plans.put(next);
@@ -143,20 +149,33 @@ export class UsagePlansService {
           `Usage Plan ${usagePlanId} cannot be added because API Key ${keyId} already exists in it`,
         );
       }
-      const stages = new Set(plan.apiStages.map(apiStageKey));
-      for (const other of await this.plans.plansOfKey(keyId)) {
-        const shared = other.apiStages.map(apiStageKey).find((s) => stages.has(s));
-        if (shared !== undefined) {
-          throw new AwsConflictException(
-            `API Key ${keyId} is already in usage plan ${other.id}, which also covers API stage ${shared}`,
-          );
-        }
-      }
+      await this.refuseSharedStages(keyId, usagePlanId, plan.apiStages);
       await this.plans.addKey({ usagePlanId, keyId, type: 'API_KEY' });
     });
     this.logger.log({ usagePlanId, keyId }, 'usage plan key created');
     await this.changed(usagePlanId, 'updated');
     return keyShape(key);
+  }
+
+  /**
+   * AWS's one plan per key and API stage: ConflictException when the key is in a plan other than
+   * `usagePlanId` that covers one of `stages`.
+   */
+  private async refuseSharedStages(
+    keyId: string,
+    usagePlanId: string,
+    stages: UsagePlanApiStage[],
+  ): Promise<void> {
+    const wanted = new Set(stages.map(apiStageKey));
+    for (const other of await this.plans.plansOfKey(keyId)) {
+      if (other.id === usagePlanId) continue;
+      const shared = other.apiStages.map(apiStageKey).find((s) => wanted.has(s));
+      if (shared !== undefined) {
+        throw new AwsConflictException(
+          `API Key ${keyId} is already in usage plan ${other.id}, which also covers API stage ${shared}`,
+        );
+      }
+    }
   }
 
   async getKey(usagePlanId: string, keyId: string): Promise<UsagePlanKeyShape> {

@@ -172,6 +172,7 @@ export class LeaseStore {
   private leaseOf(setId: string): Lease {
     let lease = this.leases.get(setId);
     if (lease) return lease;
+    if (this.leases.size >= this.maxSets) this.sweep();
     if (this.leases.size >= this.maxSets) {
       const oldest = this.leases.entries().next().value;
       if (oldest !== undefined) {
@@ -192,6 +193,26 @@ export class LeaseStore {
     };
     this.leases.set(setId, lease);
     return lease;
+  }
+
+  /**
+   * Drops every lease nothing is using: expired, no decision under way, no take waiting, not
+   * refused for longer. (Sets come and go — a quota's set changes every day — so without this
+   * the map would fill to `maxSets` and evict live sets.)
+   */
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, lease] of this.leases) {
+      if (
+        lease.expiresAt <= now &&
+        !lease.pending &&
+        lease.demand === 0 &&
+        lease.refusedUntil <= now
+      ) {
+        this.giveBack(lease);
+        this.leases.delete(id);
+      }
+    }
   }
 
   /** Ends the lease: its unspent quota units go back to the service. */
@@ -234,9 +255,14 @@ export class LeaseStore {
       }
     }
     if (!reply.ok) {
-      this.unavailable = { kind: 'unavailable', message: reply.error.message };
-      this.unavailableUntil = this.now() + (this.options.retryUnavailableMs ?? 0);
-      return this.unavailable;
+      const outcome: ThrottleOutcome = { kind: 'unavailable', message: reply.error.message };
+      // Only the service (or NATS, or Redis) being away holds every set back for a while; a
+      // request the service refused as malformed says nothing of the others.
+      if (reply.error.code === 'Unavailable') {
+        this.unavailable = outcome;
+        this.unavailableUntil = this.now() + (this.options.retryUnavailableMs ?? 0);
+      }
+      return outcome;
     }
     const now = this.now();
     if (!reply.allowed) {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import {
   type BucketRef,
   type ConsumeReply,
@@ -41,7 +41,7 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
  * (THROTTLE_FAILURE_MODE=open) or 503 with `Retry-After: 1` (closed).
  */
 @Injectable()
-export class ThrottleGate {
+export class ThrottleGate implements BeforeApplicationShutdown {
   private readonly account: ThrottleLimit;
   private readonly leases: LeaseStore;
   private readonly unavailable: Counter;
@@ -75,6 +75,11 @@ export class ThrottleGate {
       labelNames: ['outcome'],
       registers: [registry],
     });
+  }
+
+  /** Stopping: quota units leased and not spent go back while NATS is still there. */
+  beforeApplicationShutdown(): void {
+    this.leases.clear();
   }
 
   /**

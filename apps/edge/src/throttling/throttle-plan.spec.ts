@@ -185,6 +185,44 @@ describe('LeaseStore', () => {
     expect(await store.take('s', buckets)).toEqual({ kind: 'unavailable', message: 'down' });
   });
 
+  it('holds back only the set whose request the service refused as malformed', async () => {
+    const store = new LeaseStore(
+      (b) =>
+        Promise.resolve(
+          b[0]?.key === 'bad'
+            ? { ok: false, error: { code: 'BadRequest', message: 'periodEndsAt is over' } }
+            : { ok: true, allowed: true, remaining: 100 },
+        ),
+      { fraction: 0.01, ttlMs: 250, retryUnavailableMs: 1000, now: () => now },
+    );
+    const bad = [{ key: 'bad', ratePerSecond: 10, burst: 10 }];
+    expect(await store.take('bad', bad)).toEqual({
+      kind: 'unavailable',
+      message: 'periodEndsAt is over',
+    });
+    expect((await store.take('s', buckets)).kind).toBe('admitted');
+  });
+
+  it('drops idle leases rather than live ones when it holds its most', async () => {
+    const store = new LeaseStore(consume, {
+      fraction: 0.01,
+      ttlMs: 250,
+      maxSets: 3,
+      now: () => now,
+    });
+    available = 1000;
+    await store.take('old-1', buckets);
+    await store.take('old-2', buckets);
+    now = 300; // both expired and idle
+    await store.take('live', buckets);
+    await store.take('new', buckets);
+    expect(store.size).toBe(2);
+    // The live lease was kept: it spends its tokens without asking.
+    const asked = calls.length;
+    expect((await store.take('live', buckets)).kind).toBe('admitted');
+    expect(calls).toHaveLength(asked);
+  });
+
   it('asks an unavailable service again only after retryUnavailableMs, for every set', async () => {
     let asked = 0;
     let up = false;

@@ -3,6 +3,7 @@ import { ConfigError } from '@portico/platform';
 import { eventually } from '@portico/testing';
 import Redis from 'ioredis';
 import { loadRateLimitConfig } from '../config';
+import { PERIOD_GRACE_MS } from '../consume.rules';
 import { type RateLimitUnderTest, startRateLimitUnderTest } from './ratelimit-harness';
 
 /** A rate so low that nothing refills while a test runs. */
@@ -194,6 +195,17 @@ describe('the ratelimit service', () => {
     );
   });
 
+  it('takes a quota whose period ended a moment ago (the edge named it before the boundary), counting it in nothing', async () => {
+    const over = { key: fresh('just-over'), limit: 1, periodEndsAt: Date.now() - 2_000 };
+    for (let i = 0; i < 3; i++) {
+      expect(await rl.consume({ buckets: [], quotas: [over] })).toMatchObject({
+        ok: true,
+        allowed: true,
+      });
+    }
+    expect(await rl.redis.exists(rl.quotaKey(over.key))).toBe(0);
+  });
+
   it('answers BadRequest, naming the problem, to every malformed request', async () => {
     const bucket = { key: 'b', ratePerSecond: 1, burst: 1 };
     const quota = { key: 'q', limit: 1, periodEndsAt: Date.now() + HOUR };
@@ -225,7 +237,10 @@ describe('the ratelimit service', () => {
       ],
       [{ buckets: [], quotas: [{ ...quota, limit: 1.5 }] }, /limit must be an integer/],
       [
-        { buckets: [], quotas: [{ ...quota, periodEndsAt: Date.now() - 1 }] },
+        {
+          buckets: [],
+          quotas: [{ ...quota, periodEndsAt: Date.now() - PERIOD_GRACE_MS - 60_000 }],
+        },
         /periodEndsAt must be .* in the future/,
       ],
       [{ buckets: [bucket, bucket] }, /bucket b is named twice/],

@@ -219,6 +219,11 @@ describe('usage records', () => {
       ],
       [
         'portico.ratelimit.bucket.consume.v1',
+        { buckets: [], quotas: [{ ...q, usageKey: 'bucket:account' }] },
+        /usageKey must start with usage:/,
+      ],
+      [
+        'portico.ratelimit.bucket.consume.v1',
         { buckets: [], quotas: [q, { ...q, key: 'other' }] },
         /usage record .* is named twice/,
       ],
