@@ -22,8 +22,7 @@ export interface UsageDay {
 
 export type UsageGetReply =
   /** Per key id, one entry per requested day: null where nothing was recorded that day. */
-  | { ok: true; usage: Record<string, (UsageDay | null)[]> }
-  | { ok: false; error: PorticoError };
+  { ok: true; usage: Record<string, (UsageDay | null)[]> } | { ok: false; error: PorticoError };
 
 /**
  * Control → ratelimit, request-reply: UpdateUsage — sets what a key's quota has left in the
@@ -38,6 +37,4 @@ export interface UsageUpdateRequest {
   remaining: number;
 }
 
-export type UsageUpdateReply =
-  | { ok: true; remaining: number }
-  | { ok: false; error: PorticoError };
+export type UsageUpdateReply = { ok: true; remaining: number } | { ok: false; error: PorticoError };
