@@ -1,11 +1,8 @@
 import {
   ApiGatewayV2Client,
   BadRequestException,
-  CreateApiCommand,
   CreateDeploymentCommand,
   CreateIntegrationCommand,
-  CreateRouteCommand,
-  CreateRouteResponseCommand,
   CreateStageCommand,
   DeleteDeploymentCommand,
   DeleteRouteCommand,
@@ -21,6 +18,7 @@ import { type FunctionRunner, startFunctionRunner } from '@portico/functions';
 import type { RunningService } from '@portico/platform';
 import { eventually } from '@portico/testing';
 import { TestClient } from './support/websocket-fixtures';
+import { createTwoWayRoute, createWebSocketApi, v2ManagementClient } from './support/websocket-v2';
 import { type SeenEvent, WebSocketStack } from './support/websocket-stack';
 
 /** The handshake's outcome: `status N` when the edge refuses it. */
@@ -62,24 +60,10 @@ describe('WebSocket APIs through the v2 management API', () => {
         body: JSON.stringify({ shouted: (event as SeenEvent).requestContext.routeKey }),
       }),
     });
-    v2 = new ApiGatewayV2Client({
-      endpoint: `http://127.0.0.1:${control.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    v2 = v2ManagementClient(control.port);
   });
 
-  const createApi = async (name: string): Promise<string> =>
-    (
-      await v2.send(
-        new CreateApiCommand({
-          Name: name,
-          ProtocolType: 'WEBSOCKET',
-          RouteSelectionExpression: '$request.body.action',
-        }),
-      )
-    ).ApiId!;
+  const createApi = (name: string): Promise<string> => createWebSocketApi(v2, name);
 
   /** An integration with the stack's chat function; its id. */
   const chatIntegration = async (apiId: string): Promise<string> =>
@@ -93,29 +77,8 @@ describe('WebSocket APIs through the v2 management API', () => {
       )
     ).IntegrationId!;
 
-  /** A route whose integration's answer goes back to the client; its id. */
-  const twoWayRoute = async (
-    apiId: string,
-    routeKey: string,
-    integrationId: string,
-  ): Promise<string> => {
-    const route = await v2.send(
-      new CreateRouteCommand({
-        ApiId: apiId,
-        RouteKey: routeKey,
-        Target: `integrations/${integrationId}`,
-        RouteResponseSelectionExpression: '$default',
-      }),
-    );
-    await v2.send(
-      new CreateRouteResponseCommand({
-        ApiId: apiId,
-        RouteId: route.RouteId!,
-        RouteResponseKey: '$default',
-      }),
-    );
-    return route.RouteId!;
-  };
+  const twoWayRoute = (apiId: string, routeKey: string, integrationId: string): Promise<string> =>
+    createTwoWayRoute(v2, apiId, routeKey, integrationId);
 
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();
