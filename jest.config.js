@@ -18,7 +18,7 @@ module.exports = {
   moduleNameMapper: {
     '^@portico/(contracts|platform|definitions|testing|functions|iam)$':
       '<rootDir>/libs/$1/src/index.ts',
-    '^@portico/(edge|control|connections|auth|ratelimit)$': '<rootDir>/apps/$1/src/index.ts',
+    '^@portico/(edge|control|connections|auth|ratelimit|cache)$': '<rootDir>/apps/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],

@@ -11,3 +11,4 @@ export * from './auth/api-key';
 export * from './auth/credential';
 export * from './ratelimit/consume';
 export * from './ratelimit/usage';
+export * from './cache/cache';

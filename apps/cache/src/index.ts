@@ -1,0 +1,2 @@
+export { bootstrap } from './bootstrap';
+export { type CacheConfig, loadCacheConfig } from './config';
