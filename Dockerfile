@@ -1,6 +1,7 @@
 # One image recipe for every Portico process. The build argument APP names the workspace
-# package to ship: `edge`, `control`, `connections`, `auth` or `ratelimit` (apps/), or `functions`
-# (libs/functions, the function runner). docker-compose.yml builds one image per APP from this file.
+# package to ship: `edge`, `control`, `connections`, `auth`, `ratelimit` or `cache` (apps/), or
+# `functions` (libs/functions, the function runner). docker-compose.yml builds one image per APP
+# from this file.
 #
 #   docker build --build-arg APP=edge -t portico/edge .
 #   docker run -e NATS_URL=nats://… -e REDIS_URL=redis://… portico/edge

@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole gateway on this machine, without Docker. Builds when the build is
 // missing or older than the sources, finds or starts NATS and Redis, starts the demo upstream,
-// the demo functions (hello, chat), the connections, auth and ratelimit services, control (deploying
-// demo/portico.yaml) and edge, waits until they are ready and prints requests to try. Ctrl-C
-// stops everything it started; services drain first.
+// the demo functions (hello, chat), the connections, auth, ratelimit and cache services, control
+// (deploying demo/portico.yaml) and edge, waits until they are ready and prints requests to try.
+// Ctrl-C stops everything it started; services drain first.
 //
 //   pnpm start [--no-build] [--raw-logs]
 //
 // Environment: NATS_URL, REDIS_URL, LOG_LEVEL, EDGE_PORT (8080), EDGE_OPS_PORT (9080),
 // CONTROL_PORT (8081), CONTROL_OPS_PORT (9081), CONNECTIONS_OPS_PORT (9083), AUTH_OPS_PORT
-// (9084), AUTH_SECRET_KEY (a fixed development value), RATELIMIT_OPS_PORT (9085), UPSTREAM_PORT
-// (3000), FN_OPS_PORT (9090), FN_CHAT_OPS_PORT (9091), PORTICO_CONFIG (demo/portico.yaml; a relative path is taken from the directory pnpm was run
-// in), SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
+// (9084), AUTH_SECRET_KEY (a fixed development value), RATELIMIT_OPS_PORT (9085), CACHE_OPS_PORT
+// (9086), UPSTREAM_PORT (3000), FN_OPS_PORT (9090), FN_CHAT_OPS_PORT (9091), PORTICO_CONFIG
+// (demo/portico.yaml; a relative path is taken from the directory pnpm was run in),
+// SHUTDOWN_TIMEOUT_MS (10000). See docs/running.md.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ const ports = {
   connectionsOps: Number(env.CONNECTIONS_OPS_PORT ?? 9083),
   authOps: Number(env.AUTH_OPS_PORT ?? 9084),
   ratelimitOps: Number(env.RATELIMIT_OPS_PORT ?? 9085),
+  cacheOps: Number(env.CACHE_OPS_PORT ?? 9086),
   upstream: Number(env.UPSTREAM_PORT ?? 3000),
   fnOps: Number(env.FN_OPS_PORT ?? 9090),
   fnChatOps: Number(env.FN_CHAT_OPS_PORT ?? 9091),
@@ -69,6 +71,7 @@ async function checkPorts() {
     [ports.connectionsOps, "the connections service's ops port: set CONNECTIONS_OPS_PORT"],
     [ports.authOps, "the auth service's ops port: set AUTH_OPS_PORT"],
     [ports.ratelimitOps, "the ratelimit service's ops port: set RATELIMIT_OPS_PORT"],
+    [ports.cacheOps, "the cache service's ops port: set CACHE_OPS_PORT"],
   ];
   if (demoConfig) {
     checks.push([
@@ -200,6 +203,11 @@ async function main() {
     const ratelimit = run('ratelimit', ENTRIES.ratelimit, [], {
       RATELIMIT_OPS_PORT: String(ports.ratelimitOps),
     });
+    // The stage response cache: entries in Redis, looked up and filled over NATS. The edge does
+    // not call it yet (docs/cache.md); it runs so its subjects answer.
+    const cache = run('cache', ENTRIES.cache, [], {
+      CACHE_OPS_PORT: String(ports.cacheOps),
+    });
     if (demoConfig) {
       const upstream = run('upstream', 'demo/upstream/server.mjs', [], {
         UPSTREAM_HOST: host,
@@ -247,6 +255,10 @@ async function main() {
     await waitForHttp(`http://${host}:${ports.ratelimitOps}/readyz`, {
       timeoutMs: 60_000,
       entry: ratelimit,
+    });
+    await waitForHttp(`http://${host}:${ports.cacheOps}/readyz`, {
+      timeoutMs: 60_000,
+      entry: cache,
     });
     const edge = run('edge', ENTRIES.edge, [], {
       EDGE_HOST: env.EDGE_HOST ?? host,

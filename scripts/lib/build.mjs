@@ -11,6 +11,7 @@ export const ENTRIES = {
   connections: 'apps/connections/dist/main.js',
   auth: 'apps/auth/dist/main.js',
   ratelimit: 'apps/ratelimit/dist/main.js',
+  cache: 'apps/cache/dist/main.js',
   functions: 'libs/functions/dist/cli.js',
 };
 
