@@ -5,10 +5,10 @@ import {
   PINO_LOGGER,
   type PinoLogger,
   REDIS_CLIENT,
-  ServiceError,
+  RedisAvailability,
 } from '@portico/platform';
 import type Redis from 'ioredis';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { type CacheKeys, cacheKeys } from './cache-keys';
 import { checkEntry, type Fill, type Invalidation, type Lookup } from './cache.rules';
 import { CACHE_CONFIG, type CacheConfig } from './config';
@@ -50,10 +50,7 @@ export class CacheStore implements OnModuleDestroy {
   private readonly cipher: EntryCipher;
   private readonly lookups: Counter<'outcome'>;
   private readonly fills: Counter<'outcome'>;
-  private readonly failures: Counter;
-  private readonly available: Gauge;
-  private up = true;
-  private readonly onReady = (): void => this.markUp();
+  private readonly redisHealth: RedisAvailability;
 
   constructor(
     @Inject(REDIS_CLIENT) redis: Redis,
@@ -77,22 +74,16 @@ export class CacheStore implements OnModuleDestroy {
       labelNames: ['outcome'],
       registers: [registry],
     });
-    this.failures = new Counter({
-      name: 'portico_cache_redis_failures_total',
-      help: 'Cache calls Redis did not answer: an error, a timeout past CACHE_REDIS_TIMEOUT_MS, or no connection',
-      registers: [registry],
+    this.redisHealth = new RedisAvailability(redis, registry, logger, {
+      metricPrefix: 'portico_cache',
+      calls: 'cache calls',
+      timeoutVariable: 'CACHE_REDIS_TIMEOUT_MS',
+      unavailable: 'Cache unavailable',
     });
-    this.available = new Gauge({
-      name: 'portico_cache_redis_available',
-      help: '1 while Redis answers cache calls, 0 from a failure until one succeeds again',
-      registers: [registry],
-    });
-    this.available.set(1);
-    redis.on('ready', this.onReady);
   }
 
   onModuleDestroy(): void {
-    this.redis.off('ready', this.onReady);
+    this.redisHealth.close();
   }
 
   async lookup({ key: { scope, rest }, fillLeaseMs }: Lookup): Promise<CacheLookupReply> {
@@ -188,32 +179,11 @@ export class CacheStore implements OnModuleDestroy {
     return { ok: true, hit: false, fill: 'pending' };
   }
 
-  private async call<T>(command: () => Promise<T>, what: string): Promise<T> {
-    let result: T;
-    try {
-      result = await command();
-    } catch (err) {
-      this.markDown(err as Error, what);
-      throw new ServiceError('Unavailable', `Cache unavailable: ${(err as Error).message}`);
-    }
-    this.markUp();
-    return result;
-  }
-
-  private markDown(err: Error, what: string): void {
-    this.failures.inc();
-    if (what === 'lookup') this.lookups.inc({ outcome: 'unavailable' });
-    if (!this.up) return;
-    this.up = false;
-    this.available.set(0);
-    this.logger.warn({ err: err.message }, 'Redis unavailable: cache calls answered Unavailable');
-  }
-
-  private markUp(): void {
-    if (this.up) return;
-    this.up = true;
-    this.available.set(1);
-    this.logger.info('Redis available again: cache calls resume');
+  /** A Redis command; failing, Unavailable (and a lookup counted `unavailable`). */
+  private call<T>(command: () => Promise<T>, what: string): Promise<T> {
+    return this.redisHealth.call(command, () => {
+      if (what === 'lookup') this.lookups.inc({ outcome: 'unavailable' });
+    });
   }
 }
 

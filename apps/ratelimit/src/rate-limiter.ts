@@ -1,12 +1,18 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ConsumeReply } from '@portico/contracts';
-import { METRICS_REGISTRY, PINO_LOGGER, type PinoLogger, REDIS_CLIENT } from '@portico/platform';
+import {
+  METRICS_REGISTRY,
+  PINO_LOGGER,
+  type PinoLogger,
+  REDIS_CLIENT,
+  RedisAvailability,
+} from '@portico/platform';
 import type Redis from 'ioredis';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { RATELIMIT_CONFIG, type RateLimitConfig } from './config';
 import type { Decision } from './consume.rules';
 import { CONSUME_LUA } from './consume.lua';
-import { type RateLimitKeys, rateLimitKeys, redisUnavailable } from './redis-keys';
+import { type RateLimitKeys, rateLimitKeys } from './redis-keys';
 
 /** The script's reply: see CONSUME_LUA. */
 type ScriptReply = number[];
@@ -33,16 +39,13 @@ export class RateLimiter implements OnModuleDestroy {
   private readonly redis: ScriptedRedis;
   private readonly keys: RateLimitKeys;
   private readonly decisions: Counter<'outcome'>;
-  private readonly failures: Counter;
-  private readonly available: Gauge;
-  private up = true;
-  private readonly onReady = (): void => this.markUp();
+  private readonly redisHealth: RedisAvailability;
 
   constructor(
     @Inject(REDIS_CLIENT) redis: Redis,
     @Inject(RATELIMIT_CONFIG) config: RateLimitConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
-    @Inject(PINO_LOGGER) private readonly logger: PinoLogger,
+    @Inject(PINO_LOGGER) logger: PinoLogger,
   ) {
     redis.defineCommand('porticoRateLimitConsume', { lua: CONSUME_LUA });
     this.redis = redis as ScriptedRedis;
@@ -53,22 +56,16 @@ export class RateLimiter implements OnModuleDestroy {
       labelNames: ['outcome'],
       registers: [registry],
     });
-    this.failures = new Counter({
-      name: 'portico_ratelimit_redis_failures_total',
-      help: 'Decisions Redis did not answer: an error, a timeout past RATELIMIT_REDIS_TIMEOUT_MS, or no connection',
-      registers: [registry],
+    this.redisHealth = new RedisAvailability(redis, registry, logger, {
+      metricPrefix: 'portico_ratelimit',
+      calls: 'rate limit decisions',
+      timeoutVariable: 'RATELIMIT_REDIS_TIMEOUT_MS',
+      unavailable: 'Rate limit state unavailable',
     });
-    this.available = new Gauge({
-      name: 'portico_ratelimit_redis_available',
-      help: '1 while Redis answers decisions, 0 from a failure until one succeeds again',
-      registers: [registry],
-    });
-    this.available.set(1);
-    redis.on('ready', this.onReady);
   }
 
   onModuleDestroy(): void {
-    this.redis.off('ready', this.onReady);
+    this.redisHealth.close();
   }
 
   /** A request refused before it reached Redis. */
@@ -88,14 +85,10 @@ export class RateLimiter implements OnModuleDestroy {
       const record = q.usageKey === undefined ? 0 : keys.push(this.keys.usage(q.usageKey));
       args.push(q.limit, q.periodEndsAt, record);
     }
-    let reply: ScriptReply;
-    try {
-      reply = await this.redis.porticoRateLimitConsume(keys.length, ...keys, ...args);
-    } catch (err) {
-      this.markDown(err as Error);
-      throw redisUnavailable(err);
-    }
-    this.markUp();
+    const reply = await this.redisHealth.call(
+      () => this.redis.porticoRateLimitConsume(keys.length, ...keys, ...args),
+      () => this.count('unavailable'),
+    );
     const [admitted, second = 0, index = 0, retryAfterMs = 0] = reply;
     if (admitted === 1) {
       this.count('allowed');
@@ -118,24 +111,5 @@ export class RateLimiter implements OnModuleDestroy {
 
   private count(outcome: Outcome): void {
     this.decisions.inc({ outcome });
-  }
-
-  private markDown(err: Error): void {
-    this.failures.inc();
-    this.count('unavailable');
-    if (!this.up) return;
-    this.up = false;
-    this.available.set(0);
-    this.logger.warn(
-      { err: err.message },
-      'Redis unavailable: rate limit decisions answered Unavailable',
-    );
-  }
-
-  private markUp(): void {
-    if (this.up) return;
-    this.up = true;
-    this.available.set(1);
-    this.logger.info('Redis available again: rate limit decisions resume');
   }
 }

@@ -4,6 +4,7 @@ export * from './metrics/metrics';
 export * from './health/health.service';
 export * from './nats/nats';
 export * from './redis/redis';
+export * from './redis/redis-availability';
 export * from './bootstrap/platform.module';
 export * from './bootstrap/runtime';
 export * from './bootstrap/ops-server';
