@@ -8,6 +8,7 @@ import {
   RATELIMIT_REFUND,
   type RefundEvent,
 } from '@portico/contracts';
+import { utcDayEnd } from '@portico/definitions';
 import {
   callService,
   encodeJson,
@@ -25,7 +26,21 @@ import type { RouteEntry } from '../routing/route-table';
 import { GatewayError } from '../responses/gateway-error';
 import type { CompiledStage } from '../stages/compiled-stage';
 import { LeaseStore } from './lease-store';
+import type { StagePlan } from './usage-plan-index';
 import { type BucketSet, bucketsFor, retryAfterSeconds, type ThrottleLimit } from './throttle-plan';
+
+/** A request's bucket set, valid from `from` until `until` (its quota period and usage day). */
+interface CachedSet {
+  set: BucketSet;
+  plan?: StagePlan;
+  from: number;
+  until: number;
+}
+
+/** Sets kept per method at most (one per API key); past it they are built afresh. */
+const MAX_SETS_PER_METHOD = 10_000;
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** After the ratelimit service could not decide, how long before it is asked again. */
 const UNAVAILABLE_RETRY_MS = 1000;
@@ -44,6 +59,8 @@ const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 export class ThrottleGate implements BeforeApplicationShutdown {
   private readonly account: ThrottleLimit;
   private readonly leases: LeaseStore;
+  /** Bucket sets by stage, method and API key id ('' without a key): see bucketsOf. */
+  private readonly sets = new WeakMap<CompiledStage, WeakMap<RouteEntry, Map<string, CachedSet>>>();
   private readonly unavailable: Counter;
   private readonly outcomes: Counter<'outcome'>;
   private lastUnavailableLog = 0;
@@ -92,6 +109,35 @@ export class ThrottleGate implements BeforeApplicationShutdown {
     entry: RouteEntry,
   ): Promise<GatewayError | undefined> {
     const now = Date.now();
+    const set = this.bucketsOf(stage, entry, r.apiKey, now);
+    const refused = await this.admit(set, r.requestId);
+    if (this.config.THROTTLE_RATELIMIT_HEADERS) {
+      const headers = this.rateLimitHeaders(set, refused, now);
+      if (refused) refused.headers = [...(refused.headers ?? []), ...headers.flat()];
+      else r.responseHeaders = headers;
+    }
+    return refused;
+  }
+
+  /**
+   * The request's bucket set, built once per stage, method and API key and kept until its quota
+   * period or usage day ends (or the key's plan changes), not per request: building it names
+   * every bucket in strings. A recompiled stage is a new object, so its sets are built again.
+   */
+  private bucketsOf(
+    stage: CompiledStage,
+    entry: RouteEntry,
+    apiKey: EdgeRequest['apiKey'],
+    now: number,
+  ): BucketSet {
+    let byEntry = this.sets.get(stage);
+    if (!byEntry) this.sets.set(stage, (byEntry = new WeakMap()));
+    let byKey = byEntry.get(entry);
+    if (!byKey) byEntry.set(entry, (byKey = new Map()));
+    const cached = byKey.get(apiKey?.id ?? '');
+    if (cached && cached.plan === apiKey?.plan && now < cached.until && now >= cached.from) {
+      return cached.set;
+    }
     const set = bucketsFor(
       this.account,
       stage.throttling,
@@ -100,17 +146,16 @@ export class ThrottleGate implements BeforeApplicationShutdown {
         stageName: stage.stageName,
         resourcePath: entry.resourcePath,
         methodKey: entry.methodKey,
-        apiKey: r.apiKey && { id: r.apiKey.id, plan: r.apiKey.plan },
+        apiKey: apiKey && { id: apiKey.id, plan: apiKey.plan },
       },
       now,
     );
-    const refused = await this.admit(set, r.requestId);
-    if (this.config.THROTTLE_RATELIMIT_HEADERS) {
-      const headers = this.rateLimitHeaders(set, refused, now);
-      if (refused) refused.headers = [...(refused.headers ?? []), ...headers.flat()];
-      else r.responseHeaders = headers;
-    }
-    return refused;
+    if (byKey.size >= MAX_SETS_PER_METHOD) byKey.clear();
+    const quota = set.quotas?.[0];
+    const from = quota ? utcDayEnd(now) - DAY_MS : -Infinity;
+    const until = quota ? Math.min(quota.periodEndsAt, utcDayEnd(now)) : Infinity;
+    byKey.set(apiKey?.id ?? '', { set, plan: apiKey?.plan, from, until });
+    return set;
   }
 
   /**
