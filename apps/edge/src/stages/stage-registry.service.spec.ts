@@ -4,6 +4,7 @@ import type {
   DefinitionStore,
   DomainName,
   StageHead,
+  UsagePlan,
   UsagePlanStore,
 } from '@portico/definitions';
 import { HealthService } from '@portico/platform';
@@ -78,15 +79,28 @@ describe('StageRegistry', () => {
   let store: FakeStore;
   let health: HealthService;
   let registry: StageRegistry;
+  let plans: { plan: UsagePlan; keyIds: string[] }[];
+  let plansDown: boolean;
+  let planLoads: number;
+  let planRegistry: UsagePlanRegistry;
+  const plansFor = (keyId: string) => planRegistry.planFor('a', 'prod', keyId);
 
   beforeEach(() => {
+    plans = [];
+    plansDown = false;
+    planLoads = 0;
     store = new FakeStore();
     health = new HealthService();
+    planRegistry = new UsagePlanRegistry({
+      listWithKeys: () => {
+        planLoads++;
+        if (store.down || plansDown) return Promise.reject(new Error('down'));
+        return Promise.resolve(plans);
+      },
+    } as unknown as UsagePlanStore);
     registry = new StageRegistry(
       store as unknown as DefinitionStore,
-      new UsagePlanRegistry({
-        listWithKeys: () => (store.down ? Promise.reject(new Error('down')) : Promise.resolve([])),
-      } as unknown as UsagePlanStore),
+      planRegistry,
       { STAGE_RESYNC_INTERVAL_MS: 600_000 } as EdgeConfig,
       health,
     );
@@ -109,6 +123,45 @@ describe('StageRegistry', () => {
     await registry.resyncAll('test');
     expect((await health.readiness()).checks['stages']).toBe(true);
     expect(registry.stage('a', 'prod')?.deploymentId).toBe('d1');
+  });
+
+  it('loads usage plans with the definitions, and retries a failed plan load at the next resync', async () => {
+    store.revision = 'r1';
+    plansDown = true;
+    await registry.resyncAll('test');
+    expect(registry.isLoaded).toBe(true);
+    expect((await health.readiness()).checks['usageplans']).toBe(false);
+    plansDown = false;
+    plans = [
+      {
+        plan: { id: 'p1', name: 'p1', apiStages: [{ apiId: 'a', stage: 'prod' }], tags: {} },
+        keyIds: ['k1'],
+      },
+    ];
+    // The revision has not moved, but the plans never loaded: this resync loads them.
+    await registry.resyncAll('test');
+    expect((await health.readiness()).checks['usageplans']).toBe(true);
+    expect(plansFor('k1')?.planId).toBe('p1');
+    // Loaded at this revision: the next resync reads nothing more.
+    const loads = planLoads;
+    await registry.resyncAll('test');
+    expect(planLoads).toBe(loads);
+  });
+
+  it('reloads usage plans on a change event and ignores a malformed one', async () => {
+    await registry.resyncAll('test');
+    plans = [
+      {
+        plan: { id: 'p2', name: 'p2', apiStages: [{ apiId: 'a', stage: 'prod' }], tags: {} },
+        keyIds: ['k2'],
+      },
+    ];
+    const loads = planLoads;
+    for (const bad of [null, 'x', { usagePlanId: 7 }]) await registry.applyUsagePlanEvent(bad);
+    expect(planLoads).toBe(loads);
+    expect(plansFor('k2')).toBeUndefined();
+    await registry.applyUsagePlanEvent({ usagePlanId: 'p2', change: 'updated' });
+    expect(plansFor('k2')?.planId).toBe('p2');
   });
 
   it('recompiles only what changed and drops what is gone on a resync', async () => {
