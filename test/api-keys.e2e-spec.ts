@@ -173,6 +173,14 @@ describe('API keys', () => {
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
 
+  /**
+   * Waits until `edge` admits the key: a key added to a plan reaches every edge with the plan's
+   * change event, a few milliseconds after CreateUsagePlanKey answers.
+   */
+  async function admitted(edge: RunningService, key: string | undefined): Promise<void> {
+    await eventually(async () => expect((await call(edge, '/pets', key)).status).toBe(200));
+  }
+
   /** A key in the stage's usage plan (a key admits only where a plan holding it covers the stage). */
   async function create(input: CreateApiKeyCommandInput) {
     const key = await sdk.send(new CreateApiKeyCommand(input));
@@ -402,6 +410,7 @@ describe('API keys', () => {
 
     it('admits an enabled key and tells the function which key it was', async () => {
       const key = await create({ name: 'on', enabled: true });
+      await admitted(edges[0]!, key.value);
       const res = await call(edges[0]!, '/pets', key.value);
       expect(res).toMatchObject({ status: 200, text: 'pets' });
       expect(seen.at(-1)).toMatchObject({ apiKey: key.value, apiKeyId: key.id });
@@ -409,7 +418,7 @@ describe('API keys', () => {
 
     it('stops admitting a key on every edge once it is disabled or deleted', async () => {
       const key = await create({ name: 'revoked', enabled: true });
-      for (const edge of edges) expect((await call(edge, '/pets', key.value)).status).toBe(200);
+      for (const edge of edges) await admitted(edge, key.value);
       await sdk.send(
         new UpdateApiKeyCommand({
           apiKey: key.id,
@@ -451,7 +460,7 @@ describe('API keys', () => {
 
     it('shrugs off malformed auth events and still acts on the next good one', async () => {
       const key = await create({ name: 'garbled', enabled: true });
-      expect((await call(edges[0]!, '/pets', key.value)).status).toBe(200);
+      await admitted(edges[0]!, key.value);
       const nc = await connectNats(infra.natsUrl, 'garbler', createPinoLogger('test', 'silent'));
       try {
         for (const subject of [AUTH_APIKEY_CHANGED, AUTH_REVISION]) {
@@ -480,7 +489,7 @@ describe('API keys', () => {
 
     it('forgets cached keys when the announced revision moves, even if the event was lost', async () => {
       const key = await create({ name: 'silent', enabled: true });
-      expect((await call(edges[0]!, '/pets', key.value)).status).toBe(200);
+      await admitted(edges[0]!, key.value);
       // Disable it behind the service's back: no event, only a new revision, as after a lost one.
       const recordKey = `${infra.redisKeyPrefix}{auth}:ak:${key.id}`;
       const record = JSON.parse((await redis.get(recordKey))!) as Record<string, unknown>;
@@ -524,7 +533,7 @@ describe('API keys', () => {
     it('never admits an unknown key while auth is down: 503 at once, and back when it returns', async () => {
       const cached = await create({ name: 'cached', enabled: true });
       const fresh = await create({ name: 'fresh', enabled: true });
-      expect((await call(edges[0]!, '/pets', cached.value)).status).toBe(200);
+      await admitted(edges[0]!, cached.value);
       await Promise.all(auths.splice(0).map((a) => a.close()));
       const res = await call(edges[0]!, '/pets', fresh.value);
       expect(res.status).toBe(503);

@@ -5,6 +5,7 @@ import {
   CreateUsagePlanCommand,
   CreateUsagePlanKeyCommand,
   ImportRestApiCommand,
+  UpdateStageCommand,
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import type { RunningService, ServiceHandle } from '@portico/platform';
@@ -30,6 +31,9 @@ paths:
     get:
       security: [{ api_key: [] }]${MOCK_200}
   /toys:
+    get:
+      security: [{ api_key: [] }]${MOCK_200}
+  /closed:
     get:
       security: [{ api_key: [] }]${MOCK_200}
 components:
@@ -79,6 +83,17 @@ describe('usage plans on the edge', () => {
     sdk = managementClient(control);
     apiId = (await sdk.send(new ImportRestApiCommand({ body: Buffer.from(API) }))).id!;
     await sdk.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: 'prod' }));
+    // Throttled to 0: answers 429 to a key its plan holds (403 before) and takes nothing.
+    await sdk.send(
+      new UpdateStageCommand({
+        restApiId: apiId,
+        stageName: 'prod',
+        patchOperations: [
+          { op: 'replace', path: '/~1closed/GET/throttling/rateLimit', value: '0' },
+          { op: 'replace', path: '/~1closed/GET/throttling/burstLimit', value: '0' },
+        ],
+      }),
+    );
     const env = { THROTTLE_TIMEOUT_MS: '5000', THROTTLE_RATELIMIT_HEADERS: 'true' };
     for (let i = 0; i < 3; i++) edges.push(await startTestEdge(infra, env));
   });
@@ -127,10 +142,10 @@ describe('usage plans on the edge', () => {
       );
       keys.push(key.value!);
     }
-    // Every edge has the plan once its keys are admitted.
+    // Every edge has the plan once /closed refuses its keys as throttled, not as unknown.
     for (const edge of edges) {
       for (const key of keys) {
-        await eventually(async () => expect((await call(edge, '/nope', key)).status).toBe(403));
+        await eventually(async () => expect((await call(edge, '/closed', key)).status).toBe(429));
       }
     }
     return { planId: created.id!, keys };
